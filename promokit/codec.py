@@ -1,0 +1,214 @@
+"""The only msgspec policy: lenient named types, hooks, cached decoders, error translation."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any, TypeVar
+
+import msgspec
+
+from promokit.errors import ResponseValidationError
+
+T = TypeVar("T")
+
+StrInt = int | str | None
+"""An integer a provider may send as a number, a numeric string, or ``""`` for absent.
+
+Declare the wire field with this alias and read it with :func:`to_int`.
+"""
+
+StrDecimal = int | float | str | None
+"""A decimal a provider may send as a number or a string (``""`` = absent); read with
+:func:`to_decimal`. Floats are converted through their shortest repr, never used as money."""
+
+
+class Instant(datetime):
+    """A provider timestamp: epoch milliseconds (int) or ISO 8601 text.
+
+    ISO text may carry a zone or not, and a fraction or not; text without a zone is
+    read as UTC (Durianpay's older examples omit it). The decoded value is always an
+    aware UTC datetime.
+    """
+
+
+class EpochMillis(datetime):
+    """A timestamp a provider sends strictly as integer milliseconds since the epoch."""
+
+
+_PATH = re.compile(r" - at `(?P<path>[^`]*)`$")
+
+
+def _instant_from(obj: Any, *, millis_only: bool) -> datetime:
+    if isinstance(obj, int) and not isinstance(obj, bool):
+        return datetime.fromtimestamp(obj / 1000, UTC)
+    if millis_only:
+        raise ValueError("expected epoch milliseconds")
+    if isinstance(obj, str):
+        parsed = datetime.fromisoformat(obj)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    raise ValueError("expected a timestamp (epoch ms or ISO 8601)")
+
+
+def dec_hook(tp: type[Any], obj: Any) -> Any:
+    """Build promokit's named lenient types from what the JSON decoder found."""
+    if tp is Instant or tp is EpochMillis:
+        try:
+            value = _instant_from(obj, millis_only=tp is EpochMillis)
+        except (ValueError, OverflowError, OSError) as exc:
+            raise ValueError(f"invalid timestamp {str(obj)[:40]!r}: {exc}") from None
+        return tp(
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            value.microsecond,
+            tzinfo=UTC,
+        )
+    raise NotImplementedError(f"promokit has no decoder for {tp!r}")
+
+
+def enc_hook(obj: Any) -> Any:
+    """Encode the few values msgspec does not know natively."""
+    raise NotImplementedError(f"promokit cannot encode {type(obj).__name__}")
+
+
+@cache
+def decoder(tp: type[T]) -> msgspec.json.Decoder[T]:
+    """The one JSON decoder for ``tp``, built on first use and reused after."""
+    return msgspec.json.Decoder(tp, dec_hook=dec_hook)
+
+
+_ENCODER = msgspec.json.Encoder(enc_hook=enc_hook, decimal_format="number")
+
+
+def encode(obj: Any) -> bytes:
+    """Encode a wire Struct (or plain data) to JSON; decimals travel as numbers."""
+    return _ENCODER.encode(obj)
+
+
+def decode(
+    data: bytes,
+    tp: type[T],
+    *,
+    provider: str,
+    operation: str,
+    request_id: str | None = None,
+) -> T:
+    """Decode ``data`` into ``tp``; any mismatch becomes :class:`ResponseValidationError`."""
+    try:
+        return decoder(tp).decode(data)
+    except msgspec.ValidationError as exc:
+        raise _validation_error(str(exc), provider, operation, request_id) from None
+    except msgspec.DecodeError as exc:
+        raise ResponseValidationError(
+            f"response is not valid JSON: {exc}",
+            provider=provider,
+            operation=operation,
+            request_id=request_id,
+            path="$",
+        ) from None
+
+
+def convert(obj: Any, tp: type[T], *, provider: str, operation: str) -> T:
+    """Convert already-parsed data into ``tp`` with the same policy as :func:`decode`."""
+    try:
+        return msgspec.convert(obj, tp, dec_hook=dec_hook)
+    except msgspec.ValidationError as exc:
+        raise _validation_error(str(exc), provider, operation, None) from None
+
+
+def _validation_error(
+    text: str, provider: str, operation: str, request_id: str | None
+) -> ResponseValidationError:
+    match = _PATH.search(text)
+    path = match.group("path") if match else "$"
+    reason = _PATH.sub("", text)
+    return ResponseValidationError(
+        f"response does not match the documented shape at {path}: {reason}",
+        provider=provider,
+        operation=operation,
+        request_id=request_id,
+        path=path,
+    )
+
+
+def field_error(
+    path: str, reason: str, *, provider: str, operation: str
+) -> ResponseValidationError:
+    """The error for a value that decoded but cannot mean anything at ``path``."""
+    return ResponseValidationError(
+        f"response does not match the documented shape at {path}: {reason}",
+        provider=provider,
+        operation=operation,
+        path=path,
+    )
+
+
+def to_int(value: StrInt, *, path: str, provider: str, operation: str) -> int | None:
+    """Read a :data:`StrInt`: ``""``/``None`` are absent, numeric text is an int."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise field_error(path, "expected an integer, got a boolean", provider=provider,
+                          operation=operation)
+    if isinstance(value, int):
+        return value
+    text = value.strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise field_error(path, f"expected an integer, got {value[:40]!r}", provider=provider,
+                          operation=operation) from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise field_error(path, f"expected a whole number, got {value[:40]!r}",
+                          provider=provider, operation=operation)
+    return int(number)
+
+
+def to_decimal(value: StrDecimal, *, path: str, provider: str, operation: str) -> Decimal | None:
+    """Read a :data:`StrDecimal`: ``""``/``None`` are absent, otherwise an exact Decimal."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise field_error(path, "expected a number, got a boolean", provider=provider,
+                          operation=operation)
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise field_error(path, f"expected a number, got {str(value)[:40]!r}", provider=provider,
+                          operation=operation) from None
+    if not number.is_finite():
+        raise field_error(path, "expected a finite number", provider=provider,
+                          operation=operation)
+    return number
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """A plain aware UTC datetime: naive means UTC, named timestamp subclasses unwrap."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    utc = value.astimezone(UTC)
+    return datetime(
+        utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond,
+        tzinfo=UTC,
+    )
+
+
+def iso_millis(value: datetime) -> str:
+    """``2030-01-01T09:06:14.933Z``: the ISO 8601 form both providers' docs send."""
+    utc = value.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def to_builtins(obj: Any) -> Any:
+    """Neutral or wire Struct to JSON-ready builtins (for CLI output and fixtures)."""
+    return msgspec.to_builtins(obj, enc_hook=enc_hook)

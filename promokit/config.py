@@ -1,0 +1,209 @@
+"""promokit.toml (or a dict) to provider settings; switching gateway is editing ``default``."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import msgspec
+
+from promokit.errors import ConfigurationError
+from promokit.provider import ProviderSettings
+from promokit.redact import Secret
+
+CONFIG_ENV = "PROMOKIT_CONFIG"
+PROVIDER_ENV = "PROMOKIT_PROVIDER"
+DEFAULT_FILE = "promokit.toml"
+
+
+class ProviderTable(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One ``[providers.<alias>]`` table, exactly as written (unknown keys are errors)."""
+
+    plugin: str
+    api_key: str | None = None
+    api_key_env: str | None = None
+    environment: Literal["production", "sandbox"] | None = None
+    base_url: str | None = None
+    timeout: float = 30.0
+    connect_timeout: float = 5.0
+    max_retries: int = 2
+    rate_limit: float | None = None
+    max_concurrency: int = 10
+    max_queue_wait: float | None = None
+    options: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class ConfigFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The whole ``promokit.toml``."""
+
+    default: str | None = None
+    ledger: str | None = None
+    providers: dict[str, ProviderTable] = msgspec.field(default_factory=dict)
+
+
+class Config(msgspec.Struct, frozen=True, kw_only=True):
+    """Resolved configuration: settings per alias, the default alias, where it came from."""
+
+    providers: dict[str, ProviderSettings]
+    default: str | None
+    source: str
+    ledger_path: str | None = None
+    missing_keys: tuple[str, ...] = ()
+
+    def settings(self, alias: str | None) -> ProviderSettings:
+        """Settings for ``alias`` (the default alias when ``None``)."""
+        name = alias or self.default
+        if name is None:
+            if len(self.providers) == 1:
+                return next(iter(self.providers.values()))
+            raise ConfigurationError(
+                f"no provider given and no default set in {self.source}; "
+                f"add default = \"<alias>\" or set {PROVIDER_ENV}"
+            )
+        try:
+            return self.providers[name]
+        except KeyError:
+            known = ", ".join(sorted(self.providers)) or "none"
+            raise ConfigurationError(
+                f"no provider alias {name!r} in {self.source} (configured: {known})"
+            ) from None
+
+
+def find_config_file(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """``--config``, then ``$PROMOKIT_CONFIG``, then ``./promokit.toml``."""
+    if explicit is not None:
+        return Path(explicit)
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        return Path(from_env)
+    local = Path.cwd() / DEFAULT_FILE
+    return local if local.exists() else None
+
+
+def load_config(
+    source: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Read and check a config file or dict; every error names the key at fault."""
+    env = os.environ if environ is None else environ
+    base_dir: Path | None = None
+    if isinstance(source, Mapping):
+        raw: Any = dict(source)
+        origin = "<dict>"
+    else:
+        path = find_config_file(source)
+        if path is None:
+            raise ConfigurationError(
+                f"no configuration found: pass --config, set {CONFIG_ENV}, "
+                f"or create ./{DEFAULT_FILE}"
+            )
+        origin = str(path)
+        base_dir = path.parent
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigurationError(f"config file {origin} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigurationError(f"{origin} is not valid TOML: {exc}") from None
+    try:
+        parsed = msgspec.convert(raw, ConfigFile)
+    except msgspec.ValidationError as exc:
+        raise ConfigurationError(f"{origin}: {_readable(str(exc))}") from None
+    providers: dict[str, ProviderSettings] = {}
+    missing: list[str] = []
+    for alias, table in parsed.providers.items():
+        providers[alias] = _settings(alias, table, env, origin, missing)
+    default = env.get(PROVIDER_ENV) or parsed.default
+    if default is not None and default not in providers:
+        where = PROVIDER_ENV if env.get(PROVIDER_ENV) else f"default in {origin}"
+        raise ConfigurationError(
+            f"{where} names {default!r}, which is not a configured provider "
+            f"(configured: {', '.join(sorted(providers)) or 'none'})"
+        )
+    ledger = parsed.ledger
+    if ledger is not None and base_dir is not None and not Path(ledger).is_absolute():
+        ledger = str(base_dir / ledger)
+    elif ledger is None and base_dir is not None:
+        ledger = str(base_dir / ".promokit-ledger.sqlite3")
+    return Config(providers=providers, default=default, source=origin, ledger_path=ledger,
+                  missing_keys=tuple(missing))
+
+
+def _readable(text: str) -> str:
+    return text.replace("Object contains unknown field", "unknown key").replace(" - at ", " at ")
+
+
+def _settings(
+    alias: str,
+    table: ProviderTable,
+    env: Mapping[str, str],
+    origin: str,
+    missing: list[str],
+) -> ProviderSettings:
+    where = f"{origin} [providers.{alias}]"
+    if table.api_key is not None and table.api_key_env is not None:
+        raise ConfigurationError(f"{where}: set api_key or api_key_env, not both")
+    key: str | None = table.api_key
+    if table.api_key_env is not None:
+        key = env.get(table.api_key_env)
+        if key is None:
+            missing.append(f"{alias}: environment variable {table.api_key_env} is not set")
+    if key is not None:
+        if key != key.strip() or any(c.isspace() for c in key):
+            raise ConfigurationError(
+                f"{where}: the API key contains whitespace or a newline; "
+                "copy it again without spaces"
+            )
+        if not key:
+            raise ConfigurationError(f"{where}: the API key is empty")
+    if table.base_url is not None:
+        check_base_url(table.base_url, where)
+    for name in ("timeout", "connect_timeout"):
+        if getattr(table, name) <= 0:
+            raise ConfigurationError(f"{where}: {name} must be positive")
+    if table.max_retries < 0 or table.max_concurrency < 1:
+        raise ConfigurationError(f"{where}: max_retries >= 0 and max_concurrency >= 1")
+    if table.rate_limit is not None and table.rate_limit <= 0:
+        raise ConfigurationError(f"{where}: rate_limit is requests per minute and must be > 0")
+    return ProviderSettings(
+        alias=alias,
+        plugin=table.plugin,
+        api_key=None if key is None else Secret(key),
+        environment=table.environment,
+        base_url=table.base_url,
+        timeout=table.timeout,
+        connect_timeout=table.connect_timeout,
+        max_retries=table.max_retries,
+        rate_limit=table.rate_limit,
+        max_concurrency=table.max_concurrency,
+        max_queue_wait=table.max_queue_wait,
+        options=table.options,
+    )
+
+
+def check_base_url(url: str, where: str) -> None:
+    """https anywhere; plain http only for loopback hosts (emulators, tests)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return
+    raise ConfigurationError(
+        f"{where}: base_url {url!r} must be https (plain http is allowed only for "
+        "loopback hosts such as 127.0.0.1)"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

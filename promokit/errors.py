@@ -1,0 +1,275 @@
+"""The promokit exception tree; every failure carries provider, outcome and retry-safety.
+
+::
+
+    PromokitError
+    ├── ConfigurationError          bad promokit.toml, unknown provider, key/environment mismatch
+    ├── PluginError                 a plugin misbehaved while registering (names the plugin)
+    ├── InvalidPromotion            the neutral input is invalid (lists every problem)
+    ├── UnsupportedFeature          the provider cannot express it (lists every problem)
+    ├── Overloaded                  local back-pressure: queue wait exceeded, nothing sent
+    ├── TransportError              no HTTP response was received
+    │   ├── ConnectError            the request never left (outcome=not_sent)
+    │   └── RequestTimeout          sent, no answer in time (outcome=unknown)
+    ├── ProviderError               the provider answered with a failure
+    │   ├── BadRequest              400/422 (field errors in ``fields``)
+    │   ├── AuthenticationError     401/403
+    │   ├── NotFound                404
+    │   ├── Conflict                409, duplicate code or label, fingerprint mismatch
+    │   ├── RateLimited             429 (``retry_after`` seconds)
+    │   ├── ProviderServerError     5xx
+    │   └── ProviderResponseError   unusable success body (HTML, empty, too large)
+    ├── ResponseValidationError     the body did not match the wire Struct (JSON path kept)
+    └── OutcomeUnknown              a write may or may not have happened; see Client.reconcile
+
+Every error exposes ``provider``, ``operation``, ``status``, ``code``, ``message``,
+``request_id``, ``outcome`` (``not_sent`` / ``rejected`` / ``unknown``) and ``retryable``.
+``str()`` never contains a secret: messages are built only from redacted parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+Outcome = Literal["not_sent", "rejected", "unknown"]
+
+
+class Problem:
+    """One thing wrong with an input, located by a dotted field path."""
+
+    __slots__ = ("message", "path")
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"Problem({self.path!r}, {self.message!r})"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Problem) and (self.path, self.message) == (
+            other.path,
+            other.message,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.message))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Problem, (self.path, self.message))
+
+
+class PromokitError(Exception):
+    """Root of every error promokit raises."""
+
+    default_outcome: Outcome = "not_sent"
+    default_retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        operation: str | None = None,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        outcome: Outcome | None = None,
+        retryable: bool | None = None,
+        problems: Sequence[Problem] = (),
+        **extra: Any,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.operation = operation
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.outcome: Outcome = outcome or self.default_outcome
+        self.retryable = self.default_retryable if retryable is None else retryable
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.extra = extra
+        for name, value in extra.items():
+            setattr(self, name, value)
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "operation": self.operation,
+            "status": self.status,
+            "code": self.code,
+            "request_id": self.request_id,
+            "outcome": self.outcome,
+            "retryable": self.retryable,
+            "problems": self.problems,
+            **self.extra,
+        }
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # kw-only constructors do not survive the default Exception pickling.
+        return (_rebuild, (type(self), self.message, self._kwargs()))
+
+    def __str__(self) -> str:
+        head = []
+        if self.request_id:
+            head.append(f"request_id={self.request_id}")
+        if self.provider:
+            head.append(self.provider)
+        if self.operation:
+            head.append(self.operation)
+        if self.status is not None:
+            head.append(f"HTTP {self.status}")
+        if self.code:
+            head.append(self.code)
+        text = f"[{' '.join(head)}] {self.message}" if head else self.message
+        if self.problems:
+            text += "".join(f"\n  - {problem}" for problem in self.problems)
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.message!r}, provider={self.provider!r}, "
+            f"status={self.status!r}, code={self.code!r}, request_id={self.request_id!r}, "
+            f"outcome={self.outcome!r}, retryable={self.retryable!r})"
+        )
+
+
+def _rebuild(cls: type[PromokitError], message: str, kwargs: dict[str, Any]) -> PromokitError:
+    return cls(message, **kwargs)
+
+
+class ConfigurationError(PromokitError):
+    """promokit.toml, environment or a provider setting is wrong; nothing was sent."""
+
+
+class PluginError(ConfigurationError):
+    """A plugin failed to load or register; the message names the plugin."""
+
+
+class InvalidPromotion(PromokitError):
+    """The neutral input breaks a rule of the model; ``problems`` lists every one."""
+
+
+class UnsupportedFeature(PromokitError):
+    """The provider cannot express a field, value or operation; nothing was sent."""
+
+
+class Overloaded(PromokitError):
+    """Too many calls are queued for a provider; the call was refused before sending."""
+
+    default_retryable = True
+
+
+class TransportError(PromokitError):
+    """No HTTP response was received."""
+
+    default_outcome = "unknown"
+    default_retryable = True
+
+
+class ConnectError(TransportError):
+    """The connection could not be made, so the request never left."""
+
+    default_outcome = "not_sent"
+
+
+class RequestTimeout(TransportError):
+    """The request was sent but no complete answer arrived before the deadline."""
+
+
+class ProviderError(PromokitError):
+    """The provider answered with a failure; ``code`` and ``message`` are its own."""
+
+    default_outcome = "rejected"
+
+    fields: tuple[Problem, ...]
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("fields", ())
+        super().__init__(message, **kwargs)
+
+
+class BadRequest(ProviderError):
+    """The provider refused the request as invalid (400, 422)."""
+
+
+class AuthenticationError(ProviderError):
+    """The API key was missing, wrong, or for another environment (401, 403)."""
+
+
+class NotFound(ProviderError):
+    """The resource does not exist for this account (404)."""
+
+
+class Conflict(ProviderError):
+    """The resource already exists or differs from what was expected (409)."""
+
+
+class RateLimited(ProviderError):
+    """The provider asked us to slow down (429); ``retry_after`` is in seconds."""
+
+    default_retryable = True
+
+    retry_after: float | None
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("retry_after", None)
+        super().__init__(message, **kwargs)
+
+
+class ProviderServerError(ProviderError):
+    """The provider failed (5xx); a write may have committed."""
+
+    default_outcome = "unknown"
+    default_retryable = True
+
+
+class ProviderResponseError(ProviderError):
+    """The provider's answer could not be used (not JSON, empty, too large)."""
+
+    default_outcome = "unknown"
+
+
+class ResponseValidationError(PromokitError):
+    """A response did not match the provider's documented shape; ``path`` locates it."""
+
+    default_outcome = "unknown"
+
+    path: str | None
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("path", None)
+        super().__init__(message, **kwargs)
+
+
+class OutcomeUnknown(PromokitError):
+    """A write may or may not have happened and could not be verified.
+
+    ``natural_key`` and ``idempotency_key`` say what :meth:`promokit.Client.reconcile`
+    needs to finish the job later.
+    """
+
+    default_outcome = "unknown"
+    default_retryable = False
+
+
+def error_class_for_status(status: int) -> type[ProviderError]:
+    """Map an HTTP status (from the response or the body) to its error class."""
+    if status in (400, 422):
+        return BadRequest
+    if status in (401, 403):
+        return AuthenticationError
+    if status == 404:
+        return NotFound
+    if status == 409:
+        return Conflict
+    if status == 429:
+        return RateLimited
+    if status >= 500:
+        return ProviderServerError
+    return ProviderError

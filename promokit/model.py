@@ -1,0 +1,216 @@
+"""The neutral promotion model: provider-free, frozen msgspec Structs."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+import msgspec
+
+from promokit.errors import InvalidPromotion, Problem
+
+CouponType = Literal["reusable", "single_use"]
+Customers = Literal["all", "new", "returning"]
+Reward = Literal["discount", "cashback"]
+AppliesTo = Literal["order", "items", "shipping"]
+Status = Literal["active", "inactive", "scheduled", "expired", "unknown"]
+PaymentMethod = Literal["card", "ewallet", "virtual_account", "other"]
+
+
+class _Neutral(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Base of every neutral Struct: immutable, keyword-only, strict about typos."""
+
+
+class Percent(_Neutral, tag="percent"):
+    """A percentage discount; ``max_amount`` caps it in currency units."""
+
+    value: Decimal
+    max_amount: int | None = None
+
+
+class Fixed(_Neutral, tag="fixed"):
+    """A fixed discount in whole currency units."""
+
+    amount: int
+
+
+class Quota(_Neutral, tag="quota"):
+    """The promotion may be redeemed ``uses`` times in total."""
+
+    uses: int
+
+
+class Budget(_Neutral, tag="budget"):
+    """The promotion may give away ``amount`` currency units in total."""
+
+    amount: int
+
+
+class CardScope(_Neutral, tag="card"):
+    """Only card payments whose BIN starts with one of ``bins`` or issued by ``banks``."""
+
+    bins: tuple[str, ...] = ()
+    banks: tuple[str, ...] = ()
+
+
+class EwalletScope(_Neutral, tag="ewallet"):
+    """Only e-wallet payments from ``wallets`` (e.g. ``OVO``, ``DANA``)."""
+
+    wallets: tuple[str, ...] = ()
+
+
+class VirtualAccountScope(_Neutral, tag="virtual_account"):
+    """Only virtual-account payments at ``banks`` (e.g. ``BCA``, ``BNI``)."""
+
+    banks: tuple[str, ...] = ()
+
+
+Discount = Percent | Fixed
+Limit = Quota | Budget
+PaymentScope = CardScope | EwalletScope | VirtualAccountScope
+
+
+class Coupon(_Neutral):
+    """One redeemable code of a promotion, as the provider reports it."""
+
+    code: str
+    id: str | None = None
+    coupon_type: CouponType = "reusable"
+    active: bool | None = None
+    limit: int | None = None
+    used: int | None = None
+    expires_at: datetime | None = None
+    created_at: datetime | None = None
+
+
+class Promotion(_Neutral):
+    """A promotion described once, in promokit's language, for any provider.
+
+    Amounts are ``int`` in the currency's unit (IDR: whole rupiah); percentages are
+    ``Decimal``; datetimes are timezone-aware. ``extensions`` carries
+    provider-specific wire fields verbatim as ``{plugin_name: {field: value}}``.
+    The fields after ``extensions`` are read-only: providers fill them in.
+    """
+
+    name: str
+    discount: Discount
+    description: str | None = None
+    code: str | None = None
+    coupon_type: CouponType = "reusable"
+    currency: str = "IDR"
+    min_purchase: int | None = None
+    limit: Limit | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    customers: Customers = "all"
+    products: tuple[str, ...] = ()
+    payment: PaymentScope | None = None
+    reward: Reward = "discount"
+    applies_to: AppliesTo = "order"
+    extensions: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
+    id: str | None = None
+    provider: str | None = None
+    status: Status | None = None
+    coupons: tuple[Coupon, ...] = ()
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    reconciled: bool = False
+
+    def problems(self, *, now: datetime | None = None) -> list[Problem]:
+        """Every rule of the neutral model this promotion breaks, with field paths.
+
+        With ``now``, an ``ends_at`` already in the past is a problem too.
+        """
+        from promokit.rules import promotion_problems
+
+        return promotion_problems(self, now=now)
+
+    def check(self, *, now: datetime | None = None) -> Promotion:
+        """Raise :class:`InvalidPromotion` listing every problem, or return ``self``."""
+        found = self.problems(now=now)
+        if found:
+            raise InvalidPromotion(
+                f"promotion {self.name!r} is invalid ({len(found)} problem(s))", problems=found
+            )
+        return self
+
+    def draft(self) -> Promotion:
+        """This promotion without its read-only fields, ready to create elsewhere."""
+        return msgspec.structs.replace(
+            self,
+            id=None,
+            provider=None,
+            status=None,
+            coupons=(),
+            created_at=None,
+            updated_at=None,
+            reconciled=False,
+        )
+
+
+class Checkout(_Neutral):
+    """What the customer is about to pay, used to validate a code.
+
+    ``customer_type`` tells the evaluator whether the customer is new or returning
+    (providers that know their customers decide this themselves from the e-mail).
+    ``items_amount`` and ``shipping_amount`` matter for promotions that apply only
+    to items or shipping; when absent, ``amount`` is used.
+    """
+
+    amount: int
+    currency: str = "IDR"
+    product_id: str | None = None
+    customer_email: str | None = None
+    customer_type: Literal["new", "returning"] | None = None
+    payment_method: PaymentMethod | None = None
+    card_bin: str | None = None
+    bank: str | None = None
+    wallet: str | None = None
+    items_amount: int | None = None
+    shipping_amount: int | None = None
+
+
+class Rejection(enum.StrEnum):
+    """Why a code was refused, in neutral terms."""
+
+    NOT_FOUND = "NOT_FOUND"
+    INACTIVE = "INACTIVE"
+    NOT_STARTED = "NOT_STARTED"
+    EXPIRED = "EXPIRED"
+    MIN_PURCHASE_NOT_MET = "MIN_PURCHASE_NOT_MET"
+    CUSTOMER_NOT_ELIGIBLE = "CUSTOMER_NOT_ELIGIBLE"
+    PRODUCT_NOT_ELIGIBLE = "PRODUCT_NOT_ELIGIBLE"
+    PAYMENT_METHOD_NOT_ELIGIBLE = "PAYMENT_METHOD_NOT_ELIGIBLE"
+    USAGE_LIMIT_REACHED = "USAGE_LIMIT_REACHED"
+    BUDGET_EXHAUSTED = "BUDGET_EXHAUSTED"
+    UNKNOWN = "UNKNOWN"
+
+
+class Validation(_Neutral):
+    """The answer to "would this code work for this checkout?".
+
+    An invalid code is a result (``valid=False`` with a ``reason``), not an
+    exception. ``message`` is the provider's own text, verbatim, when it gave one.
+    ``evaluated_locally`` is true when promokit's reference evaluator decided,
+    because the provider has no validation endpoint.
+    """
+
+    valid: bool
+    reason: Rejection | None = None
+    discount_amount: int = 0
+    message: str | None = None
+    coupon: Coupon | None = None
+    provider: str | None = None
+    evaluated_locally: bool = False
+
+
+class Usage(_Neutral):
+    """How much of a code's limit is used; ``limit=None`` means unlimited."""
+
+    code: str
+    used: int
+    limit: int | None = None
+    remaining: int | None = None
+    exhausted: bool = False

@@ -1,0 +1,84 @@
+"""Secrets that cannot be printed, and masking for headers, bodies and URLs."""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+
+SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
+LOGGED_HEADERS = frozenset({"content-type", "content-length", "retry-after", "x-request-id"})
+_SECRET_FIELD = re.compile(
+    rb'("(?:[A-Za-z_]*(?:key|secret|token|password|authorization)[A-Za-z_]*)"\s*:\s*)"[^"]*"',
+    re.IGNORECASE,
+)
+
+
+class Secret:
+    """An API key whose ``repr``/``str`` show only a hint: ``dp_test_…a1b2``.
+
+    Call :meth:`reveal` at the single place the key is put on the wire.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The key itself; use only to build an auth header."""
+        return self._value
+
+    @property
+    def hint(self) -> str:
+        """A display form that identifies the key without disclosing it."""
+        return mask(self._value)
+
+    def __repr__(self) -> str:
+        return f"Secret({self.hint!r})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickling a Secret must never write the key into a pickle stream.
+        return (Secret, ("<redacted>",))
+
+
+def mask(value: str) -> str:
+    """Keep a documented key prefix (``dp_test_``) and the last 4 characters at most."""
+    if len(value) < 12:
+        return "****"
+    prefix = ""
+    for known in ("dp_test_", "dp_live_", "sk_test_", "sk_live_"):
+        if value.startswith(known):
+            prefix = known
+    return f"{prefix}…{value[-4:]}"
+
+
+def secret_forms(value: str) -> tuple[str, ...]:
+    """Every form in which a key could leak: raw, and Basic-auth base64 of ``key:``."""
+    basic = base64.b64encode(f"{value}:".encode()).decode()
+    return (value, basic)
+
+
+def redact_headers(headers: Any) -> dict[str, str]:
+    """Only allow-listed headers, for logs; sensitive ones are never included."""
+    return {k: v for k, v in headers.items() if k.lower() in LOGGED_HEADERS}
+
+
+def redact_body(body: bytes | None, secrets: tuple[str, ...] = (), limit: int = 2048) -> str:
+    """A log-safe snippet of a JSON body: secret-like fields and known secrets masked."""
+    if not body:
+        return ""
+    masked = _SECRET_FIELD.sub(rb'\1"****"', body[:limit])
+    text = masked.decode("utf-8", errors="replace")
+    for secret in secrets:
+        for form in secret_forms(secret):
+            text = text.replace(form, "****")
+    return text + ("…" if len(body) > limit else "")

@@ -1,0 +1,509 @@
+"""HTTP for providers: one owned aiohttp session, deadlines, error mapping, safe retries, logs."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import itertools
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import msgspec
+from multidict import CIMultiDictProxy
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from promokit.errors import (
+    ConfigurationError,
+    ConnectError,
+    Problem,
+    PromokitError,
+    ProviderError,
+    ProviderResponseError,
+    RateLimited,
+    RequestTimeout,
+    TransportError,
+    error_class_for_status,
+)
+from promokit.limits import RateLimiter, RetryBudget, Slots, Sleep
+from promokit.redact import redact_body
+
+log = logging.getLogger("promokit.http")
+
+DEFAULT_MAX_BODY = 1024 * 1024
+_REQUEST_IDS = itertools.count(1)
+_PROCESS_TAG = f"{os.getpid():x}{random.getrandbits(24):06x}"
+
+
+def new_request_id() -> str:
+    """Our own request id, sent as ``X-Request-Id`` (cheaper than a uuid4 per call)."""
+    return f"pk_{_PROCESS_TAG}_{next(_REQUEST_IDS)}"
+
+
+@dataclass(slots=True)
+class Response:
+    """What came back: status, headers and the complete body, already read."""
+
+    status: int
+    headers: CIMultiDictProxy[str] | Mapping[str, str]
+    body: bytes
+    request_id: str
+    method: str
+    url: str
+
+
+class ErrorInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """A provider failure read from a response; ``status`` may come from the body."""
+
+    status: int
+    message: str
+    code: str | None = None
+    request_id: str | None = None
+    fields: tuple[Problem, ...] = ()
+    retry_after: float | None = None
+
+
+ErrorParser = Callable[[Response], ErrorInfo | None]
+
+
+def default_error_info(response: Response) -> ErrorInfo | None:
+    """The fallback reading of a response: any status >= 400 is a failure."""
+    if response.status < 400:
+        return None
+    return ErrorInfo(
+        status=response.status,
+        message=redact_body(response.body, limit=200) or f"HTTP {response.status}",
+    )
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header (seconds or HTTP date); garbage is ``None``."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment is None or moment.tzinfo is None:
+            return None
+        seconds = moment.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds or seconds < 0:
+        return 0.0 if seconds == seconds else None
+    return seconds
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When and how long to wait before trying again.
+
+    ``max_retries`` counts retries after the first attempt. Backoff is exponential
+    (``base * 2**n``, capped at ``cap``) with full jitter; a provider's
+    ``Retry-After`` raises the wait, up to ``max_retry_after``.
+    """
+
+    max_retries: int = 2
+    base: float = 0.5
+    cap: float = 5.0
+    max_retry_after: float = 60.0
+    jitter: Callable[[float], float] = field(default=lambda top: random.uniform(top / 2, top))
+
+    def wait(self, retry_number: int, retry_after: float | None) -> float:
+        """Seconds to sleep before retry number ``retry_number`` (1-based)."""
+        backoff = self.jitter(min(self.cap, self.base * 2 ** (retry_number - 1)))
+        if retry_after is not None:
+            return max(backoff, min(retry_after, self.max_retry_after))
+        return backoff
+
+
+class Transport:
+    """Owns one aiohttp session per client, created lazily inside the running loop.
+
+    A caller-supplied session is used as is and never closed.
+    """
+
+    def __init__(
+        self,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        limit: int = 100,
+        limit_per_host: int = 20,
+    ) -> None:
+        self._session = session
+        self._owns_session = session is None
+        self._limit = limit
+        self._limit_per_host = limit_per_host
+        self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`aclose` ran."""
+        return self._closed
+
+    def session(self) -> aiohttp.ClientSession:
+        """The session, created on first use in the running loop."""
+        if self._closed:
+            raise ConfigurationError("this promokit client is closed; open a new one")
+        loop = asyncio.get_running_loop()
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self._limit, limit_per_host=self._limit_per_host, ttl_dns_cache=300
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=aiohttp.ClientTimeout(total=None)
+            )
+            self._loop = loop
+        elif self._loop is not None and self._loop is not loop:
+            raise ConfigurationError(
+                "this promokit client was opened in another event loop; create one per loop"
+            )
+        return self._session
+
+    async def aclose(self) -> None:
+        """Close the session if we own it; safe to call twice."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owns_session and not session.closed:
+            await session.close()
+
+
+class ProviderHttp:
+    """Sends one provider's requests: auth, deadline, rate limit, error mapping, retries.
+
+    The first attempt runs outside tenacity (it costs tens of microseconds per
+    call); only a failure that is safe to retry enters the retry loop.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        provider: str,
+        base_url: str,
+        headers: Mapping[str, str],
+        error_parser: ErrorParser = default_error_info,
+        timeout: float = 30.0,
+        connect_timeout: float = 5.0,
+        retry: RetryPolicy | None = None,
+        rate_limiter: RateLimiter | None = None,
+        slots: Slots | None = None,
+        budget: RetryBudget | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
+        secrets: tuple[str, ...] = (),
+        sleep: Sleep = asyncio.sleep,
+        request_id_header: str = "X-Request-Id",
+    ) -> None:
+        self.transport = transport
+        self.provider = provider
+        self.base_url = base_url.rstrip("/")
+        self._headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            **headers,
+        }
+        self.error_parser = error_parser
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.retry = retry or RetryPolicy()
+        self.rate_limiter = rate_limiter
+        self.slots = slots or Slots(10, max_wait=timeout)
+        self.budget = budget or RetryBudget()
+        self.max_body = max_body
+        self._secrets = secrets
+        self._sleep = sleep
+        self._request_id_header = request_id_header
+        self.attempts = 0
+
+    def __repr__(self) -> str:
+        return f"ProviderHttp(provider={self.provider!r}, base_url={self.base_url!r})"
+
+    @staticmethod
+    def path(*segments: str) -> str:
+        """Join path segments, each percent-quoted so ``/``, ``?``, ``#``, ``..`` stay data."""
+        parts = []
+        for segment in segments:
+            if segment in (".", ".."):
+                segment = segment.replace(".", "%2E")
+            parts.append(quote(segment, safe=""))
+        return "/" + "/".join(parts)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        body: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        timeout: float | None = None,
+    ) -> Response:
+        """Send and return a successful :class:`Response`, or raise a typed error.
+
+        ``idempotent`` defaults to true for GET and DELETE. A non-idempotent request
+        is retried only when it provably never reached the provider.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (self.timeout if timeout is None else timeout)
+        safe = method in ("GET", "HEAD", "DELETE") if idempotent is None else idempotent
+        await self.slots.acquire()
+        try:
+            if self.rate_limiter is not None:
+                await self.rate_limiter.acquire(_clock_deadline(self.rate_limiter, loop, deadline))
+            try:
+                response = await self._attempt(method, path, operation, body, params, deadline)
+            except PromokitError as error:
+                if not self._should_retry(error, safe):
+                    raise
+                return await self._retry(method, path, operation, body, params, deadline, safe,
+                                         error)
+            self.budget.earn()
+            return response
+        finally:
+            self.slots.release()
+
+    def _should_retry(self, error: BaseException, safe: bool) -> bool:
+        if not isinstance(error, PromokitError) or not error.retryable:
+            return False
+        return safe or error.outcome in ("not_sent", "rejected")
+
+    async def _retry(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        body: bytes | None,
+        params: Mapping[str, str] | None,
+        deadline: float,
+        safe: bool,
+        first: PromokitError,
+    ) -> Response:
+        loop = asyncio.get_running_loop()
+        if self.retry.max_retries < 1:
+            raise first
+        spent = self.budget.spend(timeout=isinstance(first, RequestTimeout))
+        if not spent:
+            raise first
+        pending: list[BaseException] = [first]
+
+        def wait(state: RetryCallState) -> float:
+            error = pending[-1]
+            retry_after = getattr(error, "retry_after", None)
+            return self.retry.wait(state.attempt_number + 1, retry_after)
+
+        def stop(state: RetryCallState) -> bool:
+            if stop_after_attempt(self.retry.max_retries)(state):
+                return True
+            if loop.time() + state.upcoming_sleep > deadline:
+                return True
+            cost = self.budget.spend(timeout=isinstance(pending[-1], RequestTimeout))
+            return not cost
+
+        async def attempt() -> Response:
+            try:
+                return await self._attempt(method, path, operation, body, params, deadline)
+            except PromokitError as error:
+                pending.append(error)
+                raise
+
+        retrying = AsyncRetrying(
+            sleep=self._sleep,
+            stop=stop,
+            wait=wait,
+            retry=retry_if_exception(lambda error: self._should_retry(error, safe)),
+            before_sleep=lambda state: self._log_retry(operation, pending[-1], state),
+            reraise=True,
+        )
+        # The first failure already happened outside tenacity: sleep before the first retry.
+        first_wait = self.retry.wait(1, getattr(first, "retry_after", None))
+        if loop.time() + first_wait > deadline:
+            self.budget.earn(spent)
+            raise first
+        self._log_retry(operation, first, None)
+        await self._sleep(first_wait)
+        response: Response = await retrying(attempt)
+        self.budget.earn(spent)
+        return response
+
+    def _log_retry(self, operation: str, error: BaseException, state: RetryCallState | None) -> None:
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "retrying provider=%s operation=%s after=%s attempt=%s",
+                self.provider,
+                operation,
+                type(error).__name__,
+                1 if state is None else state.attempt_number + 1,
+            )
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        body: bytes | None,
+        params: Mapping[str, str] | None,
+        deadline: float,
+    ) -> Response:
+        loop = asyncio.get_running_loop()
+        remaining = deadline - loop.time()
+        request_id = new_request_id()
+        url = self.base_url + path
+        context: dict[str, Any] = {
+            "provider": self.provider,
+            "operation": operation,
+            "request_id": request_id,
+        }
+        if remaining <= 0:
+            raise RequestTimeout("deadline passed before the request was sent",
+                                 outcome="not_sent", retryable=False, **context)
+        headers = self._headers.copy()
+        headers[self._request_id_header] = request_id
+        timeout = aiohttp.ClientTimeout(total=remaining, connect=min(self.connect_timeout,
+                                                                     remaining))
+        self.attempts += 1
+        session = self.transport.session()
+        try:
+            async with session.request(
+                method,
+                url,
+                data=body,
+                params=params,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+            ) as raw:
+                payload = await self._read(raw, context)
+                response = Response(
+                    status=raw.status,
+                    headers=raw.headers,
+                    body=payload,
+                    request_id=raw.headers.get(self._request_id_header) or request_id,
+                    method=method,
+                    url=url,
+                )
+        except aiohttp.ClientConnectorCertificateError as exc:
+            raise ConnectError(
+                f"TLS certificate of {exc.host} could not be verified", retryable=False,
+                **context,
+            ) from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise ConnectError(f"could not connect to {exc.host}:{exc.port}",
+                               **context) from exc
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise ConnectError("connection timed out before the request was sent",
+                               **context) from exc
+        except TimeoutError as exc:
+            raise RequestTimeout("no complete response before the deadline",
+                                 **context) from exc
+        except aiohttp.ClientError as exc:
+            raise TransportError(f"connection failed mid-request: {type(exc).__name__}",
+                                 **context) from exc
+        self._log(response)
+        if 300 <= response.status < 400:
+            raise ConfigurationError(
+                f"the provider redirected to {response.headers.get('Location', '?')!r}; "
+                "check base_url (redirects are not followed)",
+                status=response.status,
+                **context,
+            )
+        info = self.error_parser(response)
+        if info is not None:
+            raise self._error(info, response, operation)
+        return response
+
+    async def _read(self, raw: aiohttp.ClientResponse, context: dict[str, Any]) -> bytes:
+        length = raw.content_length
+        if length is not None and length <= self.max_body:
+            return await raw.read()
+        if length is not None:
+            raise ProviderResponseError(
+                f"response of {length} bytes exceeds the {self.max_body}-byte cap",
+                status=raw.status,
+                kind="too_large",
+                **context,
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in raw.content.iter_chunked(65536):
+            size += len(chunk)
+            if size > self.max_body:
+                raise ProviderResponseError(
+                    f"response exceeds the {self.max_body}-byte cap",
+                    status=raw.status,
+                    kind="too_large",
+                    **context,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _error(self, info: ErrorInfo, response: Response, operation: str) -> ProviderError:
+        cls = error_class_for_status(info.status)
+        kwargs: dict[str, Any] = {
+            "provider": self.provider,
+            "operation": operation,
+            "status": info.status,
+            "code": info.code,
+            "request_id": info.request_id or response.request_id,
+            "fields": info.fields,
+            "problems": info.fields,
+        }
+        if cls is RateLimited:
+            retry_after = info.retry_after
+            if retry_after is None:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            kwargs["retry_after"] = retry_after
+        if info.status == 408:
+            kwargs["retryable"] = True
+            kwargs["outcome"] = "unknown"
+        return cls(info.message, **kwargs)
+
+    def _log(self, response: Response) -> None:
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "provider=%s method=%s url=%s status=%s request_id=%s",
+                self.provider,
+                response.method,
+                response.url,
+                response.status,
+                response.request_id,
+            )
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("provider=%s response_body=%s", self.provider,
+                          redact_body(response.body, self._secrets))
+
+
+def _clock_deadline(limiter: RateLimiter, loop: asyncio.AbstractEventLoop, deadline: float) -> float:
+    """Translate a loop-time deadline into the limiter's own clock."""
+    return limiter._clock() + (deadline - loop.time())
+
+
+def decode_json_error(body: bytes) -> Any:
+    """Parse an error body without ever raising: unknown shapes become ``None``."""
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return None
+
+
+__all__ = [
+    "ErrorInfo",
+    "ErrorParser",
+    "ProviderHttp",
+    "Response",
+    "RetryPolicy",
+    "Transport",
+    "decode_json_error",
+    "default_error_info",
+    "new_request_id",
+    "parse_retry_after",
+]
