@@ -5,7 +5,9 @@
     PromokitError
     ├── ConfigurationError          bad promokit.toml, unknown provider, key/environment mismatch
     ├── PluginError                 a plugin misbehaved while registering (names the plugin)
-    ├── InvalidPromotion            the neutral input is invalid (lists every problem)
+    ├── InvalidInput                neutral input is invalid (lists every problem)
+    │   ├── InvalidPromotion        a Promotion breaks a model rule
+    │   └── InvalidCheckout         a Checkout lacks what the provider needs
     ├── UnsupportedFeature          the provider cannot express it (lists every problem)
     ├── Overloaded                  local back-pressure: queue wait exceeded, nothing sent
     ├── TransportError              no HTTP response was received
@@ -151,8 +153,16 @@ class PluginError(ConfigurationError):
     """A plugin failed to load or register; the message names the plugin."""
 
 
-class InvalidPromotion(PromokitError):
-    """The neutral input breaks a rule of the model; ``problems`` lists every one."""
+class InvalidInput(PromokitError):
+    """Neutral input is invalid; ``problems`` lists every one and nothing was sent."""
+
+
+class InvalidPromotion(InvalidInput):
+    """The promotion breaks a rule of the model; ``problems`` lists every one."""
+
+
+class InvalidCheckout(InvalidInput):
+    """The checkout lacks something the provider needs to validate a code."""
 
 
 class UnsupportedFeature(PromokitError):
