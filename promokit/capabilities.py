@@ -24,12 +24,32 @@ Support = Literal["native", "emulated", "unsupported"]
 Policy = Literal["strict", "drop"]
 Operation = Literal["create", "get", "list", "validate", "usage", "update", "delete"]
 OPERATIONS: tuple[Operation, ...] = (
-    "create", "get", "list", "validate", "usage", "update", "delete",
+    "create",
+    "get",
+    "list",
+    "validate",
+    "usage",
+    "update",
+    "delete",
 )
 FIELDS: tuple[str, ...] = (
-    "name", "description", "code", "coupon_type", "discount", "discount.max_amount",
-    "currency", "min_purchase", "limit", "starts_at", "ends_at", "customers", "products",
-    "payment", "reward", "applies_to", "extensions",
+    "name",
+    "description",
+    "code",
+    "coupon_type",
+    "discount",
+    "discount.max_amount",
+    "currency",
+    "min_purchase",
+    "limit",
+    "starts_at",
+    "ends_at",
+    "customers",
+    "products",
+    "payment",
+    "reward",
+    "applies_to",
+    "extensions",
 )
 """Every neutral field a manifest speaks about, in display order."""
 
@@ -211,10 +231,18 @@ def _constraint_problems(manifest: Manifest, promotion: Promotion, who: str) -> 
             Problem("name", f"{who} needs at least {limits.min_name_length} characters")
         )
     if limits.max_name_length is not None and name_length > limits.max_name_length:
-        problems.append(Problem("name", f"{who} allows at most {limits.max_name_length} characters"))
+        problems.append(
+            Problem("name", f"{who} allows at most {limits.max_name_length} characters")
+        )
     code = promotion.code
-    if code is not None and limits.max_code_length is not None and len(code) > limits.max_code_length:
-        problems.append(Problem("code", f"{who} allows at most {limits.max_code_length} characters"))
+    if (
+        code is not None
+        and limits.max_code_length is not None
+        and len(code) > limits.max_code_length
+    ):
+        problems.append(
+            Problem("code", f"{who} allows at most {limits.max_code_length} characters")
+        )
     if limits.max_products is not None and len(promotion.products) > limits.max_products:
         problems.append(
             Problem("products", f"{who} accepts at most {limits.max_products} products")
@@ -230,9 +258,7 @@ def _constraint_problems(manifest: Manifest, promotion: Promotion, who: str) -> 
             Problem("discount.value", f"{who} accepts at most {limits.max_percent}%{note}")
         )
     if limits.currencies is not None and promotion.currency not in limits.currencies:
-        problems.append(
-            Problem("currency", f"{who} only supports {', '.join(limits.currencies)}")
-        )
+        problems.append(Problem("currency", f"{who} only supports {', '.join(limits.currencies)}"))
     return problems
 
 

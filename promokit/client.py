@@ -104,9 +104,11 @@ class Client:
             rate = settings.rate_limit or cls.manifest.rate_limit_per_minute
             limiter = None
             if rate is not None:
-                limiter = (RateLimiter(int(rate), 60.0, clock=self._clock, sleep=self._sleep)
-                           if rate >= 1 else
-                           RateLimiter(1, 60.0 / rate, clock=self._clock, sleep=self._sleep))
+                limiter = (
+                    RateLimiter(int(rate), 60.0, clock=self._clock, sleep=self._sleep)
+                    if rate >= 1
+                    else RateLimiter(1, 60.0 / rate, clock=self._clock, sleep=self._sleep)
+                )
             secrets = (settings.api_key.reveal(),) if settings.api_key is not None else ()
             http = ProviderHttp(
                 self._transport,
@@ -118,8 +120,9 @@ class Client:
                 connect_timeout=settings.connect_timeout,
                 retry=RetryPolicy(max_retries=settings.max_retries),
                 rate_limiter=limiter,
-                slots=Slots(settings.max_concurrency,
-                            max_wait=settings.max_queue_wait or settings.timeout),
+                slots=Slots(
+                    settings.max_concurrency, max_wait=settings.max_queue_wait or settings.timeout
+                ),
                 budget=RetryBudget(),
                 secrets=secrets,
                 sleep=self._sleep,
@@ -128,14 +131,16 @@ class Client:
 
     def _ready(self, alias: str | None, operation: str) -> Provider:
         provider = self.provider(alias)
-        require_operation(provider.manifest, operation, provider=provider.alias,
-                          plugin=provider.plugin_name)
+        require_operation(
+            provider.manifest, operation, provider=provider.alias, plugin=provider.plugin_name
+        )
         return provider
 
     # -- operations -----------------------------------------------------------
 
-    def plan(self, promotion: Promotion, provider: str | None = None, *,
-             policy: Policy = "strict") -> Plan:
+    def plan(
+        self, promotion: Promotion, provider: str | None = None, *, policy: Policy = "strict"
+    ) -> Plan:
         """What ``provider`` would do with every field of ``promotion``; no I/O."""
         instance = self.provider(provider)
         return plan(
@@ -147,8 +152,9 @@ class Client:
             extra_problems=instance.plan_problems(promotion),
         )
 
-    async def create(self, promotion: Promotion, provider: str | None = None, *,
-                     policy: Policy = "strict") -> Promotion:
+    async def create(
+        self, promotion: Promotion, provider: str | None = None, *, policy: Policy = "strict"
+    ) -> Promotion:
         """Create ``promotion``; every problem is reported before any request."""
         instance = self._ready(provider, "create")
         checked = self.plan(promotion, instance.alias, policy=policy)
@@ -169,12 +175,12 @@ class Client:
     ) -> AsyncIterator[Promotion]:
         """Every promotion of ``provider``, fetched page by page as you iterate."""
         instance = self._ready(provider, "list")
-        async for promotion in instance.list(status=status, search=search,
-                                             product_id=product_id):
+        async for promotion in instance.list(status=status, search=search, product_id=product_id):
             yield promotion
 
-    async def validate(self, code: str, checkout: Checkout,
-                       provider: str | None = None) -> Validation:
+    async def validate(
+        self, code: str, checkout: Checkout, provider: str | None = None
+    ) -> Validation:
         """Would ``code`` apply to ``checkout``? A refusal is a result, not an error."""
         return await self._ready(provider, "validate").validate(code, checkout)
 
@@ -182,8 +188,14 @@ class Client:
         """How much of ``code``'s limit is used."""
         return await self._ready(provider, "usage").usage(code)
 
-    async def update(self, promotion_id: str, promotion: Promotion,
-                     provider: str | None = None, *, policy: Policy = "strict") -> Promotion:
+    async def update(
+        self,
+        promotion_id: str,
+        promotion: Promotion,
+        provider: str | None = None,
+        *,
+        policy: Policy = "strict",
+    ) -> Promotion:
         """Replace promotion ``promotion_id``; checked like :meth:`create` first."""
         instance = self._ready(provider, "update")
         checked = self.plan(promotion, instance.alias, policy=policy)

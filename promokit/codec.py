@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from typing import Any, TypeVar
 
 import msgspec
@@ -79,10 +78,15 @@ def enc_hook(obj: Any) -> Any:
     raise NotImplementedError(f"promokit cannot encode {type(obj).__name__}")
 
 
-@cache
+_DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
+
+
 def decoder(tp: type[T]) -> msgspec.json.Decoder[T]:
     """The one JSON decoder for ``tp``, built on first use and reused after."""
-    return msgspec.json.Decoder(tp, dec_hook=dec_hook)
+    built = _DECODERS.get(tp)
+    if built is None:
+        built = _DECODERS[tp] = msgspec.json.Decoder(tp, dec_hook=dec_hook)
+    return built
 
 
 _ENCODER = msgspec.json.Encoder(enc_hook=enc_hook, decimal_format="number")
@@ -156,19 +160,25 @@ def to_int(value: StrInt, *, path: str, provider: str, operation: str) -> int | 
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise field_error(path, "expected an integer, got a boolean", provider=provider,
-                          operation=operation)
+        raise field_error(
+            path, "expected an integer, got a boolean", provider=provider, operation=operation
+        )
     if isinstance(value, int):
         return value
     text = value.strip()
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise field_error(path, f"expected an integer, got {value[:40]!r}", provider=provider,
-                          operation=operation) from None
+        raise field_error(
+            path, f"expected an integer, got {value[:40]!r}", provider=provider, operation=operation
+        ) from None
     if not number.is_finite() or number != number.to_integral_value():
-        raise field_error(path, f"expected a whole number, got {value[:40]!r}",
-                          provider=provider, operation=operation)
+        raise field_error(
+            path,
+            f"expected a whole number, got {value[:40]!r}",
+            provider=provider,
+            operation=operation,
+        )
     return int(number)
 
 
@@ -177,16 +187,20 @@ def to_decimal(value: StrDecimal, *, path: str, provider: str, operation: str) -
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise field_error(path, "expected a number, got a boolean", provider=provider,
-                          operation=operation)
+        raise field_error(
+            path, "expected a number, got a boolean", provider=provider, operation=operation
+        )
     try:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
     except InvalidOperation:
-        raise field_error(path, f"expected a number, got {str(value)[:40]!r}", provider=provider,
-                          operation=operation) from None
+        raise field_error(
+            path,
+            f"expected a number, got {str(value)[:40]!r}",
+            provider=provider,
+            operation=operation,
+        ) from None
     if not number.is_finite():
-        raise field_error(path, "expected a finite number", provider=provider,
-                          operation=operation)
+        raise field_error(path, "expected a finite number", provider=provider, operation=operation)
     return number
 
 
@@ -198,7 +212,13 @@ def as_utc(value: datetime | None) -> datetime | None:
         value = value.replace(tzinfo=UTC)
     utc = value.astimezone(UTC)
     return datetime(
-        utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond,
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+        utc.microsecond,
         tzinfo=UTC,
     )
 

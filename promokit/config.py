@@ -63,7 +63,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
                 return next(iter(self.providers.values()))
             raise ConfigurationError(
                 f"no provider given and no default set in {self.source}; "
-                f"add default = \"<alias>\" or set {PROVIDER_ENV}"
+                f'add default = "<alias>" or set {PROVIDER_ENV}'
             )
         try:
             return self.providers[name]
@@ -131,8 +131,13 @@ def load_config(
         ledger = str(base_dir / ledger)
     elif ledger is None and base_dir is not None:
         ledger = str(base_dir / ".promokit-ledger.sqlite3")
-    return Config(providers=providers, default=default, source=origin, ledger_path=ledger,
-                  missing_keys=tuple(missing))
+    return Config(
+        providers=providers,
+        default=default,
+        source=origin,
+        ledger_path=ledger,
+        missing_keys=tuple(missing),
+    )
 
 
 def _readable(text: str) -> str:

@@ -13,8 +13,16 @@ from typing import Literal
 from aiohttp import web
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-FaultKind = Literal["delay", "drop_before", "drop_after", "status", "rate_limit", "garbage",
-                    "slow_body", "huge_body"]
+FaultKind = Literal[
+    "delay",
+    "drop_before",
+    "drop_after",
+    "status",
+    "rate_limit",
+    "garbage",
+    "slow_body",
+    "huge_body",
+]
 
 
 class VirtualClock:
@@ -142,8 +150,13 @@ class Emulator:
 
     name = "emulator"
 
-    def __init__(self, *, clock: VirtualClock | None = None, rate_limit: int | None = None,
-                 rate_period: float = 60.0) -> None:
+    def __init__(
+        self,
+        *,
+        clock: VirtualClock | None = None,
+        rate_limit: int | None = None,
+        rate_period: float = 60.0,
+    ) -> None:
         self.clock = clock or VirtualClock()
         self.faults = FaultInjector()
         self.requests: list[RecordedRequest] = []
@@ -156,8 +169,11 @@ class Emulator:
     def rate_limited(self, wait: float) -> web.StreamResponse:
         """The provider's 429 answer (override for the provider's exact body)."""
         assert self.rate is not None
-        return web.json_response({"error": "Too Many Requests"}, status=429,
-                                 headers={"Retry-After": self.rate.retry_after(wait)})
+        return web.json_response(
+            {"error": "Too Many Requests"},
+            status=429,
+            headers={"Retry-After": self.rate.retry_after(wait)},
+        )
 
     def app(self) -> web.Application:
         """The aiohttp application: record, inject faults, rate-limit, then route."""
@@ -169,8 +185,9 @@ class Emulator:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         body = await request.read()
         self.requests.append(
-            RecordedRequest(request.method, request.path, dict(request.query),
-                            dict(request.headers), body)
+            RecordedRequest(
+                request.method, request.path, dict(request.query), dict(request.headers), body
+            )
         )
         fault = self.faults.take(request)
         if fault is not None:
@@ -195,19 +212,29 @@ class Emulator:
             _cut(request)
             raise _Dropped
         if fault.kind == "status":
-            return web.Response(status=fault.status, body=fault.body or b"",
-                                content_type="application/json")
+            return web.Response(
+                status=fault.status, body=fault.body or b"", content_type="application/json"
+            )
         if fault.kind == "rate_limit":
             headers = {} if fault.retry_after is None else {"Retry-After": fault.retry_after}
-            return web.Response(status=429, body=fault.body or b"{}", headers=headers,
-                                content_type="application/json")
+            return web.Response(
+                status=429,
+                body=fault.body or b"{}",
+                headers=headers,
+                content_type="application/json",
+            )
         if fault.kind == "garbage":
-            return web.Response(status=fault.status if fault.status != 503 else 200,
-                                body=fault.body or b"<html>maintenance</html>",
-                                content_type="text/html")
+            return web.Response(
+                status=fault.status if fault.status != 503 else 200,
+                body=fault.body or b"<html>maintenance</html>",
+                content_type="text/html",
+            )
         if fault.kind == "huge_body":
-            return web.Response(status=200, body=b"{" + b" " * (4 * 1024 * 1024) + b"}",
-                                content_type="application/json")
+            return web.Response(
+                status=200,
+                body=b"{" + b" " * (4 * 1024 * 1024) + b"}",
+                content_type="application/json",
+            )
         if fault.kind == "slow_body":
             response = web.StreamResponse(status=200)
             response.content_type = "application/json"
@@ -239,8 +266,9 @@ class EmulatorServer:
     provider's ``base_url`` at ``server.url``.
     """
 
-    def __init__(self, emulator: Emulator, *, host: str = "127.0.0.1", port: int = 0,
-                 prefix: str = "") -> None:
+    def __init__(
+        self, emulator: Emulator, *, host: str = "127.0.0.1", port: int = 0, prefix: str = ""
+    ) -> None:
         self.emulator = emulator
         self.host = host
         self.port = port
@@ -254,15 +282,13 @@ class EmulatorServer:
 
     async def start(self) -> str:
         """Start serving and return :attr:`url`."""
-        self._runner = web.AppRunner(self.emulator.app(), access_log=None,
-                                     handle_signals=False, shutdown_timeout=0.1)
+        self._runner = web.AppRunner(
+            self.emulator.app(), access_log=None, handle_signals=False, shutdown_timeout=0.1
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or ()
-        self.port = sockets[0].getsockname()[1]
+        self.port = int(self._runner.addresses[0][1])
         return self.url
 
     async def stop(self) -> None:

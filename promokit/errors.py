@@ -32,7 +32,7 @@ Every error exposes ``provider``, ``operation``, ``status``, ``code``, ``message
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 Outcome = Literal["not_sent", "rejected", "unknown"]
 
@@ -68,8 +68,8 @@ class Problem:
 class PromokitError(Exception):
     """Root of every error promokit raises."""
 
-    default_outcome: Outcome = "not_sent"
-    default_retryable = False
+    default_outcome: ClassVar[Outcome] = "not_sent"
+    default_retryable: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -172,20 +172,20 @@ class UnsupportedFeature(PromokitError):
 class Overloaded(PromokitError):
     """Too many calls are queued for a provider; the call was refused before sending."""
 
-    default_retryable = True
+    default_retryable: ClassVar[bool] = True
 
 
 class TransportError(PromokitError):
     """No HTTP response was received."""
 
-    default_outcome = "unknown"
-    default_retryable = True
+    default_outcome: ClassVar[Outcome] = "unknown"
+    default_retryable: ClassVar[bool] = True
 
 
 class ConnectError(TransportError):
     """The connection could not be made, so the request never left."""
 
-    default_outcome = "not_sent"
+    default_outcome: ClassVar[Outcome] = "not_sent"
 
 
 class RequestTimeout(TransportError):
@@ -195,7 +195,7 @@ class RequestTimeout(TransportError):
 class ProviderError(PromokitError):
     """The provider answered with a failure; ``code`` and ``message`` are its own."""
 
-    default_outcome = "rejected"
+    default_outcome: ClassVar[Outcome] = "rejected"
 
     fields: tuple[Problem, ...]
 
@@ -223,7 +223,7 @@ class Conflict(ProviderError):
 class RateLimited(ProviderError):
     """The provider asked us to slow down (429); ``retry_after`` is in seconds."""
 
-    default_retryable = True
+    default_retryable: ClassVar[bool] = True
 
     retry_after: float | None
 
@@ -235,20 +235,20 @@ class RateLimited(ProviderError):
 class ProviderServerError(ProviderError):
     """The provider failed (5xx); a write may have committed."""
 
-    default_outcome = "unknown"
-    default_retryable = True
+    default_outcome: ClassVar[Outcome] = "unknown"
+    default_retryable: ClassVar[bool] = True
 
 
 class ProviderResponseError(ProviderError):
     """The provider's answer could not be used (not JSON, empty, too large)."""
 
-    default_outcome = "unknown"
+    default_outcome: ClassVar[Outcome] = "unknown"
 
 
 class ResponseValidationError(PromokitError):
     """A response did not match the provider's documented shape; ``path`` locates it."""
 
-    default_outcome = "unknown"
+    default_outcome: ClassVar[Outcome] = "unknown"
 
     path: str | None
 
@@ -264,8 +264,8 @@ class OutcomeUnknown(PromokitError):
     needs to finish the job later.
     """
 
-    default_outcome = "unknown"
-    default_retryable = False
+    default_outcome: ClassVar[Outcome] = "unknown"
+    default_retryable: ClassVar[bool] = False
 
 
 def error_class_for_status(status: int) -> type[ProviderError]:

@@ -23,8 +23,9 @@ _HUNDRED = Decimal(100)
 
 
 def _refuse(reason: Rejection, message: str, coupon: Coupon | None) -> Validation:
-    return Validation(valid=False, reason=reason, message=message, coupon=coupon,
-                      evaluated_locally=True)
+    return Validation(
+        valid=False, reason=reason, message=message, coupon=coupon, evaluated_locally=True
+    )
 
 
 def _payment_refusal(promotion: Promotion, checkout: Checkout) -> str | None:
@@ -103,9 +104,11 @@ def evaluate(
     if status == "expired" or (ends_at is not None and now >= ends_at):
         return _refuse(Rejection.EXPIRED, "promotion has expired", coupon)
     if checkout.currency != promotion.currency:
-        return _refuse(Rejection.PAYMENT_METHOD_NOT_ELIGIBLE,
-                       f"promotion is in {promotion.currency}, checkout in {checkout.currency}",
-                       coupon)
+        return _refuse(
+            Rejection.PAYMENT_METHOD_NOT_ELIGIBLE,
+            f"promotion is in {promotion.currency}, checkout in {checkout.currency}",
+            coupon,
+        )
     limit = promotion.limit
     if isinstance(limit, Quota) and used >= limit.uses:
         return _refuse(Rejection.USAGE_LIMIT_REACHED, "usage limit reached", coupon)
@@ -115,8 +118,9 @@ def evaluate(
     if customers != "all":
         wanted = "new" if customers == "new" else "returning"
         if checkout.customer_type != wanted:
-            return _refuse(Rejection.CUSTOMER_NOT_ELIGIBLE,
-                           f"promotion is for {wanted} customers only", coupon)
+            return _refuse(
+                Rejection.CUSTOMER_NOT_ELIGIBLE, f"promotion is for {wanted} customers only", coupon
+            )
     if promotion.products and checkout.product_id not in promotion.products:
         return _refuse(Rejection.PRODUCT_NOT_ELIGIBLE, "product is not eligible", coupon)
     if promotion.payment is not None:
@@ -125,8 +129,11 @@ def evaluate(
             return _refuse(Rejection.PAYMENT_METHOD_NOT_ELIGIBLE, refusal, coupon)
     minimum = promotion.min_purchase
     if minimum is not None and checkout.amount < minimum:
-        return _refuse(Rejection.MIN_PURCHASE_NOT_MET,
-                       f"minimum purchase is {minimum} {promotion.currency}", coupon)
+        return _refuse(
+            Rejection.MIN_PURCHASE_NOT_MET,
+            f"minimum purchase is {minimum} {promotion.currency}",
+            coupon,
+        )
     applies_to = promotion.applies_to
     if applies_to == "order":
         base = checkout.amount

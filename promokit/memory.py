@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from promokit.capabilities import OPERATIONS, FIELDS, FieldSupport, Manifest
+from promokit.capabilities import FIELDS, OPERATIONS, FieldSupport, Manifest
 from promokit.errors import Conflict, NotFound
 from promokit.evaluate import evaluate
 from promokit.hookspecs import hookimpl
@@ -70,13 +70,17 @@ class MemoryProvider(Provider):
 
     def _view(self, promotion: Promotion) -> Promotion:
         status = self._status(promotion, datetime.now(UTC))
-        return msgspec.structs.replace(promotion, status=status)  # type: ignore[arg-type]
+        return msgspec.structs.replace(promotion, status=status)
 
     async def create(self, promotion: Promotion) -> Promotion:
         async with self._lock:
             if promotion.code is not None and self._by_code(promotion.code) is not None:
-                raise Conflict(f"code {promotion.code!r} is already in use",
-                               provider=self.alias, operation="create", status=409)
+                raise Conflict(
+                    f"code {promotion.code!r} is already in use",
+                    provider=self.alias,
+                    operation="create",
+                    status=409,
+                )
             promotion_id = f"mem_{next(self._store.ids)}"
             now = datetime.now(UTC)
             coupons = self._coupons(promotion, now)
@@ -96,22 +100,32 @@ class MemoryProvider(Provider):
         if promotion.coupon_type == "single_use":
             count = uses or 1
             return tuple(
-                Coupon(code=secrets.token_hex(4).upper(), coupon_type="single_use", limit=1,
-                       expires_at=promotion.ends_at, created_at=now, active=True)
+                Coupon(
+                    code=secrets.token_hex(4).upper(),
+                    coupon_type="single_use",
+                    limit=1,
+                    expires_at=promotion.ends_at,
+                    created_at=now,
+                    active=True,
+                )
                 for _ in range(count)
             )
         code = promotion.code or secrets.token_hex(4).upper()
-        return (Coupon(code=code, limit=uses, expires_at=promotion.ends_at, created_at=now,
-                       active=True),)
+        return (
+            Coupon(
+                code=code, limit=uses, expires_at=promotion.ends_at, created_at=now, active=True
+            ),
+        )
 
     async def get(self, promotion_id: str) -> Promotion:
         try:
             return self._view(self._store.promotions[promotion_id])
         except KeyError:
-            raise NotFound(f"no promotion {promotion_id!r}", provider=self.alias,
-                           operation="get", status=404) from None
+            raise NotFound(
+                f"no promotion {promotion_id!r}", provider=self.alias, operation="get", status=404
+            ) from None
 
-    async def list(  # type: ignore[override]
+    async def list(
         self,
         *,
         status: str | None = None,
@@ -136,27 +150,43 @@ class MemoryProvider(Provider):
     async def validate(self, code: str, checkout: Checkout) -> Validation:
         promotion = self._by_code(code)
         if promotion is None:
-            return Validation(valid=False, reason=Rejection.NOT_FOUND, provider=self.alias,
-                              message=f"code {code!r} does not exist", evaluated_locally=True)
+            return Validation(
+                valid=False,
+                reason=Rejection.NOT_FOUND,
+                provider=self.alias,
+                message=f"code {code!r} does not exist",
+                evaluated_locally=True,
+            )
         key = promotion.id or ""
         coupon = next((c for c in promotion.coupons if c.code == code), None)
         if promotion.coupon_type == "single_use":
             if self._store.used.get(f"{promotion.id}:{code}", 0):
-                return Validation(valid=False, reason=Rejection.USAGE_LIMIT_REACHED,
-                                  message="single-use code already used", coupon=coupon,
-                                  provider=self.alias, evaluated_locally=True)
+                return Validation(
+                    valid=False,
+                    reason=Rejection.USAGE_LIMIT_REACHED,
+                    message="single-use code already used",
+                    coupon=coupon,
+                    provider=self.alias,
+                    evaluated_locally=True,
+                )
             used = 0
         else:
             used = self._store.used.get(key, 0)
-        result = evaluate(self._view(promotion), checkout, now=datetime.now(UTC), used=used,
-                          given=self._store.given.get(key, 0))
+        result = evaluate(
+            self._view(promotion),
+            checkout,
+            now=datetime.now(UTC),
+            used=used,
+            given=self._store.given.get(key, 0),
+        )
         return msgspec.structs.replace(result, provider=self.alias, coupon=coupon)
 
     async def usage(self, code: str) -> Usage:
         promotion = self._by_code(code)
         if promotion is None:
-            raise NotFound(f"no coupon {code!r}", provider=self.alias, operation="usage",
-                           status=404)
+            raise NotFound(
+                f"no coupon {code!r}", provider=self.alias, operation="usage", status=404
+            )
         if promotion.coupon_type == "single_use":
             used = self._store.used.get(f"{promotion.id}:{code}", 0)
             limit: int | None = 1
@@ -164,30 +194,42 @@ class MemoryProvider(Provider):
             used = self._store.used.get(promotion.id or "", 0)
             limit = promotion.limit.uses if isinstance(promotion.limit, Quota) else None
         remaining = None if limit is None else max(limit - used, 0)
-        return Usage(code=code, used=used, limit=limit, remaining=remaining,
-                     exhausted=remaining == 0)
+        return Usage(
+            code=code, used=used, limit=limit, remaining=remaining, exhausted=remaining == 0
+        )
 
     async def update(self, promotion_id: str, promotion: Promotion) -> Promotion:
         current = await self.get(promotion_id)
         stored = msgspec.structs.replace(
-            promotion.draft(), id=promotion_id, provider=self.alias, coupons=current.coupons,
-            created_at=current.created_at, updated_at=datetime.now(UTC),
+            promotion.draft(),
+            id=promotion_id,
+            provider=self.alias,
+            coupons=current.coupons,
+            created_at=current.created_at,
+            updated_at=datetime.now(UTC),
         )
         self._store.promotions[promotion_id] = stored
         return self._view(stored)
 
     async def delete(self, promotion_id: str) -> None:
         if self._store.promotions.pop(promotion_id, None) is None:
-            raise NotFound(f"no promotion {promotion_id!r}", provider=self.alias,
-                           operation="delete", status=404)
+            raise NotFound(
+                f"no promotion {promotion_id!r}",
+                provider=self.alias,
+                operation="delete",
+                status=404,
+            )
 
     def redeem(self, code: str, discount_amount: int = 0) -> None:
         """Record that ``code`` was used once (and gave ``discount_amount``), for tests."""
         promotion = self._by_code(code)
         if promotion is None:
             raise NotFound(f"no coupon {code!r}", provider=self.alias, operation="redeem")
-        key = (f"{promotion.id}:{code}" if promotion.coupon_type == "single_use"
-               else promotion.id or "")
+        key = (
+            f"{promotion.id}:{code}"
+            if promotion.coupon_type == "single_use"
+            else promotion.id or ""
+        )
         self._store.used[key] = self._store.used.get(key, 0) + 1
         if isinstance(promotion.limit, Budget):
             pid = promotion.id or ""

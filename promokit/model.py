@@ -23,45 +23,45 @@ class _Neutral(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Base of every neutral Struct: immutable, keyword-only, strict about typos."""
 
 
-class Percent(_Neutral, tag="percent"):
+class Percent(_Neutral, frozen=True, kw_only=True, tag="percent"):
     """A percentage discount; ``max_amount`` caps it in currency units."""
 
     value: Decimal
     max_amount: int | None = None
 
 
-class Fixed(_Neutral, tag="fixed"):
+class Fixed(_Neutral, frozen=True, kw_only=True, tag="fixed"):
     """A fixed discount in whole currency units."""
 
     amount: int
 
 
-class Quota(_Neutral, tag="quota"):
+class Quota(_Neutral, frozen=True, kw_only=True, tag="quota"):
     """The promotion may be redeemed ``uses`` times in total."""
 
     uses: int
 
 
-class Budget(_Neutral, tag="budget"):
+class Budget(_Neutral, frozen=True, kw_only=True, tag="budget"):
     """The promotion may give away ``amount`` currency units in total."""
 
     amount: int
 
 
-class CardScope(_Neutral, tag="card"):
+class CardScope(_Neutral, frozen=True, kw_only=True, tag="card"):
     """Only card payments whose BIN starts with one of ``bins`` or issued by ``banks``."""
 
     bins: tuple[str, ...] = ()
     banks: tuple[str, ...] = ()
 
 
-class EwalletScope(_Neutral, tag="ewallet"):
+class EwalletScope(_Neutral, frozen=True, kw_only=True, tag="ewallet"):
     """Only e-wallet payments from ``wallets`` (e.g. ``OVO``, ``DANA``)."""
 
     wallets: tuple[str, ...] = ()
 
 
-class VirtualAccountScope(_Neutral, tag="virtual_account"):
+class VirtualAccountScope(_Neutral, frozen=True, kw_only=True, tag="virtual_account"):
     """Only virtual-account payments at ``banks`` (e.g. ``BCA``, ``BNI``)."""
 
     banks: tuple[str, ...] = ()
@@ -72,7 +72,7 @@ Limit = Quota | Budget
 PaymentScope = CardScope | EwalletScope | VirtualAccountScope
 
 
-class Coupon(_Neutral):
+class Coupon(_Neutral, frozen=True, kw_only=True):
     """One redeemable code of a promotion, as the provider reports it."""
 
     code: str
@@ -85,7 +85,7 @@ class Coupon(_Neutral):
     created_at: datetime | None = None
 
 
-class Promotion(_Neutral):
+class Promotion(_Neutral, frozen=True, kw_only=True):
     """A promotion described once, in promokit's language, for any provider.
 
     Amounts are ``int`` in the currency's unit (IDR: whole rupiah); percentages are
@@ -150,7 +150,7 @@ class Promotion(_Neutral):
         )
 
 
-class Checkout(_Neutral):
+class Checkout(_Neutral, frozen=True, kw_only=True):
     """What the customer is about to pay, used to validate a code.
 
     ``customer_type`` tells the evaluator whether the customer is new or returning
@@ -188,7 +188,7 @@ class Rejection(enum.StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-class Validation(_Neutral):
+class Validation(_Neutral, frozen=True, kw_only=True):
     """The answer to "would this code work for this checkout?".
 
     An invalid code is a result (``valid=False`` with a ``reason``), not an
@@ -206,7 +206,7 @@ class Validation(_Neutral):
     evaluated_locally: bool = False
 
 
-class Usage(_Neutral):
+class Usage(_Neutral, frozen=True, kw_only=True):
     """How much of a code's limit is used; ``limit=None`` means unlimited."""
 
     code: str

@@ -57,7 +57,7 @@ def _discount(problems: list[Problem], promotion: Promotion) -> None:
     discount = promotion.discount
     if isinstance(discount, Percent):
         value = discount.value
-        if isinstance(value, float) or not isinstance(value, Decimal | int) or value is True:
+        if isinstance(value, float | bool) or not isinstance(value, Decimal | int):
             problems.append(
                 Problem("discount.value", "percent must be a Decimal (e.g. Decimal('12.5'))")
             )
@@ -110,7 +110,9 @@ def _payment(problems: list[Problem], promotion: Promotion) -> None:
             problems.append(Problem("payment.banks", "name at least one bank"))
         _names(problems, "payment.banks", scope.banks)
     else:
-        problems.append(Problem("payment", "must be a CardScope, EwalletScope or VirtualAccountScope"))
+        problems.append(
+            Problem("payment", "must be a CardScope, EwalletScope or VirtualAccountScope")
+        )
 
 
 def _names(problems: list[Problem], path: str, names: tuple[str, ...]) -> None:

@@ -31,7 +31,7 @@ from promokit.errors import (
     TransportError,
     error_class_for_status,
 )
-from promokit.limits import RateLimiter, RetryBudget, Slots, Sleep
+from promokit.limits import RateLimiter, RetryBudget, Sleep, Slots
 from promokit.redact import redact_body
 
 log = logging.getLogger("promokit.http")
@@ -265,8 +265,9 @@ class ProviderHttp:
             except PromokitError as error:
                 if not self._should_retry(error, safe):
                     raise
-                return await self._retry(method, path, operation, body, params, deadline, safe,
-                                         error)
+                return await self._retry(
+                    method, path, operation, body, params, deadline, safe, error
+                )
             self.budget.earn()
             return response
         finally:
@@ -335,7 +336,9 @@ class ProviderHttp:
         self.budget.earn(spent)
         return response
 
-    def _log_retry(self, operation: str, error: BaseException, state: RetryCallState | None) -> None:
+    def _log_retry(
+        self, operation: str, error: BaseException, state: RetryCallState | None
+    ) -> None:
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "retrying provider=%s operation=%s after=%s attempt=%s",
@@ -364,12 +367,17 @@ class ProviderHttp:
             "request_id": request_id,
         }
         if remaining <= 0:
-            raise RequestTimeout("deadline passed before the request was sent",
-                                 outcome="not_sent", retryable=False, **context)
+            raise RequestTimeout(
+                "deadline passed before the request was sent",
+                outcome="not_sent",
+                retryable=False,
+                **context,
+            )
         headers = self._headers.copy()
         headers[self._request_id_header] = request_id
-        timeout = aiohttp.ClientTimeout(total=remaining, connect=min(self.connect_timeout,
-                                                                     remaining))
+        timeout = aiohttp.ClientTimeout(
+            total=remaining, connect=min(self.connect_timeout, remaining)
+        )
         self.attempts += 1
         session = self.transport.session()
         try:
@@ -393,21 +401,22 @@ class ProviderHttp:
                 )
         except aiohttp.ClientConnectorCertificateError as exc:
             raise ConnectError(
-                f"TLS certificate of {exc.host} could not be verified", retryable=False,
+                f"TLS certificate of {exc.host} could not be verified",
+                retryable=False,
                 **context,
             ) from exc
         except aiohttp.ClientConnectorError as exc:
-            raise ConnectError(f"could not connect to {exc.host}:{exc.port}",
-                               **context) from exc
+            raise ConnectError(f"could not connect to {exc.host}:{exc.port}", **context) from exc
         except aiohttp.ConnectionTimeoutError as exc:
-            raise ConnectError("connection timed out before the request was sent",
-                               **context) from exc
+            raise ConnectError(
+                "connection timed out before the request was sent", **context
+            ) from exc
         except TimeoutError as exc:
-            raise RequestTimeout("no complete response before the deadline",
-                                 **context) from exc
+            raise RequestTimeout("no complete response before the deadline", **context) from exc
         except aiohttp.ClientError as exc:
-            raise TransportError(f"connection failed mid-request: {type(exc).__name__}",
-                                 **context) from exc
+            raise TransportError(
+                f"connection failed mid-request: {type(exc).__name__}", **context
+            ) from exc
         self._log(response)
         if 300 <= response.status < 400:
             raise ConfigurationError(
@@ -478,11 +487,16 @@ class ProviderHttp:
                 response.request_id,
             )
             if log.isEnabledFor(logging.DEBUG):
-                log.debug("provider=%s response_body=%s", self.provider,
-                          redact_body(response.body, self._secrets))
+                log.debug(
+                    "provider=%s response_body=%s",
+                    self.provider,
+                    redact_body(response.body, self._secrets),
+                )
 
 
-def _clock_deadline(limiter: RateLimiter, loop: asyncio.AbstractEventLoop, deadline: float) -> float:
+def _clock_deadline(
+    limiter: RateLimiter, loop: asyncio.AbstractEventLoop, deadline: float
+) -> float:
     """Translate a loop-time deadline into the limiter's own clock."""
     return limiter._clock() + (deadline - loop.time())
 

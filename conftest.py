@@ -1,0 +1,12 @@
+"""Repository-wide test policy: every test runs under the secret-leak guard."""
+
+from __future__ import annotations
+
+import pytest
+
+from promokit.testing.secrets import SecretGuard
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_leaks(promokit_secret_guard: SecretGuard) -> SecretGuard:
+    return promokit_secret_guard

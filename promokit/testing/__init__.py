@@ -1,0 +1,3 @@
+"""Test helpers for promokit users and plugin authors (conformance suite, fixtures)."""
+
+from __future__ import annotations

@@ -1,0 +1,99 @@
+"""Codec policy: named lenient types, cached decoders, errors with JSON paths."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import msgspec
+import pytest
+
+from promokit import ResponseValidationError
+from promokit import codec
+
+
+class Stamped(msgspec.Struct):
+    at: codec.Instant
+    ms: codec.EpochMillis | None = None
+    amount: codec.StrInt = None
+
+
+def decode(data: bytes) -> Stamped:
+    return codec.decode(data, Stamped, provider="p", operation="get", request_id="r1")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"1755665561029", datetime(2025, 8, 20, 4, 52, 41, 29000, tzinfo=UTC)),
+        (b'"2030-01-01T09:06:14.933Z"', datetime(2030, 1, 1, 9, 6, 14, 933000, tzinfo=UTC)),
+        (b'"2022-02-24T18:30:00Z"', datetime(2022, 2, 24, 18, 30, tzinfo=UTC)),
+        (b'"2015-05-05T12:30:00"', datetime(2015, 5, 5, 12, 30, tzinfo=UTC)),
+        (b'"2022-03-06T21:55:43.412583Z"', datetime(2022, 3, 6, 21, 55, 43, 412583, tzinfo=UTC)),
+        (b'"2022-02-25T01:30:00+07:00"', datetime(2022, 2, 24, 18, 30, tzinfo=UTC)),
+    ],
+)
+def test_instant_reads_every_timestamp_form(raw: bytes, expected: datetime) -> None:
+    value = decode(b'{"at":' + raw + b"}").at
+    assert value == expected
+    assert value.tzinfo is UTC
+    assert codec.as_utc(value) == expected
+
+
+def test_epoch_millis_rejects_text_with_a_path() -> None:
+    with pytest.raises(ResponseValidationError) as caught:
+        decode(b'{"at":1,"ms":"2020-01-01"}')
+    assert caught.value.path == "$.ms"
+    assert caught.value.provider == "p"
+    assert caught.value.request_id == "r1"
+
+
+def test_wrong_type_names_provider_operation_and_path() -> None:
+    with pytest.raises(ResponseValidationError) as caught:
+        decode(b'{"at":true}')
+    error = caught.value
+    assert (error.provider, error.operation, error.path) == ("p", "get", "$.at")
+    assert "$.at" in str(error)
+
+
+def test_garbage_is_a_response_validation_error() -> None:
+    with pytest.raises(ResponseValidationError) as caught:
+        decode(b"<html>")
+    assert caught.value.path == "$"
+
+
+def test_decoders_are_built_once() -> None:
+    assert codec.decoder(Stamped) is codec.decoder(Stamped)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("", None), (None, None), ("100", 100), (100, 100), (" 7 ", 7), ("10.0", 10)],
+)
+def test_to_int(raw: codec.StrInt, expected: int | None) -> None:
+    assert codec.to_int(raw, path="$.x", provider="p", operation="o") == expected
+
+
+@pytest.mark.parametrize("raw", ["abc", "1.5", True, "NaN"])
+def test_to_int_refuses_with_a_path(raw: codec.StrInt) -> None:
+    with pytest.raises(ResponseValidationError) as caught:
+        codec.to_int(raw, path="$.data.limit_value", provider="p", operation="o")
+    assert caught.value.path == "$.data.limit_value"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("10", Decimal(10)), (30, Decimal(30)), (12.5, Decimal("12.5")), ("", None), ("0.1", Decimal("0.1"))],
+)
+def test_to_decimal_is_exact(raw: codec.StrDecimal, expected: Decimal | None) -> None:
+    assert codec.to_decimal(raw, path="$", provider="p", operation="o") == expected
+
+
+def test_iso_millis_is_the_documented_form() -> None:
+    moment = datetime(2030, 1, 1, 9, 6, 14, 933000, tzinfo=UTC)
+    assert codec.iso_millis(moment) == "2030-01-01T09:06:14.933Z"
+    assert codec.iso_millis(datetime(2022, 2, 24, 18, 30, tzinfo=UTC)) == "2022-02-24T18:30:00.000Z"
+
+
+def test_encode_writes_decimals_as_numbers() -> None:
+    assert codec.encode({"value": Decimal("12.5")}) == b'{"value":12.5}'
