@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from promokit.testing.secrets import SecretGuard
+from promokit.testing.pytest_plugin import CANARY_KEY
+from promokit.testing.secrets import guard_secrets
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "leaks_on_purpose: the test plants a leak to prove the guard catches it"
+    )
 
 
 @pytest.fixture(autouse=True)
-def _no_secret_leaks(promokit_secret_guard: SecretGuard) -> SecretGuard:
-    return promokit_secret_guard
+def _no_secret_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("leaks_on_purpose"):
+        yield
+        return
+    with guard_secrets((CANARY_KEY,)):
+        yield

@@ -12,7 +12,7 @@ from aiohttp import web
 
 import promokit
 import promokit.codec
-from promokit.capabilities import FIELDS, OPERATIONS, FieldSupport, Manifest
+from promokit.capabilities import FieldSupport, Manifest
 from promokit.emulator import Emulator, EmulatorServer
 from promokit.plugins import Plugins, ProviderRegistry
 from promokit.provider import Provider, ProviderSettings
@@ -115,7 +115,7 @@ def plugins() -> Iterator[Plugins]:
     """Built-ins plus the echo test plugin; installed plugins are not loaded."""
     loaded = Plugins(load_entry_points=False)
     loaded.register(_EchoPlugin(), name="echo-test-plugin")
-    yield loaded
+    return loaded
 
 
 @pytest.fixture
@@ -146,8 +146,12 @@ async def echo_client(
     config = {
         "default": "echo",
         "providers": {
-            "echo": {"plugin": "echo", "api_key": CANARY_KEY, "base_url": echo_server.url,
-                     "timeout": 2.0},
+            "echo": {
+                "plugin": "echo",
+                "api_key": CANARY_KEY,
+                "base_url": echo_server.url,
+                "timeout": 2.0,
+            },
             "mem": {"plugin": "memory"},
         },
     }

@@ -8,8 +8,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from promokit import ResponseValidationError
-from promokit import codec
+from promokit import ResponseValidationError, codec
 
 
 class Stamped(msgspec.Struct):
@@ -83,7 +82,13 @@ def test_to_int_refuses_with_a_path(raw: codec.StrInt) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("10", Decimal(10)), (30, Decimal(30)), (12.5, Decimal("12.5")), ("", None), ("0.1", Decimal("0.1"))],
+    [
+        ("10", Decimal(10)),
+        (30, Decimal(30)),
+        (12.5, Decimal("12.5")),
+        ("", None),
+        ("0.1", Decimal("0.1")),
+    ],
 )
 def test_to_decimal_is_exact(raw: codec.StrDecimal, expected: Decimal | None) -> None:
     assert codec.to_decimal(raw, path="$", provider="p", operation="o") == expected

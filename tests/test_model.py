@@ -128,8 +128,10 @@ def test_draft_strips_read_only_fields() -> None:
 
 
 def test_json_round_trip_keeps_every_field() -> None:
-    promotion = good(payment=CardScope(bins=("424242",), banks=("BCA",)),
-                     extensions={"durianpay": {"promo_type": ""}})
+    promotion = good(
+        payment=CardScope(bins=("424242",), banks=("BCA",)),
+        extensions={"durianpay": {"promo_type": ""}},
+    )
     data = msgspec.json.encode(promotion)
     assert msgspec.json.decode(data, type=Promotion) == promotion
     assert b'"discount":{"type":"percent"' in data

@@ -79,7 +79,8 @@ async def test_retries_stop_after_max_retries(emulator: Any, transport: Transpor
     assert http.attempts == 3
     assert caught.value.status == 503
     assert caught.value.retryable
-    assert caught.value.request_id and caught.value.request_id.startswith("pk_")
+    assert caught.value.request_id
+    assert caught.value.request_id.startswith("pk_")
 
 
 async def test_429_waits_retry_after_then_succeeds(emulator: Any, transport: Transport) -> None:
@@ -142,13 +143,16 @@ async def test_post_503_is_not_resent(emulator: Any, transport: Transport) -> No
     assert http.attempts == 1
 
 
-async def test_post_429_is_resent_because_it_was_refused(emulator: Any, transport: Transport) -> None:
+async def test_post_429_is_resent_because_it_was_refused(
+    emulator: Any, transport: Transport
+) -> None:
     fake, server = emulator
     _, sleep = no_sleep_recorder()
     fake.faults.add("rate_limit", retry_after="1", method="POST")
     http = http_for(transport, server.url, sleep)
-    response = await http.request("POST", "/items", operation="create",
-                                  body=b'{"name":"a","amount":1}')
+    response = await http.request(
+        "POST", "/items", operation="create", body=b'{"name":"a","amount":1}'
+    )
     assert response.status == 200
     assert len(fake.items) == 2
 
@@ -198,9 +202,12 @@ async def test_redirects_are_a_configuration_error(transport: Transport) -> None
     _, sleep = no_sleep_recorder()
     http = http_for(transport, "https://api.example.test", sleep)
     with aioresponses() as mocked:
-        mocked.get("https://api.example.test/x", status=302,
-                   headers={"Location": "https://elsewhere.test/x"})
-        with pytest.raises(ConfigurationError, match="elsewhere.test"):
+        mocked.get(
+            "https://api.example.test/x",
+            status=302,
+            headers={"Location": "https://elsewhere.test/x"},
+        )
+        with pytest.raises(ConfigurationError, match=r"elsewhere\.test"):
             await http.request("GET", "/x", operation="get")
 
 
