@@ -93,6 +93,7 @@ class Limits(msgspec.Struct, frozen=True, kw_only=True):
     max_percent: Decimal | None = None
     max_percent_note: str = ""
     currencies: tuple[str, ...] | None = None
+    max_codes_per_request: int | None = None
 
 
 class Manifest(msgspec.Struct, frozen=True, kw_only=True):

@@ -10,15 +10,26 @@ from types import TracebackType
 from typing import Any
 
 import aiohttp
+import msgspec
 
 from promokit.capabilities import Plan, Policy, plan, require_operation
 from promokit.config import Config, load_config
-from promokit.errors import ConfigurationError
+from promokit.errors import ConfigurationError, InvalidInput, Problem
+from promokit.ledger import Ledger, SqliteLedgerStore
 from promokit.limits import Clock, RateLimiter, RetryBudget, Sleep, Slots
-from promokit.model import Checkout, Promotion, Usage, Validation
+from promokit.model import Checkout, Promotion, Quota, Usage, Validation
 from promokit.plugins import Plugins, default_plugins
 from promokit.provider import Provider, ProviderSettings
 from promokit.transport import ProviderHttp, RetryPolicy, Transport
+from promokit.writes import ExactlyOnce, ProgressCallback, fingerprint
+
+
+class BulkResult(msgspec.Struct, frozen=True, kw_only=True):
+    """The promotions a bulk job created (one per batch) and every generated code."""
+
+    promotions: tuple[Promotion, ...]
+    codes: tuple[str, ...]
+    idempotency_key: str
 
 
 class Client:
@@ -40,13 +51,16 @@ class Client:
         session: aiohttp.ClientSession | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
+        ledger: Ledger | None = None,
     ) -> None:
         self.config = config
+        self._ledger = ledger
         self._plugins = plugins
         self._transport = Transport(session=session)
         self._sleep = sleep
         self._clock = clock
         self._providers: dict[str, Provider] = {}
+        self._writes: ExactlyOnce | None = None
 
     @classmethod
     def from_config(
@@ -73,8 +87,11 @@ class Client:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP session (if the client created it); idempotent."""
+        """Close the HTTP session (if the client created it) and the ledger; idempotent."""
         await self._transport.aclose()
+        if self._ledger is not None and self._writes is not None:
+            self._ledger.close()
+            self._writes = None
 
     @property
     def plugins(self) -> Plugins:
@@ -82,6 +99,20 @@ class Client:
         if self._plugins is None:
             self._plugins = default_plugins()
         return self._plugins
+
+    @property
+    def ledger(self) -> Ledger:
+        """The write ledger (``config.ledger_path``, or in-memory for dict configs)."""
+        if self._ledger is None:
+            self._ledger = Ledger(SqliteLedgerStore(self.config.ledger_path or ":memory:"))
+        return self._ledger
+
+    @property
+    def writes(self) -> ExactlyOnce:
+        """The exactly-once create machinery bound to :attr:`ledger`."""
+        if self._writes is None:
+            self._writes = ExactlyOnce(self.ledger)
+        return self._writes
 
     # -- providers ------------------------------------------------------------
 
@@ -153,13 +184,93 @@ class Client:
         )
 
     async def create(
-        self, promotion: Promotion, provider: str | None = None, *, policy: Policy = "strict"
+        self,
+        promotion: Promotion,
+        provider: str | None = None,
+        *,
+        policy: Policy = "strict",
+        idempotency_key: str | None = None,
     ) -> Promotion:
-        """Create ``promotion``; every problem is reported before any request."""
+        """Create ``promotion`` exactly once; every problem is reported before any request.
+
+        The write is recorded in the ledger under ``idempotency_key`` (default: derived
+        from the promotion's fingerprint and the alias), so calling again with the same
+        key returns the recorded promotion without a request. When the outcome of a
+        send is unknown, the promotion is looked up by its natural key instead of
+        being resent; the result then has ``reconciled=True``.
+        """
         instance = self._ready(provider, "create")
         checked = self.plan(promotion, instance.alias, policy=policy)
         checked.raise_for_problems()
-        return await instance.create(checked.promotion)
+        return await self.writes.create(instance, checked.promotion, key=idempotency_key)
+
+    async def reconcile(
+        self, idempotency_key: str, provider: str | None = None, *, found_id: str | None = None
+    ) -> Promotion | None:
+        """Finish a create whose outcome was unknown (see :class:`OutcomeUnknown`).
+
+        Returns the promotion if it exists (recording it), or ``None`` if it was never
+        created (the key may then be used again). ``found_id`` records a promotion
+        found by hand, for providers that generate codes.
+        """
+        return await self.writes.reconcile(
+            self.provider(provider), idempotency_key, found_id=found_id
+        )
+
+    async def create_bulk(
+        self,
+        promotion: Promotion,
+        count: int,
+        provider: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+        on_progress: ProgressCallback | None = None,
+        concurrency: int = 4,
+    ) -> BulkResult:
+        """Generate ``count`` single-use codes, in as many batches as the provider needs.
+
+        Each batch is its own promotion named ``"<name> [i/n]"`` and its own ledger
+        entry, so an interrupted job re-run with the same arguments resumes where it
+        stopped and never creates a batch twice. The provider's rate limit paces it.
+        """
+        if count < 1:
+            raise InvalidInput("count must be at least 1", problems=[Problem("count", ">= 1")])
+        instance = self._ready(provider, "create")
+        template = msgspec.structs.replace(promotion, coupon_type="single_use", code=None)
+        size = instance.manifest.limits.max_codes_per_request or count
+        batches = -(-count // size)
+        key = idempotency_key or f"bulk:{instance.alias}:{fingerprint(template)}:{count}"
+        parts = [
+            msgspec.structs.replace(
+                template,
+                name=f"{promotion.name} [{index + 1}/{batches}]" if batches > 1 else promotion.name,
+                limit=Quota(uses=min(size, count - index * size)),
+            )
+            for index in range(batches)
+        ]
+        for part in parts:
+            self.plan(part, instance.alias).raise_for_problems()
+        results: list[Promotion | None] = [None] * batches
+        done = 0
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def run(index: int) -> None:
+            nonlocal done
+            async with gate:
+                results[index] = await self.writes.create(
+                    instance, parts[index], key=f"{key}:{index + 1}/{batches}"
+                )
+            limit = parts[index].limit
+            done += limit.uses if isinstance(limit, Quota) else 0
+            if on_progress is not None:
+                on_progress(done, count)
+
+        async with asyncio.TaskGroup() as group:
+            for index in range(batches):
+                group.create_task(run(index))
+        created = tuple(result for result in results if result is not None)
+        codes = tuple(coupon.code for result in created for coupon in result.coupons)
+        return BulkResult(promotions=created, codes=codes, idempotency_key=key)
 
     async def get(self, promotion_id: str, provider: str | None = None) -> Promotion:
         """Fetch one promotion by the provider's id."""
@@ -203,5 +314,7 @@ class Client:
         return await instance.update(promotion_id, checked.promotion)
 
     async def delete(self, promotion_id: str, provider: str | None = None) -> None:
-        """Remove promotion ``promotion_id``."""
-        await self._ready(provider, "delete").delete(promotion_id)
+        """Remove promotion ``promotion_id`` (and forget the ledger's record of creating it)."""
+        instance = self._ready(provider, "delete")
+        await instance.delete(promotion_id)
+        await self.ledger.release(instance.alias, promotion_id)

@@ -146,9 +146,11 @@ async def test_memory_provider_full_story(plugins: Plugins) -> None:
         await client.delete(created.id or "")
         with pytest.raises(promokit.NotFound):
             await client.get(created.id or "")
-        await client.create(promotion)
+        again = await client.create(promotion)
+        assert again.id != created.id  # deleted, so the ledger let it be created anew
+        assert (await client.create(promotion)).id == again.id  # recorded: no second write
         with pytest.raises(promokit.Conflict):
-            await client.create(promotion)
+            await client.create(promotion, idempotency_key="another-write")
 
 
 async def test_memory_single_use_codes_work_once(plugins: Plugins) -> None:
