@@ -1,0 +1,346 @@
+"""The one place where neutral promotions and Durianpay's wire promos are converted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from promokit.codec import as_utc, encode, field_error, iso_millis, to_decimal, to_int
+from promokit.errors import InvalidPromotion, Problem, ResponseValidationError
+from promokit.model import (
+    AppliesTo,
+    Budget,
+    CardScope,
+    Coupon,
+    EwalletScope,
+    Fixed,
+    Limit,
+    PaymentScope,
+    Percent,
+    Promotion,
+    Quota,
+    Reward,
+    Status,
+    VirtualAccountScope,
+)
+from promokit_durianpay.wire import Promo, PromoDetails, PromoPayload
+
+PLUGIN = "durianpay"
+"""The key of ``Promotion.extensions`` this plugin reads."""
+
+CARD, EWALLET, VA = "card_promos", "ewallet_promos", "va_promos"
+PERCENTAGE, FLAT = "percentage", "flat"
+QUOTA, BUDGET = "quota", "budget"
+
+REWARD_TO_SUB_TYPE: dict[Reward, str] = {"discount": "direct_discount", "cashback": "cashback"}
+SUB_TYPE_TO_REWARD: dict[str, Reward] = {
+    "direct_discount": "discount",
+    "cashback": "cashback",
+    # The fetch and fetch-one examples spell it "direct_dicsount"; read it as meant.
+    "direct_dicsount": "discount",
+}
+APPLIES_TO_DEDUCTION: dict[AppliesTo, str] = {
+    "order": "total_price",
+    "items": "product_price",
+    "shipping": "shipping_price",
+}
+DEDUCTION_TO_APPLIES_TO: dict[str, AppliesTo] = {
+    "total_price": "order",
+    "product_price": "items",
+    "shipping_price": "shipping",
+}
+STATUSES: dict[str, Status] = {"inactive": "inactive", "active": "active", "expired": "expired"}
+
+
+# -- neutral -> wire ----------------------------------------------------------
+
+
+def decimal_text(value: Decimal) -> str:
+    """``Decimal('12.50')`` -> ``"12.5"``; never an exponent, never a trailing zero."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _details(scope: PaymentScope) -> tuple[str, PromoDetails]:
+    if isinstance(scope, CardScope):
+        # Durianpay documents BINs as integers; a leading zero is refused by plan_problems.
+        bins: list[int | str] = [int(card_bin) for card_bin in scope.bins]
+        return CARD, PromoDetails(bin_list=bins, bank_codes=list(scope.banks))
+    if isinstance(scope, EwalletScope):
+        return EWALLET, PromoDetails(wallet_types=list(scope.wallets))
+    return VA, PromoDetails(bank_codes=list(scope.banks))
+
+
+def _limit_fields(limit: Limit | None) -> tuple[str, str]:
+    if isinstance(limit, Budget):
+        return BUDGET, str(limit.amount)
+    if isinstance(limit, Quota):
+        return QUOTA, str(limit.uses)
+    # limit_type is mandatory; with no limit we send a quota with an empty value,
+    # the same "empty string = none" convention as min_order_amount (assumption).
+    return QUOTA, ""
+
+
+def to_payload(promotion: Promotion) -> PromoPayload:
+    """The documented create/update body for ``promotion`` (already planned)."""
+    missing = [
+        Problem(name, "Durianpay requires it")
+        for name in ("starts_at", "ends_at", "payment")
+        if getattr(promotion, name) is None
+    ]
+    if missing:
+        raise InvalidPromotion(
+            f"promotion {promotion.name!r} cannot be sent to Durianpay", problems=missing
+        )
+    assert promotion.payment is not None
+    assert promotion.starts_at is not None
+    assert promotion.ends_at is not None
+    promo_type, details = _details(promotion.payment)
+    discount = promotion.discount
+    if isinstance(discount, Percent):
+        discount_type, amount = PERCENTAGE, decimal_text(Decimal(discount.value))
+        cap = "" if discount.max_amount is None else str(discount.max_amount)
+    else:
+        discount_type, amount, cap = FLAT, str(discount.amount), ""
+    limit_type, limit_value = _limit_fields(promotion.limit)
+    return PromoPayload(
+        type=promo_type,
+        label=promotion.name,
+        currency=promotion.currency,
+        promo_details=details,
+        discount_type=discount_type,
+        discount=amount,
+        min_order_amount="" if promotion.min_purchase is None else str(promotion.min_purchase),
+        max_discount_amount=cap,
+        starts_at=iso_millis(promotion.starts_at),
+        ends_at=iso_millis(promotion.ends_at),
+        promo_type="",
+        description=promotion.description or "",
+        sub_type=REWARD_TO_SUB_TYPE[promotion.reward],
+        limit_type=limit_type,
+        limit_value=limit_value,
+        price_deduction_type=APPLIES_TO_DEDUCTION[promotion.applies_to],
+        code=promotion.code,
+    )
+
+
+def request_body(promotion: Promotion) -> dict[str, Any]:
+    """The JSON object to send, with ``extensions["durianpay"]`` applied last.
+
+    Each extension entry overrides or adds a top-level wire field, except a
+    ``promo_details`` dict, which is merged into the computed ``promo_details``
+    (so undocumented e-wallet / VA detail keys can be corrected without a release).
+    """
+    body: dict[str, Any] = msgspec.to_builtins(to_payload(promotion))
+    for key, value in promotion.extensions.get(PLUGIN, {}).items():
+        if key == "promo_details" and isinstance(value, dict):
+            body["promo_details"] = {**body["promo_details"], **value}
+        else:
+            body[key] = value
+    return body
+
+
+def encode_request(promotion: Promotion) -> bytes:
+    """:func:`request_body` as JSON bytes."""
+    return encode(request_body(promotion))
+
+
+def plan_problems(promotion: Promotion) -> list[Problem]:
+    """Durianpay rules a manifest cannot state as data."""
+    problems: list[Problem] = []
+    scope = promotion.payment
+    if isinstance(scope, CardScope):
+        for index, card_bin in enumerate(scope.bins):
+            if isinstance(card_bin, str) and card_bin.startswith("0"):
+                problems.append(
+                    Problem(
+                        f"payment.bins[{index}]",
+                        "Durianpay sends BINs as integers, so a leading zero would be lost",
+                    )
+                )
+    discount = promotion.discount
+    # The wire carries the percentage as decimal text; NaN/infinity cannot be written.
+    if (
+        isinstance(discount, Percent)
+        and isinstance(discount.value, Decimal)
+        and not discount.value.is_finite()
+    ):
+        problems.append(Problem("discount.value", "Durianpay needs a finite percentage"))
+    return problems
+
+
+# -- wire -> neutral ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Who is decoding what, and where in the body: for errors that name a JSON path."""
+
+    provider: str
+    operation: str
+    at: str
+
+    def error(self, field: str, reason: str) -> ResponseValidationError:
+        """A :class:`~promokit.errors.ResponseValidationError` at ``field``."""
+        return field_error(
+            f"{self.at}.{field}", reason, provider=self.provider, operation=self.operation
+        )
+
+    def integer(self, field: str, value: Any) -> int | None:
+        """Read a string-or-number amount."""
+        return to_int(
+            value, path=f"{self.at}.{field}", provider=self.provider, operation=self.operation
+        )
+
+
+def _discount(promo: Promo, where: Where, extra: dict[str, Any]) -> Percent | Fixed:
+    cap = where.integer("max_discount_amount", promo.max_discount_amount)
+    if promo.discount_type == PERCENTAGE:
+        value = to_decimal(
+            promo.discount,
+            path=f"{where.at}.discount",
+            provider=where.provider,
+            operation=where.operation,
+        )
+        if value is None:
+            raise where.error("discount", "a percentage promo has no discount value")
+        # "0" as a cap reads as no cap: the neutral cap must be positive.
+        return Percent(value=value, max_amount=cap or None)
+    if promo.discount_type == FLAT:
+        amount = where.integer("discount", promo.discount)
+        if amount is None:
+            raise where.error("discount", "a flat promo has no discount amount")
+        if cap:
+            # A cap on a flat discount has no neutral home; keep it for a round trip.
+            extra["max_discount_amount"] = str(cap)
+        return Fixed(amount=amount)
+    raise where.error("discount_type", f"unknown discount type {promo.discount_type!r}")
+
+
+def _limit(promo: Promo, where: Where) -> Limit | None:
+    field = "limit_value"
+    raw = promo.limit_value
+    if raw is None or raw == "":
+        # Older examples send "limit" (a number) instead of "limit_value".
+        field, raw = "limit", promo.limit
+    value = where.integer(field, raw)
+    if promo.limit_type not in (QUOTA, BUDGET):
+        if promo.limit_type == "" and value is None:
+            return None
+        raise where.error("limit_type", f"unknown limit type {promo.limit_type!r}")
+    if not value:
+        return None
+    return Quota(uses=value) if promo.limit_type == QUOTA else Budget(amount=value)
+
+
+def _payment(promo: Promo, where: Where) -> PaymentScope:
+    details = promo.promo_details or PromoDetails()
+    if promo.type == CARD:
+        return CardScope(
+            bins=tuple(str(card_bin) for card_bin in details.bin_list or ()),
+            banks=tuple(details.bank_codes or ()),
+        )
+    if promo.type == EWALLET:
+        return EwalletScope(wallets=tuple(details.wallet_types or ()))
+    if promo.type == VA:
+        return VirtualAccountScope(banks=tuple(details.bank_codes or ()))
+    raise where.error("type", f"unknown promo type {promo.type!r}")
+
+
+def _reward(promo: Promo, where: Where) -> Reward:
+    if promo.sub_type == "":
+        return "discount"
+    try:
+        return SUB_TYPE_TO_REWARD[promo.sub_type]
+    except KeyError:
+        raise where.error("sub_type", f"unknown sub type {promo.sub_type!r}") from None
+
+
+def _applies_to(promo: Promo, where: Where) -> AppliesTo:
+    if promo.price_deduction_type == "":
+        return "order"
+    try:
+        return DEDUCTION_TO_APPLIES_TO[promo.price_deduction_type]
+    except KeyError:
+        raise where.error(
+            "price_deduction_type", f"unknown price deduction type {promo.price_deduction_type!r}"
+        ) from None
+
+
+def status_of(promo: Promo) -> Status:
+    """The neutral status; a status Durianpay adds later reads as ``"unknown"``."""
+    return STATUSES.get(promo.status, "unknown")
+
+
+def used_of(promo: Promo, where: Where) -> int:
+    """``promo_usage`` as an int (``""`` = never used), in ``limit_value``'s unit."""
+    return where.integer("promo_usage", promo.promo_usage) or 0
+
+
+def to_promotion(
+    promo: Promo,
+    *,
+    provider: str,
+    operation: str,
+    at: str = "$.data",
+    code: str | None = None,
+    extensions: dict[str, dict[str, Any]] | None = None,
+) -> Promotion:
+    """The neutral promotion for ``promo``.
+
+    ``code`` is used when the response does not echo one (Durianpay's create and
+    fetch examples omit it); ``extensions`` are the caller's own, kept on
+    create/update. An unknown enum value raises ResponseValidationError at its
+    JSON path rather than being guessed.
+    """
+    where = Where(provider, operation, at)
+    extra: dict[str, Any] = {}
+    discount = _discount(promo, where, extra)
+    limit = _limit(promo, where)
+    status = status_of(promo)
+    starts_at = as_utc(promo.starts_at)
+    ends_at = as_utc(promo.ends_at)
+    created_at = as_utc(promo.created_at)
+    known_code = promo.code or code or None
+    coupons: tuple[Coupon, ...] = ()
+    if known_code is not None:
+        used = used_of(promo, where)
+        coupons = (
+            Coupon(
+                code=known_code,
+                active=status == "active",
+                limit=limit.uses if isinstance(limit, Quota) else None,
+                used=used if not isinstance(limit, Budget) else None,
+                expires_at=ends_at,
+                created_at=created_at,
+            ),
+        )
+    merged = {name: dict(fields) for name, fields in (extensions or {}).items()}
+    if extra:
+        merged[PLUGIN] = {**extra, **merged.get(PLUGIN, {})}
+    return Promotion(
+        name=promo.label,
+        discount=discount,
+        description=promo.description or None,
+        code=known_code,
+        currency=promo.currency or "IDR",
+        min_purchase=where.integer("min_order_amount", promo.min_order_amount),
+        limit=limit,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        payment=_payment(promo, where),
+        reward=_reward(promo, where),
+        applies_to=_applies_to(promo, where),
+        extensions=merged,
+        id=promo.id,
+        provider=provider,
+        status=status,
+        coupons=coupons,
+        created_at=created_at,
+        updated_at=as_utc(promo.updated_at),
+    )

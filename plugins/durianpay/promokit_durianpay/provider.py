@@ -1,0 +1,369 @@
+"""DurianpayProvider: Durianpay's promo endpoints behind promokit's neutral operations."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+import msgspec
+
+from promokit.codec import decode
+from promokit.errors import ConfigurationError, NotFound, Problem
+from promokit.evaluate import evaluate
+from promokit.model import Budget, Checkout, Promotion, Quota, Rejection, Usage, Validation
+from promokit.provider import Provider, ProviderSettings
+from promokit.transport import ErrorInfo, ProviderHttp, Response
+from promokit_durianpay import auth, mapping
+from promokit_durianpay.errors import error_info
+from promokit_durianpay.manifest import MANIFEST, PAGE_SIZE
+from promokit_durianpay.wire import (
+    DeleteResponse,
+    Probe,
+    Promo,
+    PromoEnvelope,
+    PromoListEnvelope,
+)
+
+log = logging.getLogger("promokit.durianpay")
+
+DEFAULT_BASE_URL = "https://api.durianpay.id/v1"
+"""Sandbox and production share this host; the key decides the environment."""
+
+PROMOS = "/merchants/promos"
+
+
+def _installed_version() -> str:
+    try:
+        return metadata.version("promokit-durianpay")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _page_size(settings: ProviderSettings) -> int:
+    value = settings.options.get("page_size", PAGE_SIZE)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(
+            f"provider {settings.alias!r}: options.page_size must be a positive integer, "
+            f"got {value!r}",
+            provider=settings.alias,
+        )
+    return value
+
+
+class CodeBook:
+    """Codes of promos this provider instance created or updated, by promo id.
+
+    Durianpay's create and fetch responses do not echo ``code``, so a code can
+    only be matched to its promo through what we sent. The book lives as long as
+    the provider instance (one per alias per :class:`promokit.Client`).
+    """
+
+    def __init__(self) -> None:
+        self._id_by_code: dict[str, str] = {}
+        self._code_by_id: dict[str, str] = {}
+
+    def remember(self, code: str | None, promo_id: str | None) -> None:
+        """Record that ``promo_id`` carries ``code`` (replacing its previous code)."""
+        if code is None or promo_id is None:
+            return
+        self.forget(promo_id)
+        self._id_by_code[code] = promo_id
+        self._code_by_id[promo_id] = code
+
+    def forget(self, promo_id: str) -> None:
+        """Drop whatever code ``promo_id`` had."""
+        code = self._code_by_id.pop(promo_id, None)
+        if code is not None and self._id_by_code.get(code) == promo_id:
+            del self._id_by_code[code]
+
+    def id_for(self, code: str) -> str | None:
+        """The id of the promo we gave ``code``, if any."""
+        return self._id_by_code.get(code)
+
+    def code_for(self, promo_id: str) -> str | None:
+        """The code we gave ``promo_id``, if any."""
+        return self._code_by_id.get(promo_id)
+
+
+class DurianpayProvider(Provider):
+    """Durianpay promos (``/v1/merchants/promos``) as a promokit provider.
+
+    Settings: ``api_key`` (``dp_test_…`` for sandbox, ``dp_live_…`` for
+    production), optional ``environment`` (checked against the key), optional
+    ``base_url`` (emulators), and ``options.page_size`` (promos per list request,
+    default 25). ``clock`` is the "now" used for local validation; tests may
+    point it at an emulator's virtual clock.
+    """
+
+    plugin_name = "durianpay"
+    version = _installed_version()
+    manifest = MANIFEST
+
+    def __init__(self, settings: ProviderSettings, http: ProviderHttp | None) -> None:
+        super().__init__(settings, http)
+        self.page_size = _page_size(settings)
+        self.clock: Callable[[], datetime] = _utc_now
+        self.codes = CodeBook()
+
+    # -- configuration (no I/O) -------------------------------------------------
+
+    @classmethod
+    def check_settings(cls, settings: ProviderSettings) -> None:
+        """Refuse a key/environment mismatch or a key of neither environment."""
+        auth.check_settings(settings)
+        _page_size(settings)
+
+    @classmethod
+    def base_url(cls, settings: ProviderSettings) -> str:
+        """``https://api.durianpay.id/v1`` unless ``base_url`` overrides it."""
+        return settings.base_url or DEFAULT_BASE_URL
+
+    @classmethod
+    def auth_headers(cls, settings: ProviderSettings) -> dict[str, str]:
+        """``Authorization: Basic base64("<key>:")``."""
+        return {"Authorization": auth.basic_authorization(settings.require_key())}
+
+    @classmethod
+    def parse_error(cls, response: Response) -> ErrorInfo | None:
+        """Durianpay's error bodies, every shape; see :mod:`promokit_durianpay.errors`."""
+        return error_info(response)
+
+    def plan_problems(self, promotion: Promotion) -> list[Problem]:
+        """Rules beyond the manifest (BINs travel as integers)."""
+        return mapping.plan_problems(promotion)
+
+    def natural_key(self, promotion: Promotion) -> str | None:
+        """The label, which Durianpay keeps unique."""
+        return promotion.name
+
+    # -- decoding -----------------------------------------------------------------
+
+    def _decode_one(self, response: Response, operation: str) -> tuple[Promo, str]:
+        """The promo in ``response``, wrapped in ``data`` (create, SDKs) or not (some docs)."""
+        context: dict[str, Any] = {
+            "provider": self.alias,
+            "operation": operation,
+            "request_id": response.request_id,
+        }
+        probe = decode(response.body, Probe, **context)
+        raw = bytes(probe.data).strip()
+        if raw and raw != b"null":
+            return decode(response.body, PromoEnvelope, **context).data, "$.data"
+        return decode(response.body, Promo, **context), "$"
+
+    def _neutral(
+        self,
+        promo: Promo,
+        operation: str,
+        at: str,
+        *,
+        code: str | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+    ) -> Promotion:
+        return mapping.to_promotion(
+            promo,
+            provider=self.alias,
+            operation=operation,
+            at=at,
+            code=code or self.codes.code_for(promo.id),
+            extensions=extensions,
+        )
+
+    # -- operations ---------------------------------------------------------------
+
+    async def create(self, promotion: Promotion) -> Promotion:
+        """``POST /merchants/promos``; the code we sent is kept if not echoed."""
+        response = await self.http.request(
+            "POST", PROMOS, operation="create", body=mapping.encode_request(promotion)
+        )
+        promo, at = self._decode_one(response, "create")
+        self.codes.remember(promo.code or promotion.code, promo.id)
+        return self._neutral(
+            promo, "create", at, code=promotion.code, extensions=promotion.extensions
+        )
+
+    async def _fetch(self, promotion_id: str, operation: str) -> tuple[Promo, str]:
+        response = await self.http.request(
+            "GET", self.http.path("merchants", "promos", promotion_id), operation=operation
+        )
+        return self._decode_one(response, operation)
+
+    async def get(self, promotion_id: str) -> Promotion:
+        """``GET /merchants/promos/{id}``."""
+        promo, at = await self._fetch(promotion_id, "get")
+        return self._neutral(promo, "get", at)
+
+    async def _pages(self, operation: str) -> AsyncGenerator[tuple[Promo, str], None]:
+        """Every promo, one ``skip``/``limit`` page at a time, fetched as consumed.
+
+        Pagination is undocumented for promos. We send ``skip``/``limit`` like the
+        orders API and stop at a page shorter than ``limit``; a page longer than
+        ``limit`` (the parameters were ignored) or one with no new ids (``skip``
+        was ignored) also ends the listing, so we never loop or repeat a promo.
+        """
+        seen: set[str] = set()
+        skip = 0
+        while True:
+            params = {"skip": str(skip), "limit": str(self.page_size)}
+            response = await self.http.request("GET", PROMOS, operation=operation, params=params)
+            page = decode(
+                response.body,
+                PromoListEnvelope,
+                provider=self.alias,
+                operation=operation,
+                request_id=response.request_id,
+            )
+            promos = page.data or []
+            fresh = 0
+            for index, promo in enumerate(promos):
+                if promo.id in seen:
+                    continue
+                seen.add(promo.id)
+                fresh += 1
+                yield promo, f"$.data[{index}]"
+            if len(promos) != self.page_size:
+                return
+            if fresh == 0:
+                log.warning(
+                    "provider=%s operation=%s Durianpay repeated a page (skip ignored?); "
+                    "stopping after %d promos",
+                    self.alias,
+                    operation,
+                    len(seen),
+                )
+                return
+            skip += len(promos)
+
+    async def list(
+        self,
+        *,
+        status: str | None = None,
+        search: str | None = None,
+        product_id: str | None = None,
+    ) -> AsyncIterator[Promotion]:
+        """``GET /merchants/promos`` page by page; filters apply locally.
+
+        Durianpay documents no filters. ``search`` matches label or code
+        (case-insensitive); ``product_id`` matches nothing, since Durianpay promos
+        are not tied to products.
+        """
+        needle = None if search is None else search.lower()
+        async with aclosing(self._pages("list")) as pages:
+            async for promo, at in pages:
+                promotion = self._neutral(promo, "list", at)
+                if status is not None and promotion.status != status:
+                    continue
+                if needle is not None and not (
+                    needle in promotion.name.lower() or needle in (promotion.code or "").lower()
+                ):
+                    continue
+                if product_id is not None and product_id not in promotion.products:
+                    continue
+                yield promotion
+
+    async def update(self, promotion_id: str, promotion: Promotion) -> Promotion:
+        """``PATCH /merchants/promos/{id}`` with the full payload, as the SDKs do."""
+        response = await self.http.request(
+            "PATCH",
+            self.http.path("merchants", "promos", promotion_id),
+            operation="update",
+            body=mapping.encode_request(promotion),
+            # The full object is sent every time, so repeating it is harmless.
+            idempotent=True,
+        )
+        promo, at = self._decode_one(response, "update")
+        self.codes.remember(promo.code or promotion.code, promo.id)
+        return self._neutral(
+            promo, "update", at, code=promotion.code, extensions=promotion.extensions
+        )
+
+    async def delete(self, promotion_id: str) -> None:
+        """``DELETE /merchants/promos/{id}`` (answers ``{"message": ...}``)."""
+        response = await self.http.request(
+            "DELETE", self.http.path("merchants", "promos", promotion_id), operation="delete"
+        )
+        if response.body.strip():
+            decode(
+                response.body,
+                DeleteResponse,
+                provider=self.alias,
+                operation="delete",
+                request_id=response.request_id,
+            )
+        self.codes.forget(promotion_id)
+
+    async def _by_code(self, code: str, operation: str) -> tuple[Promo, Promotion] | None:
+        """The promo carrying ``code``: first through the code book, then by listing."""
+        promo_id = self.codes.id_for(code)
+        if promo_id is not None:
+            try:
+                promo, at = await self._fetch(promo_id, operation)
+            except NotFound:
+                self.codes.forget(promo_id)
+            else:
+                if promo.code in (None, "", code):
+                    return promo, self._neutral(promo, operation, at, code=code)
+        async with aclosing(self._pages(operation)) as pages:
+            async for promo, at in pages:
+                if promo.code == code:
+                    return promo, self._neutral(promo, operation, at)
+        return None
+
+    async def validate(self, code: str, checkout: Checkout) -> Validation:
+        """Evaluate ``code`` locally: Durianpay offers no validation endpoint."""
+        found = await self._by_code(code, "validate")
+        if found is None:
+            return Validation(
+                valid=False,
+                reason=Rejection.NOT_FOUND,
+                message=f"no Durianpay promo has code {code!r}",
+                provider=self.alias,
+                evaluated_locally=True,
+            )
+        promo, promotion = found
+        used = mapping.used_of(promo, mapping.Where(self.alias, "validate", "$"))
+        budget = isinstance(promotion.limit, Budget)
+        result = evaluate(
+            promotion,
+            checkout,
+            now=self.clock(),
+            used=0 if budget else used,
+            given=used if budget else 0,
+        )
+        return msgspec.structs.replace(result, provider=self.alias, evaluated_locally=True)
+
+    async def usage(self, code: str) -> Usage:
+        """``promo_usage`` against ``limit_value`` (both in the limit's unit)."""
+        found = await self._by_code(code, "usage")
+        if found is None:
+            raise NotFound(
+                f"no Durianpay promo has code {code!r}", provider=self.alias, operation="usage"
+            )
+        promo, promotion = found
+        used = mapping.used_of(promo, mapping.Where(self.alias, "usage", "$"))
+        limit = promotion.limit
+        cap = (
+            limit.uses
+            if isinstance(limit, Quota)
+            else limit.amount
+            if isinstance(limit, Budget)
+            else None
+        )
+        remaining = None if cap is None else max(cap - used, 0)
+        return Usage(code=code, used=used, limit=cap, remaining=remaining, exhausted=remaining == 0)
+
+    async def find(self, promotion: Promotion) -> Promotion | None:
+        """The promo whose label is ``promotion.name`` (labels are unique), or ``None``."""
+        async with aclosing(self._pages("find")) as pages:
+            async for promo, at in pages:
+                if promo.label == promotion.name:
+                    return self._neutral(promo, "find", at)
+        return None
