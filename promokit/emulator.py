@@ -60,7 +60,9 @@ class Fault:
 
     ``path`` restricts it to request paths starting with that prefix and ``method``
     to one HTTP method. ``drop_after`` runs the handler (the write commits) and then
-    cuts the connection, so the client never learns the outcome.
+    cuts the connection, so the client never learns the outcome; ``delay_after``
+    commits and then answers late (a timeout after commit); ``delay`` waits before
+    the handler runs.
     """
 
     kind: FaultKind
@@ -202,6 +204,8 @@ class Emulator:
         if fault is not None and fault.kind == "drop_after":
             _cut(request)
             raise _Dropped
+        if fault is not None and fault.kind == "delay_after":
+            await asyncio.sleep(fault.delay)
         return response
 
     async def _apply_before(self, fault: Fault, request: web.Request) -> web.StreamResponse | None:

@@ -32,9 +32,16 @@ class EchoEmulator(Emulator):
     def routes(self, app: web.Application) -> None:
         async def create(request: web.Request) -> web.Response:
             data = await request.json()
+            code = data.get("code")
+            if code is not None and any(i.get("code") == code for i in self.items.values()):
+                return web.json_response({"error": "code in use"}, status=409)
             item_id = f"it_{len(self.items) + 1}"
             self.items[item_id] = {**data, "id": item_id}
             return web.json_response(self.items[item_id])
+
+        async def search(request: web.Request) -> web.Response:
+            code = request.query.get("code")
+            return web.json_response([i for i in self.items.values() if i.get("code") == code])
 
         async def get(request: web.Request) -> web.Response:
             item = self.items.get(request.match_info["item_id"])
@@ -43,6 +50,7 @@ class EchoEmulator(Emulator):
             return web.json_response(item)
 
         app.router.add_post("/items", create)
+        app.router.add_get("/items", search)
         app.router.add_get("/items/{item_id}", get)
 
 
@@ -50,6 +58,7 @@ class EchoItem(msgspec.Struct):
     id: str
     name: str
     amount: int
+    code: str | None = None
 
 
 class EchoProvider(Provider):
@@ -59,6 +68,7 @@ class EchoProvider(Provider):
     manifest = Manifest(
         fields={
             "name": FieldSupport(),
+            "code": FieldSupport(),
             "discount": FieldSupport(values=("fixed",)),
             "currency": FieldSupport(values=("IDR",)),
             "coupon_type": FieldSupport(values=("reusable",)),
@@ -84,7 +94,9 @@ class EchoProvider(Provider):
 
     async def create(self, promotion: promokit.Promotion) -> promokit.Promotion:
         assert isinstance(promotion.discount, promokit.Fixed)
-        body = msgspec.json.encode({"name": promotion.name, "amount": promotion.discount.amount})
+        body = msgspec.json.encode(
+            {"name": promotion.name, "amount": promotion.discount.amount, "code": promotion.code}
+        )
         response = await self.http.request("POST", "/items", operation="create", body=body)
         return self._neutral(response.body, "create")
 
@@ -94,11 +106,27 @@ class EchoProvider(Provider):
         )
         return self._neutral(response.body, "get")
 
+    def natural_key(self, promotion: promokit.Promotion) -> str | None:
+        return promotion.code
+
+    async def find(self, promotion: promokit.Promotion) -> promokit.Promotion | None:
+        response = await self.http.request(
+            "GET", "/items", operation="find", params={"code": promotion.code or ""}
+        )
+        items = promokit.codec.decode(
+            response.body, list[EchoItem], provider=self.alias, operation="find"
+        )
+        return self._item(items[0]) if items else None
+
     def _neutral(self, body: bytes, operation: str) -> promokit.Promotion:
         item = promokit.codec.decode(body, EchoItem, provider=self.alias, operation=operation)
+        return self._item(item)
+
+    def _item(self, item: EchoItem) -> promokit.Promotion:
         return promokit.Promotion(
             id=item.id,
             name=item.name,
+            code=item.code,
             discount=promokit.Fixed(amount=item.amount),
             provider=self.alias,
         )

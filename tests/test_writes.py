@@ -1,0 +1,254 @@
+"""Exactly-once creates over real loopback HTTP, under injected faults."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import promokit
+from promokit import Conflict, Fixed, OutcomeUnknown, Promotion
+from promokit.emulator import EmulatorServer
+from promokit.ledger import Entry, Ledger, SqliteLedgerStore
+from promokit.plugins import Plugins
+from promokit.writes import differences, encode_promotion, fingerprint
+
+from .conftest import CANARY_KEY, EchoEmulator, no_sleep_recorder
+
+PROMO = Promotion(name="Echo sale", code="ECHO10", discount=Fixed(amount=5000))
+
+
+def config(url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "default": "echo",
+        "providers": {
+            "echo": {"plugin": "echo", "api_key": CANARY_KEY, "base_url": url, "timeout": 1.0,
+                     **extra},
+        },
+    }
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[EmulatorServer]:
+    async with EmulatorServer(EchoEmulator()) as running:
+        yield running
+
+
+@pytest.fixture
+async def client(plugins: Plugins, server: EmulatorServer) -> AsyncIterator[promokit.Client]:
+    _, sleep = no_sleep_recorder()
+    async with promokit.Client.from_config(config(server.url), plugins=plugins,
+                                           sleep=sleep) as opened:
+        yield opened
+
+
+def posts(server: EmulatorServer) -> int:
+    return sum(1 for request in server.emulator.requests if request.method == "POST")
+
+
+def stored(server: EmulatorServer) -> int:
+    emulator = server.emulator
+    assert isinstance(emulator, EchoEmulator)
+    return len(emulator.items)
+
+
+async def test_same_key_returns_the_recorded_result_without_a_request(
+    client: promokit.Client, server: EmulatorServer
+) -> None:
+    first = await client.create(PROMO, idempotency_key="order-1")
+    second = await client.create(PROMO, idempotency_key="order-1")
+    assert first == second
+    assert posts(server) == 1
+    assert len(server.emulator.requests) == 1
+
+
+async def test_a_key_reused_for_another_promotion_is_refused(client: promokit.Client) -> None:
+    await client.create(PROMO, idempotency_key="order-1")
+    other = Promotion(name="Echo sale", code="OTHER", discount=Fixed(amount=1))
+    with pytest.raises(Conflict, match="different promotion"):
+        await client.create(other, idempotency_key="order-1")
+
+
+@pytest.mark.parametrize(
+    ("fault", "committed"),
+    [("drop_after", True), ("drop_before", False), ("status", False)],
+)
+async def test_unknown_outcome_is_reconciled_never_duplicated(
+    client: promokit.Client, server: EmulatorServer, fault: str, committed: bool
+) -> None:
+    server.emulator.faults.add(fault, method="POST")  # type: ignore[arg-type]
+    created = await client.create(PROMO)
+    assert stored(server) == 1
+    assert created.code == "ECHO10"
+    assert created.reconciled is committed
+    assert posts(server) == (1 if committed else 2)
+
+
+async def test_timeout_after_commit_is_reconciled(
+    client: promokit.Client, server: EmulatorServer
+) -> None:
+    server.emulator.faults.add("delay_after", delay=1.5, method="POST")
+    created = await client.create(PROMO)
+    assert created.reconciled
+    assert stored(server) == 1
+    assert posts(server) == 1
+
+
+async def test_a_commit_that_lands_after_the_resend_is_caught_by_the_natural_key(
+    client: promokit.Client, server: EmulatorServer
+) -> None:
+    # The first request is still queued server-side when the client gives up; the
+    # resend wins and the late original then meets "code in use": still one promotion.
+    server.emulator.faults.add("delay", delay=1.2, method="POST")
+    created = await client.create(PROMO)
+    assert not created.reconciled
+    await asyncio.sleep(0.4)
+    assert stored(server) == 1
+
+
+async def test_409_on_the_resend_is_verified_as_ours(
+    client: promokit.Client, server: EmulatorServer
+) -> None:
+    # The first send commits but its answer is lost; the lookup misses it (a stale
+    # read), so the resend meets "already exists", which is verified, not raised.
+    server.emulator.faults.add("drop_after", method="POST")
+    server.emulator.faults.add("status", status=200, path="/items", method="GET",
+                               body=b"[]")
+    created = await client.create(PROMO)
+    assert created.reconciled
+    assert stored(server) == 1
+
+
+async def test_existing_but_different_is_a_conflict(
+    client: promokit.Client, server: EmulatorServer
+) -> None:
+    emulator = server.emulator
+    assert isinstance(emulator, EchoEmulator)
+    emulator.items["it_9"] = {"id": "it_9", "name": "Someone else", "amount": 1, "code": "ECHO10"}
+    emulator.faults.add("drop_before", method="POST")
+    with pytest.raises(Conflict, match="differs in name"):
+        await client.create(PROMO)
+    assert stored(server) == 1
+
+
+async def test_409_on_the_first_attempt_is_a_plain_conflict(
+    client: promokit.Client, server: EmulatorServer
+) -> None:
+    emulator = server.emulator
+    assert isinstance(emulator, EchoEmulator)
+    emulator.items["it_9"] = {"id": "it_9", "name": "Echo sale", "amount": 5000, "code": "ECHO10"}
+    with pytest.raises(Conflict) as caught:
+        await client.create(PROMO)
+    assert caught.value.status == 409
+
+
+async def test_failed_lookup_gives_outcome_unknown_and_reconcile_finishes_later(
+    client: promokit.Client, server: EmulatorServer
+) -> None:
+    server.emulator.faults.add("drop_after", method="POST")
+    server.emulator.faults.add("status", status=503, count=3, method="GET")
+    with pytest.raises(OutcomeUnknown) as caught:
+        await client.create(PROMO, idempotency_key="k-1")
+    error = caught.value
+    assert error.idempotency_key == "k-1"
+    assert error.natural_key == "ECHO10"
+    assert error.outcome == "unknown"
+    found = await client.reconcile("k-1")
+    assert found is not None and found.reconciled
+    assert (await client.create(PROMO, idempotency_key="k-1")) == found
+    assert stored(server) == 1
+
+
+async def test_without_a_natural_key_the_outcome_is_unknown(
+    client: promokit.Client, server: EmulatorServer
+) -> None:
+    server.emulator.faults.add("drop_after", method="POST")
+    anonymous = Promotion(name="No code", discount=Fixed(amount=1))
+    with pytest.raises(OutcomeUnknown, match="no caller-chosen natural key") as caught:
+        await client.create(anonymous, idempotency_key="anon")
+    assert caught.value.natural_key is None
+    assert posts(server) == 1
+    emulator = server.emulator
+    assert isinstance(emulator, EchoEmulator)
+    recorded = await client.reconcile("anon", found_id=next(iter(emulator.items)))
+    assert recorded is not None and recorded.reconciled
+
+
+async def test_concurrent_creates_share_one_request(
+    client: promokit.Client, server: EmulatorServer
+) -> None:
+    server.emulator.faults.add("delay", delay=0.1, method="POST")
+    results = await asyncio.gather(*(client.create(PROMO) for _ in range(5)))
+    assert len({result.id for result in results}) == 1
+    assert posts(server) == 1
+
+
+async def test_cancelled_create_stays_pending_and_is_reconciled_on_retry(
+    client: promokit.Client, server: EmulatorServer
+) -> None:
+    server.emulator.faults.add("delay", delay=0.3, method="POST")
+    task = asyncio.create_task(client.create(PROMO, idempotency_key="c-1"))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    entry = await client.ledger.get("c-1")
+    assert entry is not None and entry.state == "pending"
+    await asyncio.sleep(0.3)
+    again = await client.create(PROMO, idempotency_key="c-1")
+    assert again.reconciled
+    assert stored(server) == 1
+
+
+async def test_a_pending_intent_from_a_crashed_process_is_looked_up_first(
+    plugins: Plugins, server: EmulatorServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    crashed = Ledger(SqliteLedgerStore(path))
+    await crashed.begin(Entry(key="crash-1", provider="echo", operation="create",
+                              state="pending", fingerprint=fingerprint(PROMO),
+                              natural_key="ECHO10", request=encode_promotion(PROMO)))
+    crashed.close()
+    emulator = server.emulator
+    assert isinstance(emulator, EchoEmulator)
+    emulator.items["it_1"] = {"id": "it_1", "name": "Echo sale", "amount": 5000, "code": "ECHO10"}
+    _, sleep = no_sleep_recorder()
+    ledger = Ledger(SqliteLedgerStore(path))
+    async with promokit.Client.from_config(config(server.url), plugins=plugins, sleep=sleep,
+                                           ledger=ledger) as client:
+        created = await client.create(PROMO, idempotency_key="crash-1")
+    assert created.reconciled and created.id == "it_1"
+    assert posts(server) == 0
+    ledger.close()
+
+
+def test_fingerprint_ignores_read_only_fields_and_differences_skip_missing() -> None:
+    stored_copy = Promotion(name="Echo sale", code="ECHO10", discount=Fixed(amount=5000),
+                            id="x", status="active")
+    assert fingerprint(stored_copy) == fingerprint(PROMO)
+    assert differences(PROMO, Promotion(name="Echo sale", discount=Fixed(amount=5000))) == []
+    assert differences(PROMO, Promotion(name="Other", discount=Fixed(amount=1))) == [
+        "name", "discount"]
+
+
+async def test_bulk_is_batched_resumable_and_never_duplicates(plugins: Plugins) -> None:
+    class Batched(promokit.Provider):
+        pass
+
+    config_ = {"providers": {"m": {"plugin": "memory"}}}
+    async with promokit.Client.from_config(config_, plugins=plugins) as client:
+        memory = client.provider()
+        template = Promotion(name="Welcome", discount=Fixed(amount=1000))
+        progress: list[tuple[int, int]] = []
+        result = await client.create_bulk(template, 7, on_progress=lambda d, t: progress.append(
+            (d, t)))
+        assert len(result.codes) == 7
+        assert len(set(result.codes)) == 7
+        assert progress[-1] == (7, 7)
+        again = await client.create_bulk(template, 7)
+        assert again.codes == result.codes
+        assert len([p async for p in client.list()]) == 1
+        assert memory.alias == "m"
