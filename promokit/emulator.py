@@ -15,6 +15,7 @@ from aiohttp import web
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FaultKind = Literal[
     "delay",
+    "delay_after",
     "drop_before",
     "drop_after",
     "status",

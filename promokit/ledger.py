@@ -149,8 +149,8 @@ class SqliteLedgerStore:
         with self._lock:
             self._db.execute(
                 f"INSERT INTO writes ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * 12)}) "
-                "ON CONFLICT(key) DO UPDATE SET state = 'pending', updated_at = excluded.updated_at "
-                "WHERE writes.state = 'failed'",
+                "ON CONFLICT(key) DO UPDATE SET state = 'pending', "
+                "updated_at = excluded.updated_at WHERE writes.state = 'failed'",
                 tuple(getattr(values, column) for column in _COLUMNS),
             )
             cursor = self._db.execute(

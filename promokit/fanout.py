@@ -1,0 +1,83 @@
+"""One promotion on several providers at once, with compensation when some fail."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Literal
+
+import msgspec
+
+from promokit.capabilities import Policy
+from promokit.errors import PromokitError
+from promokit.model import Promotion
+
+if TYPE_CHECKING:
+    from promokit.client import Client
+
+Outcome = Literal["created", "failed", "rolled_back", "left_in_place", "rollback_failed"]
+
+
+class ProviderOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    """What happened on one provider."""
+
+    provider: str
+    outcome: Outcome
+    promotion: Promotion | None = None
+    error: str | None = None
+
+
+class FanoutResult(msgspec.Struct, frozen=True, kw_only=True):
+    """The per-provider results of one fan-out create."""
+
+    name: str
+    outcomes: tuple[ProviderOutcome, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every provider has the promotion."""
+        return all(outcome.outcome == "created" for outcome in self.outcomes)
+
+
+async def create_everywhere(
+    client: Client,
+    promotion: Promotion,
+    providers: list[str],
+    *,
+    policy: Policy = "strict",
+    compensate: bool = True,
+) -> FanoutResult:
+    """Create ``promotion`` on every provider concurrently.
+
+    Everything is planned first: if any provider cannot express it, nothing is sent
+    anywhere. If some creates then fail, the successful ones are deleted where the
+    provider can delete (``rolled_back``) and reported as ``left_in_place`` where it
+    cannot, so a partial result is never silent.
+    """
+    for alias in providers:
+        client.plan(promotion, alias, policy=policy).raise_for_problems()
+
+    async def one(alias: str) -> ProviderOutcome:
+        try:
+            created = await client.create(promotion, alias, policy=policy)
+        except PromokitError as error:
+            return ProviderOutcome(provider=alias, outcome="failed", error=str(error))
+        return ProviderOutcome(provider=alias, outcome="created", promotion=created)
+
+    outcomes = list(await asyncio.gather(*(one(alias) for alias in providers)))
+    if compensate and any(outcome.outcome == "failed" for outcome in outcomes):
+        outcomes = [await _compensate(client, outcome) for outcome in outcomes]
+    return FanoutResult(name=promotion.name, outcomes=tuple(outcomes))
+
+
+async def _compensate(client: Client, outcome: ProviderOutcome) -> ProviderOutcome:
+    if outcome.outcome != "created" or outcome.promotion is None:
+        return outcome
+    instance = client.provider(outcome.provider)
+    if not instance.manifest.supports("delete") or outcome.promotion.id is None:
+        note = f"{outcome.provider} cannot delete promotions; remove it in its dashboard"
+        return msgspec.structs.replace(outcome, outcome="left_in_place", error=note)
+    try:
+        await client.delete(outcome.promotion.id, outcome.provider)
+    except PromokitError as error:
+        return msgspec.structs.replace(outcome, outcome="rollback_failed", error=str(error))
+    return msgspec.structs.replace(outcome, outcome="rolled_back")

@@ -1,0 +1,70 @@
+"""Promotions as files: TOML or JSON in the neutral model, read with errors that name the field."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from promokit import codec
+from promokit.errors import InvalidInput, Problem
+from promokit.model import Promotion
+
+
+def load_promotions(path: str | Path) -> list[Promotion]:
+    """Every promotion in ``path`` (``[[promotions]]`` in TOML; a list or
+    ``{"promotions": [...]}`` in JSON); every problem in the file is reported at once."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
+    raw: Any
+    try:
+        raw = json.loads(text) if file.suffix.lower() == ".json" else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInput(
+            f"{file} is not valid {file.suffix.lstrip('.').upper()}: {exc}"
+        ) from None
+    items = raw.get("promotions") if isinstance(raw, dict) else raw
+    if not isinstance(items, list) or not items:
+        raise InvalidInput(f"{file} has no promotions (expected [[promotions]] tables or a list)")
+    promotions: list[Promotion] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(items):
+        try:
+            promotion = msgspec.convert(item, Promotion, dec_hook=codec.dec_hook)
+        except msgspec.ValidationError as exc:
+            problems.append(Problem(f"promotions[{index}]", _readable(str(exc))))
+            continue
+        problems.extend(
+            Problem(f"promotions[{index}].{problem.path}", problem.message)
+            for problem in promotion.problems()
+        )
+        promotions.append(promotion)
+    if problems:
+        raise InvalidInput(
+            f"{file} has {len(problems)} problem(s); nothing was sent", problems=problems
+        )
+    return promotions
+
+
+def _readable(text: str) -> str:
+    return text.replace("Object contains unknown field", "unknown field").replace(" - at $", " at ")
+
+
+def dump_promotion(promotion: Promotion) -> dict[str, Any]:
+    """A promotion as JSON-ready builtins (the export format; round-trips through load)."""
+    data: dict[str, Any] = codec.to_builtins(promotion)
+    return data
+
+
+def dumps_promotions(promotions: Iterable[Promotion]) -> str:
+    """Promotions as a JSON document ``load_promotions`` reads back."""
+    return json.dumps(
+        {"promotions": [dump_promotion(p) for p in promotions]}, indent=2, ensure_ascii=False
+    )

@@ -1,0 +1,162 @@
+"""Move every promotion from one provider to another, planned field by field, resumable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
+
+from promokit import codec
+from promokit.capabilities import Policy
+from promokit.errors import InvalidInput, Problem, PromokitError
+from promokit.model import Promotion
+
+if TYPE_CHECKING:
+    from promokit.client import Client
+
+ItemStatus = Literal["migrated", "already_migrated", "planned", "skipped", "failed"]
+
+
+class MigrationItem(msgspec.Struct, frozen=True, kw_only=True):
+    """The fate of one source promotion."""
+
+    source_id: str | None
+    name: str
+    status: ItemStatus
+    target_id: str | None = None
+    dropped: tuple[str, ...] = ()
+    filled: tuple[str, ...] = ()
+    reasons: tuple[Problem, ...] = ()
+    error: str | None = None
+
+
+class MigrationReport(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything a migration did or would do."""
+
+    source: str
+    target: str
+    dry_run: bool
+    policy: Policy
+    items: tuple[MigrationItem, ...]
+
+    def count(self, *statuses: ItemStatus) -> int:
+        """How many items ended in any of ``statuses``."""
+        return sum(1 for item in self.items if item.status in statuses)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return self.count("failed") == 0
+
+
+def migration_key(source: str, source_id: str, target: str) -> str:
+    """The idempotency key of one migrated promotion: re-runs never duplicate it."""
+    return f"migrate:{source}:{source_id}->{target}"
+
+
+def apply_fill(promotion: Promotion, fill: Mapping[str, Any]) -> tuple[Promotion, tuple[str, ...]]:
+    """Set fields ``promotion`` leaves empty from ``fill`` (values in file/JSON form)."""
+    data: dict[str, Any] = codec.to_builtins(promotion)
+    filled = []
+    for field, value in fill.items():
+        if field not in data:
+            raise InvalidInput(
+                f"--fill names {field!r}, which is not a promotion field",
+                problems=[Problem(field, "unknown field")],
+            )
+        if data[field] in (None, [], {}):
+            data[field] = value
+            filled.append(field)
+    try:
+        updated = msgspec.convert(data, Promotion, dec_hook=codec.dec_hook)
+    except msgspec.ValidationError as exc:
+        raise InvalidInput(f"--fill value does not fit: {exc}") from None
+    return updated, tuple(filled)
+
+
+async def migrate(
+    client: Client,
+    source: str,
+    target: str,
+    *,
+    policy: Policy = "strict",
+    dry_run: bool = False,
+    fill: Mapping[str, Any] | None = None,
+    include_expired: bool = False,
+    on_item: Callable[[MigrationItem], None] | None = None,
+) -> MigrationReport:
+    """Read every promotion of ``source``, plan it for ``target``, and create it there.
+
+    Each item is keyed in the ledger by source id and target, so re-running after an
+    interruption skips what was already migrated. Nothing the target cannot express
+    is lost silently: such items are ``skipped`` with one reason per field (or, with
+    ``policy="drop"``, created with the dropped fields listed).
+    """
+    source_provider = client.provider(source)
+    items: list[MigrationItem] = []
+
+    def record(item: MigrationItem) -> None:
+        items.append(item)
+        if on_item is not None:
+            on_item(item)
+
+    async for listed in client.list(source):
+        try:
+            full = listed
+            if listed.id is not None and source_provider.manifest.supports("get"):
+                full = await client.get(listed.id, source)
+            record(
+                await _one(
+                    client,
+                    source,
+                    target,
+                    full,
+                    policy=policy,
+                    dry_run=dry_run,
+                    fill=fill or {},
+                    include_expired=include_expired,
+                )
+            )
+        except PromokitError as error:
+            record(
+                MigrationItem(
+                    source_id=listed.id, name=listed.name, status="failed", error=str(error)
+                )
+            )
+    return MigrationReport(
+        source=source, target=target, dry_run=dry_run, policy=policy, items=tuple(items)
+    )
+
+
+async def _one(
+    client: Client,
+    source: str,
+    target: str,
+    promotion: Promotion,
+    *,
+    policy: Policy,
+    dry_run: bool,
+    fill: Mapping[str, Any],
+    include_expired: bool,
+) -> MigrationItem:
+    base = MigrationItem(source_id=promotion.id, name=promotion.name, status="failed")
+    if promotion.status == "expired" and not include_expired:
+        return msgspec.structs.replace(
+            base, status="skipped", reasons=(Problem("status", "expired at the source"),)
+        )
+    draft, filled = apply_fill(promotion.draft(), fill)
+    plan = client.plan(draft, target, policy=policy)
+    if not plan.ok:
+        return msgspec.structs.replace(base, status="skipped", filled=filled, reasons=plan.problems)
+    if dry_run:
+        return msgspec.structs.replace(base, status="planned", dropped=plan.dropped, filled=filled)
+    key = migration_key(source, promotion.id or promotion.name, target)
+    previous = await client.ledger.get(key)
+    created = await client.create(draft, target, policy=policy, idempotency_key=key)
+    status: ItemStatus = (
+        "already_migrated" if previous is not None and previous.state == "done" else "migrated"
+    )
+    return msgspec.structs.replace(
+        base, status=status, target_id=created.id, dropped=plan.dropped, filled=filled
+    )
