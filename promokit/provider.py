@@ -67,6 +67,16 @@ class Provider:
     uses_http: ClassVar[bool] = True
     """False for providers that keep state in-process (the built-in ``memory``)."""
 
+    emulator: ClassVar[str | None] = None
+    """``"module:factory"`` building this provider's :class:`promokit.emulator.Emulator`
+    (imported only when needed, e.g. by ``promokit emulate``)."""
+
+    emulator_prefix: ClassVar[str] = ""
+    """The path prefix the emulator serves under (``/hl/v2``), part of its base URL."""
+
+    docs_url: ClassVar[str] = ""
+    """Where the provider's API is documented."""
+
     def __init__(self, settings: ProviderSettings, http: ProviderHttp | None) -> None:
         self.settings = settings
         self._http = http
