@@ -1,0 +1,116 @@
+"""Reading a Mayar failure out of a response: the body's ``statusCode`` is authoritative."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from promokit.errors import Problem
+from promokit.transport import ErrorInfo, Response, decode_json_error, default_error_info
+from promokit_mayar import messages
+
+_DETAIL_PATH = re.compile(r"/coupons/[^/]+$")
+
+
+def read_failure(response: Response) -> ErrorInfo | None:
+    """The failure ``response`` carries, or ``None`` when it succeeded.
+
+    Mayar can report a failure under HTTP 200: a body ``statusCode`` >= 400, or
+    ``messages: "failed"`` (observed with the validator's issue array in ``data``).
+    A body in any other shape still gives a typed failure when the HTTP status is
+    an error; a 2xx body that is not an envelope is left to the strict decoder.
+    """
+    parsed = decode_json_error(response.body) if response.body else None
+    envelope = parsed if isinstance(parsed, dict) else None
+    body_status = _int(envelope.get("statusCode")) if envelope is not None else None
+    text = _text(envelope)
+    if response.status < 400 and not _body_failed(envelope, body_status, text):
+        return None
+    status = _status(response.status, body_status)
+    if envelope is None:
+        fallback = default_error_info(response)
+        message = fallback.message if fallback is not None else f"HTTP {status}"
+        return _not_found_if_detail(response, ErrorInfo(status=status, message=message))
+    info = ErrorInfo(
+        status=status,
+        message=text or f"HTTP {status}",
+        fields=_issues(envelope.get("data")),
+    )
+    return _not_found_if_detail(response, info)
+
+
+def _body_failed(
+    envelope: dict[str, Any] | None, body_status: int | None, text: str | None
+) -> bool:
+    if envelope is None:
+        return False
+    if body_status is not None:
+        return body_status >= 400 or (text is not None and text.casefold() == messages.FAILED)
+    # No statusCode at all: only the word "success" (any case) means it worked.
+    return text is not None and text.casefold() != messages.SUCCESS
+
+
+def _status(http_status: int, body_status: int | None) -> int:
+    if body_status is not None and body_status >= 400:
+        return body_status
+    if http_status >= 400:
+        return http_status
+    # HTTP 200 with "failed" and a 2xx statusCode: the validator refused the body.
+    return 400
+
+
+def _not_found_if_detail(response: Response, info: ErrorInfo) -> ErrorInfo:
+    """Mayar answers the detail of an unknown id with a 500 (docs-source maintainer note).
+
+    Mapping it to 404 here also stops the transport from retrying it as a server error.
+    """
+    if (
+        info.status != 500
+        or response.method != "GET"
+        or not _DETAIL_PATH.search(urlsplit(response.url).path)
+    ):
+        return info
+    return ErrorInfo(
+        status=404,
+        message=f"no discount with this id (Mayar answers HTTP 500 for unknown ids: "
+        f"{info.message})",
+        fields=info.fields,
+    )
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _text(envelope: dict[str, Any] | None) -> str | None:
+    """``messages`` (most endpoints) or ``message`` (some write endpoints)."""
+    if envelope is None:
+        return None
+    for key in ("messages", "message"):
+        value = envelope.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def _issues(data: object) -> tuple[Problem, ...]:
+    """The validator's issue array, each ``{"field", "message", "type", ...}``, as Problems."""
+    if not isinstance(data, list):
+        return ()
+    problems: list[Problem] = []
+    for item in data:
+        if isinstance(item, dict) and isinstance(item.get("message"), str):
+            field = item.get("field")
+            problems.append(
+                Problem(field if isinstance(field, str) and field else "$", item["message"])
+            )
+        elif isinstance(item, str):
+            problems.append(Problem("$", item))
+    return tuple(problems)

@@ -1,0 +1,396 @@
+"""The one place where neutral promokit values and Mayar wire Structs are converted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from msgspec import UNSET
+
+from promokit import codec
+from promokit.errors import BadRequest, NotFound, ProviderError, UnsupportedFeature
+from promokit.evaluate import discount_for
+from promokit.model import (
+    Checkout,
+    Coupon,
+    CouponType,
+    Customers,
+    Discount,
+    Fixed,
+    Percent,
+    Promotion,
+    Quota,
+    Rejection,
+    Status,
+    Usage,
+    Validation,
+)
+from promokit_mayar import messages, wire
+from promokit_mayar.manifest import PLUGIN_NAME
+
+_CUSTOMERS_TO_WIRE: dict[str, wire.CustomerKind] = {"all": "all", "new": "new", "returning": "old"}
+_CUSTOMERS_FROM_WIRE: dict[str, Customers] = {
+    "all": "all",
+    "new": "new",
+    "old": "returning",
+}
+_COUPON_TYPE_TO_WIRE: dict[str, wire.CouponKind] = {
+    "reusable": "reusable",
+    "single_use": "onetime",
+}
+_COUPON_TYPE_FROM_WIRE: dict[str, CouponType] = {
+    "reusable": "reusable",
+    "onetime": "single_use",
+}
+# "upcoming" is the list filter's word for a discount whose start date is still ahead.
+_STATUS_FROM_WIRE: dict[str, Status] = {
+    "active": "active",
+    "inactive": "inactive",
+    "expired": "expired",
+    "upcoming": "scheduled",
+}
+_REFUSALS: dict[str, Rejection] = {
+    messages.COUPON_NOT_FOUND: Rejection.NOT_FOUND,
+    messages.COUPON_INACTIVE: Rejection.INACTIVE,
+    messages.COUPON_NOT_STARTED: Rejection.NOT_STARTED,
+    messages.COUPON_EXPIRED: Rejection.EXPIRED,
+    messages.USAGE_LIMIT_REACHED: Rejection.USAGE_LIMIT_REACHED,
+}
+_REFUSAL_PREFIXES: tuple[tuple[str, Rejection], ...] = (
+    (messages.PRODUCT_NOT_ELIGIBLE_PREFIX, Rejection.PRODUCT_NOT_ELIGIBLE),
+    (messages.MIN_PURCHASE_PREFIX, Rejection.MIN_PURCHASE_NOT_MET),
+)
+_EXTENSION_DECODER = msgspec.json.Decoder(dict[str, Any], float_hook=Decimal)
+
+# A percentage on Mayar never exceeds 99 (it is capped), so a larger list value is rupiah.
+_HIGHEST_PERCENT = Decimal(99)
+
+
+# -- neutral -> wire --------------------------------------------------------------
+
+
+def create_request(promotion: Promotion) -> wire.CreateRequest:
+    """The create body for ``promotion``, which must already have passed the plan."""
+    discount = promotion.discount
+    if isinstance(discount, Percent):
+        kind: wire.DiscountKind = "percentage"
+        value = _plain_decimal(discount.value)
+    else:
+        kind = "monetary"
+        value = Decimal(discount.amount)
+    reusable = promotion.coupon_type == "reusable"
+    return wire.CreateRequest(
+        name=promotion.name,
+        expired_at=UNSET if promotion.ends_at is None else codec.iso_millis(promotion.ends_at),
+        discount=wire.DiscountSpec(
+            discount_type=kind,
+            eligible_customer_type=_CUSTOMERS_TO_WIRE[promotion.customers],
+            minimum_purchase=UNSET if promotion.min_purchase is None else promotion.min_purchase,
+            value=value,
+            total_coupons=_quota(promotion).uses,
+        ),
+        coupon=wire.CouponSpec(
+            code=promotion.code if reusable and promotion.code is not None else UNSET,
+            type=_COUPON_TYPE_TO_WIRE[promotion.coupon_type],
+        ),
+        products=[wire.ProductRef(id=product) for product in promotion.products],
+    )
+
+
+def encode_create(promotion: Promotion) -> bytes:
+    """The create body as JSON bytes, with ``extensions['mayar']`` keys appended verbatim."""
+    body = codec.encode(create_request(promotion))
+    extra = promotion.extensions.get(PLUGIN_NAME)
+    if not extra:
+        return body
+    # Decimal float_hook keeps numbers exact through the round trip.
+    merged = _EXTENSION_DECODER.decode(body)
+    merged.update(extra)
+    return codec.encode(merged)
+
+
+def validate_request(code: str, checkout: Checkout, product_id: str) -> wire.ValidateRequest:
+    """The validate body; Mayar works out new/old customers itself from the e-mail."""
+    return wire.ValidateRequest(
+        coupon_code=code,
+        payment_link_id=product_id,
+        amount=checkout.amount,
+        customer_email=UNSET if checkout.customer_email is None else checkout.customer_email,
+    )
+
+
+def list_query(
+    *,
+    page_size: int,
+    cursor: str | None,
+    status: str | None,
+    search: str | None,
+    product_id: str | None,
+) -> dict[str, str]:
+    """Query parameters of one list page (absent filters are not sent)."""
+    query = wire.ListQuery(
+        limit=str(page_size),
+        starting_after=UNSET if cursor is None else cursor,
+        status=UNSET if status is None else _list_status(status),
+        search=UNSET if search is None else search,
+        product_id=UNSET if product_id is None else product_id,
+    )
+    params: dict[str, str] = msgspec.to_builtins(query)
+    return params
+
+
+def _list_status(status: str) -> str:
+    """Neutral status words to the list filter's words (``scheduled`` is ``upcoming``)."""
+    return "upcoming" if status == "scheduled" else status
+
+
+# -- wire -> neutral --------------------------------------------------------------
+
+
+def promotion_from_created(data: wire.CreatedDiscount, *, alias: str) -> Promotion:
+    """The neutral promotion described by a create response (ISO timestamps)."""
+    context = _Context(alias, "create")
+    coupon_type = _coupon_type(data.coupons)
+    coupons = tuple(
+        Coupon(
+            code=coupon.code,
+            id=coupon.id,
+            coupon_type=_COUPON_TYPE_FROM_WIRE[coupon.type],
+            expires_at=codec.as_utc(coupon.expired_at),
+        )
+        for coupon in data.coupons
+    )
+    return Promotion(
+        name=data.name,
+        discount=_discount(data.discount_type, data.value, context, "$.data.value"),
+        code=_reusable_code(coupon_type, coupons),
+        coupon_type=coupon_type,
+        min_purchase=data.minimum_purchase,
+        limit=_limit(data.total_coupons),
+        ends_at=codec.as_utc(data.expired_at),
+        customers=_CUSTOMERS_FROM_WIRE[data.eligible_customer_type],
+        products=tuple(product.id for product in data.products),
+        id=data.id,
+        provider=alias,
+        status=_STATUS_FROM_WIRE.get(data.status or "", "unknown"),
+        coupons=coupons,
+        created_at=codec.as_utc(data.created_at),
+    )
+
+
+def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetime) -> Promotion:
+    """The neutral promotion described by a detail response (epoch-ms timestamps).
+
+    The detail has no ``status``: it is derived from the coupons' ``isActive`` and
+    ``expiredAt`` at ``now`` unless Mayar sends one.
+    """
+    context = _Context(alias, "get")
+    coupon_type = _coupon_type(data.coupons)
+    coupons = tuple(
+        Coupon(
+            code=coupon.code,
+            id=coupon.id,
+            coupon_type=_COUPON_TYPE_FROM_WIRE[coupon.type],
+            active=coupon.is_active,
+            limit=coupon.limit,
+            expires_at=codec.as_utc(coupon.expired_at),
+            created_at=codec.as_utc(coupon.created_at),
+        )
+        for coupon in data.coupons
+    )
+    ends_at = codec.as_utc(data.expired_at)
+    status: Status
+    if data.status is not None:
+        status = _STATUS_FROM_WIRE.get(data.status, "unknown")
+    elif data.coupons and not any(coupon.is_active for coupon in data.coupons):
+        status = "inactive"
+    elif ends_at is not None and ends_at <= now:
+        status = "expired"
+    else:
+        status = "active"
+    return Promotion(
+        name=data.name,
+        discount=_discount(data.discount_type, data.value, context, "$.data.value"),
+        code=_reusable_code(coupon_type, coupons),
+        coupon_type=coupon_type,
+        min_purchase=data.minimum_purchase,
+        limit=_limit(data.total_coupons),
+        ends_at=ends_at,
+        customers=_CUSTOMERS_FROM_WIRE[data.eligible_customer_type],
+        products=tuple(product for product in map(_product_id, data.product_discount) if product),
+        id=data.id,
+        provider=alias,
+        status=status,
+        coupons=coupons,
+        created_at=codec.as_utc(data.created_at),
+    )
+
+
+def promotion_from_summary(item: wire.DiscountSummary, *, alias: str, index: int) -> Promotion:
+    """A list entry as a neutral promotion, as faithfully as the summary allows.
+
+    The list entry has no coupon code, coupon type, discount type, minimum purchase,
+    customer scope or quota, so ``code`` is ``None``, ``coupons`` is empty and
+    ``coupon_type``, ``customers``, ``min_purchase`` and ``limit`` keep their neutral
+    defaults (they are not facts). The discount kind is inferred: Mayar caps
+    percentages at 99, so a ``discountValue`` above 99 is rupiah (:class:`Fixed`) and
+    one of 99 or less is read as a percentage. Call ``get`` for the exact promotion.
+    """
+    context = _Context(alias, "list")
+    path = f"$.data.coupons[{index}].discountValue"
+    kind: wire.DiscountKind = "monetary" if item.discount_value > _HIGHEST_PERCENT else "percentage"
+    return Promotion(
+        name=item.name,
+        discount=_discount(kind, item.discount_value, context, path),
+        ends_at=codec.as_utc(item.expired_at),
+        products=tuple(product.id for product in item.products),
+        id=item.id,
+        provider=alias,
+        status=_STATUS_FROM_WIRE.get(item.status, "unknown"),
+        created_at=codec.as_utc(item.created_at),
+    )
+
+
+def validation_from_result(
+    result: wire.ValidateResult, checkout: Checkout, *, alias: str, message: str | None
+) -> Validation:
+    """A successful validate answer; the amount comes from promokit's reference evaluator."""
+    coupon = result.coupon
+    if not result.valid or coupon is None:
+        # Undocumented (every documented refusal is an HTTP error); kept as a result.
+        return Validation(valid=False, reason=Rejection.UNKNOWN, message=message, provider=alias)
+    context = _Context(alias, "validate")
+    rules = Promotion(
+        name=coupon.code,
+        discount=_discount(
+            coupon.discount_type, coupon.discount_value, context, "$.data.coupon.discountValue"
+        ),
+        min_purchase=coupon.minimum_purchase,
+        customers=_CUSTOMERS_FROM_WIRE[coupon.eligible_customer_type],
+    )
+    return Validation(
+        valid=True,
+        discount_amount=discount_for(rules, max(checkout.amount, 0)),
+        coupon=Coupon(code=coupon.code, id=coupon.id),
+        provider=alias,
+    )
+
+
+def refusal_from_error(error: ProviderError, *, alias: str) -> Validation | None:
+    """The neutral refusal a validate error stands for, or ``None`` when it is a real error.
+
+    Validator failures (``Validation Error``, field issues, ``failed``) are errors in
+    the request, not answers about the code; a 404 counts only with Mayar's own
+    not-found wording, so a wrong base URL is never reported as "no such code".
+    """
+    text = error.message
+    if error.fields or text in (messages.VALIDATION_ERROR, messages.FAILED):
+        return None
+    if isinstance(error, NotFound):
+        reason = rejection_for(text)
+        if reason is Rejection.UNKNOWN and "tidak ditemukan" not in text.casefold():
+            return None
+        reason = Rejection.NOT_FOUND if reason is Rejection.UNKNOWN else reason
+    elif isinstance(error, BadRequest):
+        reason = rejection_for(text)
+    else:
+        return None
+    return Validation(valid=False, reason=reason, message=text, provider=alias)
+
+
+def rejection_for(message: str) -> Rejection:
+    """The neutral reason for one of Mayar's documented validate messages."""
+    text = message.strip()
+    exact = _REFUSALS.get(text)
+    if exact is not None:
+        return exact
+    for prefix, reason in _REFUSAL_PREFIXES:
+        if text.startswith(prefix):
+            return reason
+    # The new/old-customer refusal is free text; the docs give no exact string.
+    lowered = text.casefold()
+    if "pelanggan" in lowered or "customer" in lowered:
+        return Rejection.CUSTOMER_NOT_ELIGIBLE
+    return Rejection.UNKNOWN
+
+
+def usage_from_wire(data: wire.CouponUsage) -> Usage:
+    """The check answer; Mayar's ``limit`` 0 means unlimited."""
+    unlimited = data.limit == 0
+    return Usage(
+        code=data.coupon_code,
+        used=data.total_used,
+        limit=None if unlimited else data.limit,
+        remaining=None if unlimited else data.remaining,
+        exhausted=data.is_used,
+    )
+
+
+# -- helpers ----------------------------------------------------------------------
+
+
+class _Context:
+    """Who is decoding what, for errors that point at a JSON path."""
+
+    __slots__ = ("alias", "operation")
+
+    def __init__(self, alias: str, operation: str) -> None:
+        self.alias = alias
+        self.operation = operation
+
+
+def _quota(promotion: Promotion) -> Quota:
+    limit = promotion.limit
+    if not isinstance(limit, Quota):
+        # The plan refuses this first; reaching here means the plan was skipped.
+        raise UnsupportedFeature(
+            "Mayar needs limit=Quota(uses) (discount.totalCoupons is mandatory)",
+            provider=PLUGIN_NAME,
+            operation="create",
+        )
+    return limit
+
+
+def _plain_decimal(value: Decimal) -> Decimal:
+    """``Decimal('1E+1')`` and ``Decimal('10.0')`` travel as ``10``."""
+    if value == value.to_integral_value():
+        return Decimal(int(value))
+    return value.normalize()
+
+
+def _discount(kind: wire.DiscountKind, value: Decimal, context: _Context, path: str) -> Discount:
+    if kind == "percentage":
+        return Percent(value=_plain_decimal(value))
+    if value != value.to_integral_value():
+        raise codec.field_error(
+            path,
+            f"a monetary discount must be whole rupiah, got {value}",
+            provider=context.alias,
+            operation=context.operation,
+        )
+    return Fixed(amount=int(value))
+
+
+def _limit(total_coupons: int) -> Quota | None:
+    return Quota(uses=total_coupons) if total_coupons > 0 else None
+
+
+def _coupon_type(
+    coupons: Sequence[wire.CreatedCoupon | wire.DetailCoupon],
+) -> CouponType:
+    if coupons and coupons[0].type == "onetime":
+        return "single_use"
+    return "reusable"
+
+
+def _reusable_code(coupon_type: str, coupons: tuple[Coupon, ...]) -> str | None:
+    if coupon_type == "reusable" and len(coupons) == 1:
+        return coupons[0].code
+    return None
+
+
+def _product_id(item: wire.ProductDiscount) -> str | None:
+    return item.product_id or item.payment_link_id or item.id
