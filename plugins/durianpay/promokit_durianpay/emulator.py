@@ -172,6 +172,10 @@ class DurianpayEmulator(Emulator):
 
     # -- authentication -------------------------------------------------------------
 
+    def accepts(self, key: str) -> bool:
+        """Whether requests authenticated with ``key`` are let in."""
+        return key in self._keys
+
     def _key_of(self, request: web.Request) -> str | None:
         """The configured key in a ``Basic base64("<key>:")`` header, else ``None``."""
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
