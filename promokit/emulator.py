@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -74,6 +75,7 @@ class Fault:
     body: bytes | None = None
     path: str | None = None
     method: str | None = None
+    probability: float = 1.0
 
     def matches(self, request: web.Request) -> bool:
         """Whether this fault applies to ``request``."""
@@ -120,8 +122,9 @@ class RateWindow:
 class FaultInjector:
     """A queue of :class:`Fault` objects consulted by the emulator middleware."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: int = 0) -> None:
         self.faults: list[Fault] = []
+        self._random = random.Random(seed)
 
     def add(self, kind: FaultKind, **options: object) -> Fault:
         """Queue a fault; returns it so a test can inspect ``count`` afterwards."""
@@ -137,6 +140,8 @@ class FaultInjector:
         """The first fault matching ``request``, consuming one of its uses."""
         for fault in self.faults:
             if fault.count > 0 and fault.matches(request):
+                if fault.probability < 1.0 and self._random.random() >= fault.probability:
+                    continue
                 fault.count -= 1
                 if fault.count == 0:
                     self.faults.remove(fault)
@@ -164,6 +169,8 @@ class Emulator:
         self.faults = FaultInjector()
         self.requests: list[RecordedRequest] = []
         self.rate = RateWindow(rate_limit, rate_period) if rate_limit else None
+        self.in_flight = 0
+        self.max_in_flight = 0
 
     def routes(self, app: web.Application) -> None:
         """Add the provider's routes to ``app``."""
@@ -186,6 +193,14 @@ class Emulator:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._serve(request, handler)
+        finally:
+            self.in_flight -= 1
+
+    async def _serve(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         body = await request.read()
         self.requests.append(
             RecordedRequest(

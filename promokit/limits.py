@@ -71,6 +71,7 @@ class Slots:
     def __init__(self, size: int, *, max_wait: float) -> None:
         self.size = size
         self.max_wait = max_wait
+        self.peak = 0
         self._semaphore = asyncio.Semaphore(size)
 
     @property
@@ -80,18 +81,21 @@ class Slots:
 
     async def acquire(self) -> None:
         """Take a slot, waiting at most ``max_wait`` seconds."""
-        if not self._semaphore.locked():
+        if self._semaphore.locked():
+            try:
+                async with asyncio.timeout(self.max_wait):
+                    await self._semaphore.acquire()
+            except TimeoutError:
+                raise Overloaded(
+                    f"{self.size} calls already in flight and none finished within "
+                    f"{self.max_wait:g}s; nothing was sent",
+                    retryable=True,
+                ) from None
+        else:
             await self._semaphore.acquire()
-            return
-        try:
-            async with asyncio.timeout(self.max_wait):
-                await self._semaphore.acquire()
-        except TimeoutError:
-            raise Overloaded(
-                f"{self.size} calls already in flight and none finished within "
-                f"{self.max_wait:g}s; nothing was sent",
-                retryable=True,
-            ) from None
+        in_use = self.in_use
+        if in_use > self.peak:
+            self.peak = in_use
 
     def release(self) -> None:
         """Give a slot back."""

@@ -136,7 +136,7 @@ class Transport:
         *,
         session: aiohttp.ClientSession | None = None,
         limit: int = 100,
-        limit_per_host: int = 20,
+        limit_per_host: int = 64,
     ) -> None:
         self._session = session
         self._owns_session = session is None

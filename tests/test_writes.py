@@ -25,8 +25,13 @@ def config(url: str, **extra: Any) -> dict[str, Any]:
     return {
         "default": "echo",
         "providers": {
-            "echo": {"plugin": "echo", "api_key": CANARY_KEY, "base_url": url, "timeout": 1.0,
-                     **extra},
+            "echo": {
+                "plugin": "echo",
+                "api_key": CANARY_KEY,
+                "base_url": url,
+                "timeout": 1.0,
+                **extra,
+            },
         },
     }
 
@@ -40,8 +45,9 @@ async def server() -> AsyncIterator[EmulatorServer]:
 @pytest.fixture
 async def client(plugins: Plugins, server: EmulatorServer) -> AsyncIterator[promokit.Client]:
     _, sleep = no_sleep_recorder()
-    async with promokit.Client.from_config(config(server.url), plugins=plugins,
-                                           sleep=sleep) as opened:
+    async with promokit.Client.from_config(
+        config(server.url), plugins=plugins, sleep=sleep
+    ) as opened:
         yield opened
 
 
@@ -115,8 +121,7 @@ async def test_409_on_the_resend_is_verified_as_ours(
     # The first send commits but its answer is lost; the lookup misses it (a stale
     # read), so the resend meets "already exists", which is verified, not raised.
     server.emulator.faults.add("drop_after", method="POST")
-    server.emulator.faults.add("status", status=200, path="/items", method="GET",
-                               body=b"[]")
+    server.emulator.faults.add("status", status=200, path="/items", method="GET", body=b"[]")
     created = await client.create(PROMO)
     assert created.reconciled
     assert stored(server) == 1
@@ -208,17 +213,26 @@ async def test_a_pending_intent_from_a_crashed_process_is_looked_up_first(
 ) -> None:
     path = tmp_path / "ledger.sqlite3"
     crashed = Ledger(SqliteLedgerStore(path))
-    await crashed.begin(Entry(key="crash-1", provider="echo", operation="create",
-                              state="pending", fingerprint=fingerprint(PROMO),
-                              natural_key="ECHO10", request=encode_promotion(PROMO)))
+    await crashed.begin(
+        Entry(
+            key="crash-1",
+            provider="echo",
+            operation="create",
+            state="pending",
+            fingerprint=fingerprint(PROMO),
+            natural_key="ECHO10",
+            request=encode_promotion(PROMO),
+        )
+    )
     crashed.close()
     emulator = server.emulator
     assert isinstance(emulator, EchoEmulator)
     emulator.items["it_1"] = {"id": "it_1", "name": "Echo sale", "amount": 5000, "code": "ECHO10"}
     _, sleep = no_sleep_recorder()
     ledger = Ledger(SqliteLedgerStore(path))
-    async with promokit.Client.from_config(config(server.url), plugins=plugins, sleep=sleep,
-                                           ledger=ledger) as client:
+    async with promokit.Client.from_config(
+        config(server.url), plugins=plugins, sleep=sleep, ledger=ledger
+    ) as client:
         created = await client.create(PROMO, idempotency_key="crash-1")
     assert created.reconciled and created.id == "it_1"
     assert posts(server) == 0
@@ -226,12 +240,15 @@ async def test_a_pending_intent_from_a_crashed_process_is_looked_up_first(
 
 
 def test_fingerprint_ignores_read_only_fields_and_differences_skip_missing() -> None:
-    stored_copy = Promotion(name="Echo sale", code="ECHO10", discount=Fixed(amount=5000),
-                            id="x", status="active")
+    stored_copy = Promotion(
+        name="Echo sale", code="ECHO10", discount=Fixed(amount=5000), id="x", status="active"
+    )
     assert fingerprint(stored_copy) == fingerprint(PROMO)
     assert differences(PROMO, Promotion(name="Echo sale", discount=Fixed(amount=5000))) == []
     assert differences(PROMO, Promotion(name="Other", discount=Fixed(amount=1))) == [
-        "name", "discount"]
+        "name",
+        "discount",
+    ]
 
 
 async def test_bulk_is_batched_resumable_and_never_duplicates(plugins: Plugins) -> None:
@@ -243,8 +260,9 @@ async def test_bulk_is_batched_resumable_and_never_duplicates(plugins: Plugins) 
         memory = client.provider()
         template = Promotion(name="Welcome", discount=Fixed(amount=1000))
         progress: list[tuple[int, int]] = []
-        result = await client.create_bulk(template, 7, on_progress=lambda d, t: progress.append(
-            (d, t)))
+        result = await client.create_bulk(
+            template, 7, on_progress=lambda d, t: progress.append((d, t))
+        )
         assert len(result.codes) == 7
         assert len(set(result.codes)) == 7
         assert progress[-1] == (7, 7)
