@@ -75,9 +75,12 @@ async def test_queueing_beyond_the_wait_limit_is_overloaded(plugins: Plugins) ->
     emulator = EchoEmulator()
     emulator.items["it_1"] = {"id": "it_1", "name": "x", "amount": 1}
     emulator.faults.add("delay", delay=0.3, count=10)
-    async with EmulatorServer(emulator) as server, promokit.Client.from_config(
-        settings(server.url, max_concurrency=2, max_queue_wait=0.05), plugins=plugins
-    ) as client:
+    async with (
+        EmulatorServer(emulator) as server,
+        promokit.Client.from_config(
+            settings(server.url, max_concurrency=2, max_queue_wait=0.05), plugins=plugins
+        ) as client,
+    ):
         results = await asyncio.gather(
             *(client.get("it_1") for _ in range(6)), return_exceptions=True
         )
@@ -98,12 +101,15 @@ async def test_the_rate_limit_holds_over_every_sixty_second_window(plugins: Plug
         slept.append(seconds)
         clock.advance(seconds)
 
-    async with EmulatorServer(emulator) as server, promokit.Client.from_config(
-        settings(server.url, rate_limit=20, timeout=3600),
-        plugins=plugins,
-        clock=clock.monotonic,
-        sleep=sleep,
-    ) as client:
+    async with (
+        EmulatorServer(emulator) as server,
+        promokit.Client.from_config(
+            settings(server.url, rate_limit=20, timeout=3600),
+            plugins=plugins,
+            clock=clock.monotonic,
+            sleep=sleep,
+        ) as client,
+    ):
         started = clock.monotonic()
         for _ in range(100):
             await client.get("it_1")

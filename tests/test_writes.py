@@ -162,7 +162,8 @@ async def test_failed_lookup_gives_outcome_unknown_and_reconcile_finishes_later(
     assert error.natural_key == "ECHO10"
     assert error.outcome == "unknown"
     found = await client.reconcile("k-1")
-    assert found is not None and found.reconciled
+    assert found is not None
+    assert found.reconciled
     assert (await client.create(PROMO, idempotency_key="k-1")) == found
     assert stored(server) == 1
 
@@ -179,7 +180,8 @@ async def test_without_a_natural_key_the_outcome_is_unknown(
     emulator = server.emulator
     assert isinstance(emulator, EchoEmulator)
     recorded = await client.reconcile("anon", found_id=next(iter(emulator.items)))
-    assert recorded is not None and recorded.reconciled
+    assert recorded is not None
+    assert recorded.reconciled
 
 
 async def test_concurrent_creates_share_one_request(
@@ -201,7 +203,8 @@ async def test_cancelled_create_stays_pending_and_is_reconciled_on_retry(
     with pytest.raises(asyncio.CancelledError):
         await task
     entry = await client.ledger.get("c-1")
-    assert entry is not None and entry.state == "pending"
+    assert entry is not None
+    assert entry.state == "pending"
     await asyncio.sleep(0.3)
     again = await client.create(PROMO, idempotency_key="c-1")
     assert again.reconciled
@@ -234,7 +237,8 @@ async def test_a_pending_intent_from_a_crashed_process_is_looked_up_first(
         config(server.url), plugins=plugins, sleep=sleep, ledger=ledger
     ) as client:
         created = await client.create(PROMO, idempotency_key="crash-1")
-    assert created.reconciled and created.id == "it_1"
+    assert created.reconciled
+    assert created.id == "it_1"
     assert posts(server) == 0
     ledger.close()
 
