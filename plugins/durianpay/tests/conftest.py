@@ -166,3 +166,12 @@ def promotion() -> promokit.Promotion:
         starts_at=START - timedelta(days=1),
         ends_at=START + timedelta(days=30),
     )
+
+
+@pytest.fixture
+async def mocked_client(
+    make_client: Callable[..., promokit.Client],
+) -> AsyncIterator[promokit.Client]:
+    # No base_url: the real Durianpay host, answered by aioresponses, never contacted.
+    async with make_client(None) as client:
+        yield client
