@@ -84,6 +84,7 @@ MANIFEST = Manifest(
         min_name_length=5,
         max_code_length=50,
         max_products=2,
+        max_codes_per_request=MAX_ONETIME_CODES,
         max_percent=Decimal(99),
         max_percent_note="Mayar silently caps a higher percentage at 99; send 99 explicitly",
     ),
@@ -105,8 +106,8 @@ def extra_problems(promotion: Promotion) -> list[Problem]:
                     "limit.uses",
                     f"Mayar generates at most {MAX_ONETIME_CODES} one-time codes per request, "
                     f"so {limit.uses} single-use codes cannot be created as one promotion; "
-                    f"create them in bulk as several promotions of at most "
-                    f"{MAX_ONETIME_CODES} (a core create_bulk is coming) — promokit never "
+                    f"create them in bulk with client.create_bulk(promotion, {limit.uses}), "
+                    f"which sends batches of at most {MAX_ONETIME_CODES} — promokit never "
                     "truncates the quota silently",
                 )
             )

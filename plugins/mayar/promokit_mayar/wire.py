@@ -25,6 +25,7 @@ class Wire(msgspec.Struct, rename="camel", kw_only=True):
     documented field is declared, so the JSON path of a mismatch is exact.
     Timestamps are :class:`promokit.codec.Instant`, which reads epoch milliseconds
     and ISO 8601 alike, because Mayar's pages disagree on the format.
+    Docs: https://docs.mayar.id/api-reference-v2/introduction
     """
 
 

@@ -1,0 +1,88 @@
+"""The plugin as an outside author ships it: entry point, hook, public imports only."""
+
+from __future__ import annotations
+
+import ast
+from importlib import metadata
+from pathlib import Path
+
+import promokit_mayar
+from promokit.plugins import Plugins, ProviderRegistry, default_plugins, reset_default_plugins
+from promokit_mayar import plugin
+from promokit_mayar.provider import MayarProvider
+
+PACKAGE = Path(promokit_mayar.__file__).parent
+PUBLIC_CORE = {
+    "promokit",
+    "promokit.codec",
+    "promokit.transport",
+    "promokit.capabilities",
+    "promokit.emulator",
+    "promokit.evaluate",
+    "promokit.errors",
+    "promokit.model",
+    "promokit.provider",
+    "promokit.limits",
+    "promokit.plugins",
+}
+
+
+def test_the_entry_point_is_declared_by_the_distribution() -> None:
+    points = [
+        ep for ep in metadata.entry_points(group="promokit") if ep.value == "promokit_mayar.plugin"
+    ]
+
+    assert [ep.name for ep in points] == ["mayar"]
+    assert points[0].dist is not None
+    assert points[0].dist.name == "promokit-mayar"
+
+
+def test_installed_plugins_register_the_mayar_provider() -> None:
+    plugins = Plugins()
+    registry = plugins.providers()
+
+    assert registry.get("mayar") is MayarProvider
+    assert registry.origin("mayar") == "mayar"
+    assert plugins.version_of("mayar") == promokit_mayar.__version__
+
+
+def test_the_default_plugin_set_finds_it_after_a_reset() -> None:
+    reset_default_plugins()
+    try:
+        assert default_plugins().providers().get("mayar") is MayarProvider
+    finally:
+        reset_default_plugins()
+
+
+def test_the_hook_only_registers_the_class() -> None:
+    registry = ProviderRegistry()
+
+    plugin.promokit_register_providers(registry=registry)
+
+    assert registry.names() == ["mayar"]
+
+
+def test_only_public_promokit_modules_are_imported() -> None:
+    used: list[tuple[str, str]] = []
+    for source in PACKAGE.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                used.extend((node.module, alias.name) for alias in node.names)
+            elif isinstance(node, ast.Import):
+                used.extend((alias.name, "") for alias in node.names)
+    core = [(module, name) for module, name in used if module.split(".")[0] == "promokit"]
+
+    assert core, "the plugin builds on promokit"
+    assert {module for module, _ in core} <= PUBLIC_CORE
+    assert not [name for _, name in core if name.startswith("_")]
+
+
+def test_every_module_starts_with_a_docstring_and_future_annotations() -> None:
+    for source in sorted(PACKAGE.glob("*.py")):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        docstring = ast.get_docstring(tree)
+        assert docstring, source.name
+        first_import = next(n for n in tree.body if isinstance(n, ast.ImportFrom | ast.Import))
+        assert isinstance(first_import, ast.ImportFrom), source.name
+        assert first_import.module == "__future__", source.name
+    assert (PACKAGE / "py.typed").exists()
