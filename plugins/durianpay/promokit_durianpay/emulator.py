@@ -18,6 +18,7 @@ from aiohttp import web
 from promokit.emulator import Emulator, Fault, VirtualClock
 from promokit_durianpay import emulator_checks
 from promokit_durianpay.auth import LIVE_PREFIX
+from promokit_durianpay.errors import INTERNAL_ERROR, INVALID_REQUEST, UNAUTHORIZED
 
 DEFAULT_KEY = "dp_test_XXXXXXXXX"
 """The obviously fake sandbox key the emulator accepts unless told otherwise."""
@@ -26,19 +27,19 @@ PROMOS = "/v1/merchants/promos"
 
 UNAUTHORIZED_BODY = {
     "error": "invalid Authorization header in request",
-    "error_code": "DPAY_UNAUTHORIZED_ACCESS",
+    "error_code": UNAUTHORIZED,
 }
-READ_ERROR_BODY = {"error": "error reading request body", "error_code": "DPAY_INTERNAL_ERROR"}
+READ_ERROR_BODY = {"error": "error reading request body", "error_code": INTERNAL_ERROR}
 NOT_FOUND_BODY = {"error": "promo does not exists", "error_code": "DPAY_PROMO_NOT_FOUND"}
 """Undocumented for promos: modelled on the orders API's 404 (``DPAY_ORDER_NOT_FOUND``)."""
 
 SERVER_ERROR_BODIES: dict[str, tuple[str, dict[str, str]]] = {
     # create's documented 500 has no error_code; the others do.
     "create": ("POST", {"error": "error creating promo"}),
-    "list": ("GET", {"error": "error getting promos", "error_code": "DPAY_INTERNAL_ERROR"}),
-    "get": ("GET", {"error": "error getting promos", "error_code": "DPAY_INTERNAL_ERROR"}),
-    "update": ("PATCH", {"error": "error updating promo", "error_code": "DPAY_INTERNAL_ERROR"}),
-    "delete": ("DELETE", {"error": "error deleting promo", "error_code": "DPAY_INTERNAL_ERROR"}),
+    "list": ("GET", {"error": "error getting promos", "error_code": INTERNAL_ERROR}),
+    "get": ("GET", {"error": "error getting promos", "error_code": INTERNAL_ERROR}),
+    "update": ("PATCH", {"error": "error updating promo", "error_code": INTERNAL_ERROR}),
+    "delete": ("DELETE", {"error": "error deleting promo", "error_code": INTERNAL_ERROR}),
 }
 """The documented 500 bodies per operation (update's text is not documented)."""
 
@@ -130,7 +131,7 @@ class DurianpayEmulator(Emulator):
 
     def _invalid(self, errors: list[dict[str, str]]) -> web.Response:
         # Durianpay's validation shape: errors[] and error_code, without an "error" key.
-        return self._error(400, {"error_code": "DPAY_INVALID_REQUEST", "errors": errors})
+        return self._error(400, {"error_code": INVALID_REQUEST, "errors": errors})
 
     def render(self, promo: StoredPromo, *, usage: str | None = None, code: bool) -> dict[str, Any]:
         """The promo as Durianpay's JSON, in the order of its documented examples."""
@@ -216,7 +217,7 @@ class DurianpayEmulator(Emulator):
                 409,
                 {
                     "error": f"promo with label {label} already exists",
-                    "error_code": "DPAY_INVALID_REQUEST",
+                    "error_code": INVALID_REQUEST,
                 },
             )
         return data, window
@@ -253,7 +254,7 @@ class DurianpayEmulator(Emulator):
         if skip < 0 or limit < 1:
             return self._error(
                 400,
-                {"error": "invalid skip and limit parameter", "error_code": "DPAY_INVALID_REQUEST"},
+                {"error": "invalid skip and limit parameter", "error_code": INVALID_REQUEST},
             )
         page = list(self.promos.values())[skip : skip + limit]
         return web.json_response({"data": [self.render(p, code=self.echo_code) for p in page]})

@@ -16,9 +16,10 @@ INVALID_REQUEST = "DPAY_INVALID_REQUEST"
 INTERNAL_ERROR = "DPAY_INTERNAL_ERROR"
 
 _DUPLICATE_LABEL = re.compile(
-    r"label.*(already|exists|duplicate|taken|unique)|(duplicate|unique).*label",
+    r"label\b.*\b(already|duplicate|taken|unique)|\b(duplicate|unique)\b.*\blabel",
     re.IGNORECASE,
 )
+_DUPLICATE_FIELD = re.compile(r"\b(already|duplicate|taken|unique)\b", re.IGNORECASE)
 # The create docs' 400 example ends its object with a trailing comma (invalid JSON);
 # removing such commas lets that exact body be read instead of shown raw.
 _TRAILING_COMMA = re.compile(rb",(\s*[}\]])")
@@ -50,7 +51,7 @@ def _is_duplicate_label(message: str, fields: tuple[Problem, ...]) -> bool:
     if _DUPLICATE_LABEL.search(message):
         return True
     return any(
-        problem.path == "label" and re.search(r"already|exists|taken|unique", problem.message)
+        problem.path == "label" and _DUPLICATE_FIELD.search(problem.message) is not None
         for problem in fields
     )
 
@@ -69,7 +70,8 @@ def error_info(response: Response) -> ErrorInfo | None:
 
     Understands ``error``/``error_code``/``request_id``, ``errors[]`` field errors
     (which may come without ``error``), ``message``, and 422 ``data.reason``. A
-    400 or 409 naming an existing label becomes a 409 (Conflict). Bodies in any
+    400 or 409 naming an existing label becomes a 409 (Conflict), and
+    ``DPAY_UNAUTHORIZED_ACCESS`` is a 401 whatever the status. Bodies in any
     other shape (HTML, empty, a JSON array) still give an error for the HTTP
     status, never a decoding failure.
     """
@@ -85,6 +87,9 @@ def error_info(response: Response) -> ErrorInfo | None:
     message = _message(parsed, fields) or _unreadable(response)
     if status in (400, 409, 422) and _is_duplicate_label(message, fields):
         status = 409
+    elif parsed.error_code == UNAUTHORIZED and status not in (401, 403):
+        # The code is explicit about the cause whatever status carried it.
+        status = 401
     return ErrorInfo(
         status=status,
         message=message,

@@ -117,10 +117,18 @@ def test_a_duplicate_label_is_a_conflict(status: int, body: bytes) -> None:
     assert info.code in ("DPAY_INVALID_REQUEST", "DPAY_X")
 
 
-def test_other_bad_requests_stay_bad_requests() -> None:
-    info = DurianpayProvider.parse_error(
-        _response(400, b'{"error":"discount is invalid","error_code":"DPAY_INVALID_REQUEST"}')
-    )
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"error":"discount is invalid","error_code":"DPAY_INVALID_REQUEST"}',
+        b'{"error":"promo with label X does not exists","error_code":"DPAY_INVALID_REQUEST"}',
+        b'{"errors":[{"field":"label","message":"can\'t be blank"}]}',
+        b'{"errors":[{"field":"code","message":"has already been taken"}]}',
+    ],
+)
+def test_other_bad_requests_stay_bad_requests(body: bytes) -> None:
+    info = DurianpayProvider.parse_error(_response(400, body))
+
     assert info is not None
     assert info.status == 400
 
@@ -158,6 +166,14 @@ def test_unknown_shapes_still_give_an_error_for_the_status(
     assert info.status == status
     assert f"HTTP {status}" in info.message
     assert wanted in info.message
+
+
+def test_the_unauthorized_code_is_an_authentication_failure_whatever_the_status() -> None:
+    body = b'{"error":"invalid Authorization header","error_code":"DPAY_UNAUTHORIZED_ACCESS"}'
+    info = DurianpayProvider.parse_error(_response(400, body))
+
+    assert info is not None
+    assert info.status == 401
 
 
 def test_success_is_not_an_error() -> None:
