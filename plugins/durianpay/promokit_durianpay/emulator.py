@@ -173,6 +173,11 @@ class DurianpayEmulator(Emulator):
 
     # -- authentication -------------------------------------------------------------
 
+    @property
+    def api_key(self) -> str:
+        """The first accepted key (what ``promokit emulate`` prints in its config snippet)."""
+        return next(iter(self._keys))
+
     def accepts(self, key: str) -> bool:
         """Whether requests authenticated with ``key`` are let in."""
         return key in self._keys
@@ -338,12 +343,15 @@ class DurianpayEmulator(Emulator):
 def create_emulator(**options: Any) -> DurianpayEmulator:
     """Build a :class:`DurianpayEmulator` from CLI-style options.
 
-    ``keys`` may be one key or a comma-separated string; the other options are
-    those of the constructor.
+    ``keys`` (or ``api_key`` / ``key``, as ``promokit emulate --key`` passes it) may
+    be one key or a comma-separated string; the other options are those of the
+    constructor.
     """
     keys = options.pop("keys", None)
-    if keys is None and "key" in options:
-        keys = options.pop("key")
+    for alias in ("api_key", "key"):
+        value = options.pop(alias, None)
+        if keys is None and value is not None:
+            keys = value
     if isinstance(keys, str):
         keys = [part.strip() for part in keys.split(",") if part.strip()]
     if keys is not None:

@@ -106,6 +106,9 @@ class DurianpayProvider(Provider):
     plugin_name = "durianpay"
     version = _installed_version()
     manifest = MANIFEST
+    emulator = "promokit_durianpay.emulator:create_emulator"
+    emulator_prefix = "/v1"
+    docs_url = "https://durianpay.id/docs/api/promos/overview/"
 
     def __init__(self, settings: ProviderSettings, http: ProviderHttp | None) -> None:
         super().__init__(settings, http)

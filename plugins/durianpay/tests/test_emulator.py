@@ -273,6 +273,7 @@ def test_create_emulator_for_the_cli() -> None:
     default = create_emulator()
     several = create_emulator(keys="dp_test_AAAAAAAAA, dp_live_BBBBBBBBB", echo_code=True)
     single = create_emulator(key="dp_test_CCCCCCCCC", seed=1)
+    from_cli = create_emulator(api_key="dp_test_DDDDDDDDD", rate_limit=5)
 
     assert default.accepts(DEFAULT_KEY)
     assert several.echo_code is True
@@ -280,4 +281,7 @@ def test_create_emulator_for_the_cli() -> None:
     assert several.accepts("dp_live_BBBBBBBBB")
     assert not several.accepts(DEFAULT_KEY)
     assert single.accepts("dp_test_CCCCCCCCC")
+    assert from_cli.api_key == "dp_test_DDDDDDDDD"
+    assert from_cli.rate is not None
+    assert default.api_key == DEFAULT_KEY
     assert "dp_" not in repr(several), "the repr names no key"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import ast
+import importlib
 from importlib import metadata
 from pathlib import Path
 
 import promokit_durianpay
 from promokit_durianpay import plugin
+from promokit_durianpay.emulator import DurianpayEmulator
 from promokit_durianpay.provider import DurianpayProvider
 
 import promokit
+from promokit.emulator import Emulator
 from promokit.plugins import default_plugins, reset_default_plugins
 
 PACKAGE = Path(promokit_durianpay.__file__).parent
@@ -50,6 +53,18 @@ def test_a_client_builds_the_provider_without_io(test_key: str) -> None:
     assert isinstance(provider, DurianpayProvider)
     assert provider.http.base_url == "https://api.durianpay.id/v1"
     assert provider.page_size == 25
+
+
+def test_the_emulator_is_declared_for_the_cli() -> None:
+    module_name, _, factory = (DurianpayProvider.emulator or "").partition(":")
+    build = getattr(importlib.import_module(module_name), factory)
+
+    emulator = build(api_key="dp_test_EEEEEEEEE")
+
+    assert isinstance(emulator, Emulator)
+    assert isinstance(emulator, DurianpayEmulator)
+    assert emulator.api_key == "dp_test_EEEEEEEEE"
+    assert DurianpayProvider.emulator_prefix == "/v1"
 
 
 def test_only_public_core_modules_are_imported() -> None:
