@@ -11,12 +11,12 @@ from typing import Any
 
 import msgspec
 import pytest
+from promokit_mayar.emulator import DOCS_PLACEHOLDER_KEY, MayarEmulator, create_server
+from promokit_mayar.provider import MayarProvider
 
 from promokit import Client, Fixed, Promotion, Quota
 from promokit.emulator import EmulatorServer, VirtualClock
 from promokit.plugins import Plugins
-from promokit_mayar.emulator import DOCS_PLACEHOLDER_KEY, MayarEmulator, create_server
-from promokit_mayar.provider import MayarProvider
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KEY = DOCS_PLACEHOLDER_KEY
@@ -82,9 +82,7 @@ ClientFactory = Callable[..., Client]
 
 
 @pytest.fixture
-def make_client(
-    plugins: Plugins, server: EmulatorServer, emulator: MayarEmulator
-) -> ClientFactory:
+def make_client(plugins: Plugins, server: EmulatorServer, emulator: MayarEmulator) -> ClientFactory:
     """Build clients for the emulator; keyword arguments override provider settings."""
 
     def build(client_options: dict[str, Any] | None = None, **settings: Any) -> Client:

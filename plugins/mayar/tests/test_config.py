@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from promokit_mayar.provider import MayarProvider
 
 from promokit import Client, ConfigurationError, ProviderSettings, Secret
 from promokit.plugins import Plugins
-from promokit_mayar.provider import MayarProvider
 
 from .conftest import KEY
 

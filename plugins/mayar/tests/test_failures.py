@@ -8,6 +8,8 @@ from typing import Any
 import msgspec
 import pytest
 from aioresponses import aioresponses
+from promokit_mayar.failures import read_failure
+from promokit_mayar.provider import MayarProvider
 from yarl import URL
 
 from promokit import (
@@ -26,8 +28,6 @@ from promokit import (
 )
 from promokit.plugins import Plugins
 from promokit.transport import Response
-from promokit_mayar.failures import read_failure
-from promokit_mayar.provider import MayarProvider
 
 from .conftest import KEY, fixture_bytes, fixture_json, seed_promotion
 
@@ -52,7 +52,9 @@ def test_success_envelopes_are_not_failures() -> None:
 
 
 def test_http_200_with_an_error_status_code_is_a_failure() -> None:
-    info = read_failure(response(200, {"statusCode": 409, "messages": "Coupon code already in use"}))
+    info = read_failure(
+        response(200, {"statusCode": 409, "messages": "Coupon code already in use"})
+    )
 
     assert info is not None
     assert (info.status, info.message) == (409, "Coupon code already in use")
@@ -111,10 +113,13 @@ def test_a_500_on_detail_means_not_found_only_for_get() -> None:
     on_list = read_failure(response(500, body, method="GET", url=f"{BASE}/coupons"))
     on_create = read_failure(response(500, body, method="POST", url=f"{BASE}/coupons/create"))
 
-    assert on_get is not None and on_get.status == 404
+    assert on_get is not None
+    assert on_get.status == 404
     assert "Internal Server Error" in on_get.message
-    assert on_list is not None and on_list.status == 500
-    assert on_create is not None and on_create.status == 500
+    assert on_list is not None
+    assert on_list.status == 500
+    assert on_create is not None
+    assert on_create.status == 500
 
 
 # -- through the client, with aioresponses ----------------------------------------------------
@@ -363,9 +368,7 @@ async def test_validate_sends_post_read_only_and_retries_a_server_error(
         async with Client.from_config(
             {"providers": {"shop": table}}, plugins=plugins, sleep=no_sleep
         ) as client:
-            validation = await client.validate(
-                "HARIBAIK", Checkout(amount=100000, product_id="p")
-            )
+            validation = await client.validate("HARIBAIK", Checkout(amount=100000, product_id="p"))
         calls = sent(mocked, "POST", url)
 
     assert validation.valid is True

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import msgspec
 import pytest
+from promokit_mayar import mapping, wire
 
 from promokit import (
     BadRequest,
@@ -19,9 +20,8 @@ from promokit import (
     Quota,
     Rejection,
     ResponseValidationError,
+    codec,
 )
-from promokit import codec
-from promokit_mayar import mapping, wire
 
 from .conftest import fixture_bytes, seed_promotion
 
@@ -29,11 +29,15 @@ NOW = datetime(2026, 7, 1, tzinfo=UTC)
 
 
 def body_of(**changes: object) -> dict[str, object]:
-    decoded: dict[str, object] = msgspec.json.decode(mapping.encode_create(seed_promotion(**changes)))
+    decoded: dict[str, object] = msgspec.json.decode(
+        mapping.encode_create(seed_promotion(**changes))
+    )
     return decoded
 
 
-@pytest.mark.parametrize(("neutral", "mayar"), [("all", "all"), ("new", "new"), ("returning", "old")])
+@pytest.mark.parametrize(
+    ("neutral", "mayar"), [("all", "all"), ("new", "new"), ("returning", "old")]
+)
 def test_customers_map_to_eligible_customer_type(neutral: str, mayar: str) -> None:
     assert body_of(customers=neutral)["discount"]["eligibleCustomerType"] == mayar  # type: ignore[index]
 
@@ -68,7 +72,8 @@ def test_ends_at_is_sent_as_iso_with_milliseconds_in_utc() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "sent"), [("10", b'"value":10,'), ("1E+1", b'"value":10,'), ("12.50", b'"value":12.5,')]
+    ("value", "sent"),
+    [("10", b'"value":10,'), ("1E+1", b'"value":10,'), ("12.50", b'"value":12.5,')],
 )
 def test_percent_values_are_normalised(value: str, sent: bytes) -> None:
     body = mapping.encode_create(seed_promotion(discount=Percent(value=Decimal(value))))
@@ -236,7 +241,9 @@ def test_detail_products_come_from_product_discount() -> None:
 def test_onetime_detail_is_single_use_without_a_promotion_code() -> None:
     base = detail()
     coupons = [
-        msgspec.structs.replace(base.coupons[0], id=f"c{n}", code=f"CODE{n}", type="onetime", limit=1)
+        msgspec.structs.replace(
+            base.coupons[0], id=f"c{n}", code=f"CODE{n}", type="onetime", limit=1
+        )
         for n in range(3)
     ]
 
@@ -269,7 +276,11 @@ def test_list_entries_infer_the_kind_from_the_99_percent_cap(
     value: Decimal, discount: object
 ) -> None:
     item = wire.DiscountSummary(
-        id="d", name="Diskon", status="upcoming", discount_value=value, created_at=NOW  # type: ignore[arg-type]
+        id="d",
+        name="Diskon",
+        status="upcoming",
+        discount_value=value,
+        created_at=NOW,  # type: ignore[arg-type]
     )
 
     promotion = mapping.promotion_from_summary(item, alias="s", index=0)

@@ -7,9 +7,10 @@ from importlib import metadata
 from pathlib import Path
 
 import promokit_mayar
-from promokit.plugins import Plugins, ProviderRegistry, default_plugins, reset_default_plugins
 from promokit_mayar import plugin
 from promokit_mayar.provider import MayarProvider
+
+from promokit.plugins import Plugins, ProviderRegistry, default_plugins, reset_default_plugins
 
 PACKAGE = Path(promokit_mayar.__file__).parent
 PUBLIC_CORE = {

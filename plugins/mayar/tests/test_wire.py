@@ -8,10 +8,9 @@ from decimal import Decimal
 
 import msgspec
 import pytest
-
-from promokit import Checkout, Coupon, Fixed, Percent, Quota, ResponseValidationError
-from promokit import codec
 from promokit_mayar import mapping, wire
+
+from promokit import Checkout, Coupon, Fixed, Percent, Quota, ResponseValidationError, codec
 
 from .conftest import compact, fixture_bytes, fixture_json, seed_promotion
 
@@ -22,7 +21,13 @@ def test_seed_002_request_body_is_byte_identical() -> None:
     body = mapping.encode_create(seed_promotion())
 
     assert msgspec.json.decode(body) == fixture_json("create_request.json")
-    assert list(msgspec.json.decode(body)) == ["name", "expiredAt", "discount", "coupon", "products"]
+    assert list(msgspec.json.decode(body)) == [
+        "name",
+        "expiredAt",
+        "discount",
+        "coupon",
+        "products",
+    ]
     assert body == compact("create_request.json")
     assert b'"products":[]' in body
 
