@@ -17,6 +17,7 @@ from promokit_mayar.provider import MayarProvider
 from promokit import Client, Fixed, Promotion, Quota
 from promokit.emulator import EmulatorServer, VirtualClock
 from promokit.plugins import Plugins
+from promokit.testing.secrets import SecretGuard
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KEY = DOCS_PLACEHOLDER_KEY
@@ -57,6 +58,12 @@ def seed_promotion(**changes: Any) -> Promotion:
 def percent(value: str) -> Any:
     """A Decimal percent from text (never from a float)."""
     return Decimal(value)
+
+
+@pytest.fixture(autouse=True)
+def no_secret_leaks(promokit_secret_guard: SecretGuard) -> SecretGuard:
+    """Every test fails if a key reaches a log line, an error, a traceback or a pickle."""
+    return promokit_secret_guard
 
 
 @pytest.fixture

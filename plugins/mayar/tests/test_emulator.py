@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 import msgspec
 import pytest
+from multidict import CIMultiDictProxy
 from promokit_mayar.emulator import PREFIX, MayarEmulator, create_emulator, create_server
 
 from promokit.emulator import EmulatorServer
@@ -32,7 +33,7 @@ class Raw:
         *,
         headers: dict[str, str] | None = None,
         params: dict[str, str] | None = None,
-    ) -> tuple[int, dict[str, Any], aiohttp.typedefs.LooseHeaders]:
+    ) -> tuple[int, dict[str, Any], CIMultiDictProxy[str]]:
         data = None if body is None else msgspec.json.encode(body)
         async with self.session.request(
             method,
