@@ -577,7 +577,6 @@ def emulate(
         snippet = (
             f'[providers.{plugin}-emulator]\nplugin = "{plugin}"\n'
             f'base_url = "{server.url}"\napi_key = "{key}"\n'
-            f'environment = "sandbox"\n'
         )
         if context.as_json:
             context.emit({"base_url": server.url, "config": snippet})

@@ -144,13 +144,14 @@ def _validation_error(
 
 
 def field_error(
-    path: str, reason: str, *, provider: str, operation: str
+    path: str, reason: str, *, provider: str, operation: str, request_id: str | None = None
 ) -> ResponseValidationError:
     """The error for a value that decoded but cannot mean anything at ``path``."""
     return ResponseValidationError(
         f"response does not match the documented shape at {path}: {reason}",
         provider=provider,
         operation=operation,
+        request_id=request_id,
         path=path,
     )
 

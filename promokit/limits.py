@@ -79,16 +79,17 @@ class Slots:
         """Calls currently holding a slot."""
         return self.size - self._semaphore._value
 
-    async def acquire(self) -> None:
-        """Take a slot, waiting at most ``max_wait`` seconds."""
+    async def acquire(self, within: float | None = None) -> None:
+        """Take a slot, waiting at most ``max_wait`` seconds (or ``within``, if shorter)."""
         if self._semaphore.locked():
+            wait = self.max_wait if within is None else max(0.0, min(self.max_wait, within))
             try:
-                async with asyncio.timeout(self.max_wait):
+                async with asyncio.timeout(wait):
                     await self._semaphore.acquire()
             except TimeoutError:
                 raise Overloaded(
-                    f"{self.size} calls already in flight and none finished within "
-                    f"{self.max_wait:g}s; nothing was sent",
+                    f"{self.size} calls already in flight and no slot freed within "
+                    f"{wait:g}s; nothing was sent",
                     retryable=True,
                 ) from None
         else:

@@ -256,7 +256,7 @@ class ProviderHttp:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (self.timeout if timeout is None else timeout)
         safe = method in ("GET", "HEAD", "DELETE") if idempotent is None else idempotent
-        await self.slots.acquire()
+        await self.slots.acquire(within=deadline - loop.time())
         try:
             if self.rate_limiter is not None:
                 await self.rate_limiter.acquire(_clock_deadline(self.rate_limiter, loop, deadline))
