@@ -80,6 +80,8 @@ class MayarEmulator(Emulator):
         rate_period: float = 60.0,
     ) -> None:
         super().__init__(clock=clock, rate_limit=rate_limit, rate_period=rate_period)
+        self.api_key = api_key
+        """The one key accepted (a test key: ``promokit emulate`` prints it in its snippet)."""
         self._authorization = f"Bearer {api_key}"
         self.failures_as_http_200 = failures_as_http_200
         self.account = Account()

@@ -52,6 +52,9 @@ class MayarProvider(Provider):
     plugin_name: ClassVar[str] = PLUGIN_NAME
     manifest = MANIFEST
     version: ClassVar[str] = "0.1.0"
+    emulator: ClassVar[str | None] = "promokit_mayar.emulator:create_emulator"
+    emulator_prefix: ClassVar[str] = "/hl/v2"
+    docs_url: ClassVar[str] = "https://docs.mayar.id/api-reference-v2/discount"
 
     OPTIONS: ClassVar[frozenset[str]] = frozenset({"sandbox_host", "page_size", "list_detail"})
 

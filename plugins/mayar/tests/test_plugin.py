@@ -8,6 +8,7 @@ from pathlib import Path
 
 import promokit_mayar
 from promokit_mayar import plugin
+from promokit_mayar.emulator import PREFIX, MayarEmulator
 from promokit_mayar.provider import MayarProvider
 
 from promokit.plugins import Plugins, ProviderRegistry, default_plugins, reset_default_plugins
@@ -87,3 +88,19 @@ def test_every_module_starts_with_a_docstring_and_future_annotations() -> None:
         assert isinstance(first_import, ast.ImportFrom), source.name
         assert first_import.module == "__future__", source.name
     assert (PACKAGE / "py.typed").exists()
+
+
+def test_the_cli_can_build_the_emulator_from_the_provider_class() -> None:
+    from promokit.cli import load_emulator
+
+    reset_default_plugins()
+    try:
+        emulator, prefix = load_emulator("mayar", api_key="sandbox-key-0123456789", rate_limit=20)
+    finally:
+        reset_default_plugins()
+
+    assert isinstance(emulator, MayarEmulator)
+    assert prefix == PREFIX == MayarProvider.emulator_prefix
+    assert emulator.api_key == "sandbox-key-0123456789"
+    assert emulator.rate is not None
+    assert emulator.rate.rate == 20
