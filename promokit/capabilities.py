@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -216,6 +217,8 @@ def describe(promotion: Promotion, field: str) -> str:
     value = getattr(promotion, field)
     if value is None or value == () or value == {}:
         return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     if isinstance(value, tuple):
         return ", ".join(map(str, value))
     if isinstance(value, msgspec.Struct):

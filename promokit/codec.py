@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from promokit.errors import ResponseValidationError
+from promokit.errors import Problem, ResponseValidationError
 
 T = TypeVar("T")
 
@@ -75,6 +75,8 @@ def dec_hook(tp: type[Any], obj: Any) -> Any:
 
 def enc_hook(obj: Any) -> Any:
     """Encode the few values msgspec does not know natively."""
+    if isinstance(obj, Problem):
+        return {"path": obj.path, "message": obj.message}
     raise NotImplementedError(f"promokit cannot encode {type(obj).__name__}")
 
 
