@@ -158,8 +158,8 @@ async def _story(story: Story, client: Client, mayar: Any, durianpay: Any, produ
     ]
     story.show("(Durianpay activates promos from its dashboard; the emulator just did.)")
     for alias, code, checkout in checks:
-        result = await client.validate(code, checkout, alias)
-        story.show(render.validation_text(code, result), result)
+        verdict = await client.validate(code, checkout, alias)
+        story.show(render.validation_text(code, verdict), verdict)
 
     story.step("Show usage after a few redemptions")
     mayar.redeem("HARIBAIK", times=3)
