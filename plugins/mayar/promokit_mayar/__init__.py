@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from promokit_mayar.provider import PRODUCTION_URL, SANDBOX_HOSTS, MayarProvider
 
-__version__ = "0.1.0"
+__version__ = MayarProvider.version
 
 __all__ = ["PRODUCTION_URL", "SANDBOX_HOSTS", "MayarProvider", "__version__"]

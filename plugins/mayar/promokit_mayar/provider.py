@@ -27,7 +27,9 @@ from promokit_mayar.manifest import MANIFEST, MAX_PAGE_SIZE, PLUGIN_NAME, extra_
 
 T = TypeVar("T")
 
-PRODUCTION_URL = "https://api.mayar.id/hl/v2"
+PATH_PREFIX = "/hl/v2"
+"""Where Mayar's V2 API lives on every host (and on the emulator)."""
+PRODUCTION_URL = f"https://api.mayar.id{PATH_PREFIX}"
 SANDBOX_HOSTS = ("api.mayar.club", "api.mayar.io")
 """The two documented sandbox hosts: aliases of one environment (the first is the default)."""
 MAX_CHECK_CODE_LENGTH = 50
@@ -53,7 +55,7 @@ class MayarProvider(Provider):
     manifest = MANIFEST
     version: ClassVar[str] = "0.1.0"
     emulator: ClassVar[str | None] = "promokit_mayar.emulator:create_emulator"
-    emulator_prefix: ClassVar[str] = "/hl/v2"
+    emulator_prefix: ClassVar[str] = PATH_PREFIX
     docs_url: ClassVar[str] = "https://docs.mayar.id/api-reference-v2/discount"
 
     OPTIONS: ClassVar[frozenset[str]] = frozenset({"sandbox_host", "page_size", "list_detail"})
@@ -112,7 +114,7 @@ class MayarProvider(Provider):
                     f"(got {host!r}); use base_url for anything else",
                     provider=settings.alias,
                 )
-            return f"https://{host}/hl/v2"
+            return f"https://{host}{PATH_PREFIX}"
         raise ConfigurationError(
             f'{where}: set environment = "production" or "sandbox" — Mayar API keys carry '
             "no prefix, so promokit cannot tell which environment a key belongs to "
@@ -353,4 +355,4 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-__all__ = ["PRODUCTION_URL", "SANDBOX_HOSTS", "MayarProvider"]
+__all__ = ["PATH_PREFIX", "PRODUCTION_URL", "SANDBOX_HOSTS", "MayarProvider"]
