@@ -1,0 +1,70 @@
+"""Emulators served from a background thread, so CLI invocations can share them."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from promokit.cli import load_emulator
+from promokit.emulator import Emulator, EmulatorServer
+
+T = TypeVar("T")
+MAYAR_KEY = "cli-test-mayar-key-0001"
+DURIANPAY_KEY = "dp_test_clitest0000000001"
+
+
+class BackgroundEmulators:
+    """Mayar and Durianpay emulators on loopback, in their own thread and event loop."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        mayar, mayar_prefix = load_emulator("mayar", api_key=MAYAR_KEY)
+        durianpay, durianpay_prefix = load_emulator("durianpay", api_key=DURIANPAY_KEY)
+        self.mayar: Any = mayar
+        self.durianpay: Any = durianpay
+        self.servers = [
+            EmulatorServer(mayar, prefix=mayar_prefix),
+            EmulatorServer(durianpay, prefix=durianpay_prefix),
+        ]
+        for server in self.servers:
+            self.call(server.start())
+        self.product = mayar.add_product(label="Kelas")
+
+    def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run ``coroutine`` on the emulators' loop and wait for it."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=30)
+
+    @property
+    def mayar_url(self) -> str:
+        return self.servers[0].url
+
+    @property
+    def durianpay_url(self) -> str:
+        return self.servers[1].url
+
+    def emulators(self) -> list[Emulator]:
+        return [server.emulator for server in self.servers]
+
+    def write_config(self, directory: Path, *, default: str = "mayar") -> Path:
+        path = directory / "promokit.toml"
+        path.write_text(
+            f'default = "{default}"\n\n'
+            f'[providers.mayar]\nplugin = "mayar"\napi_key = "{MAYAR_KEY}"\n'
+            f'environment = "sandbox"\nbase_url = "{self.mayar_url}"\nrate_limit = 6000\n\n'
+            f'[providers.durianpay]\nplugin = "durianpay"\napi_key = "{DURIANPAY_KEY}"\n'
+            f'base_url = "{self.durianpay_url}"\n',
+            encoding="utf-8",
+        )
+        return path
+
+    def close(self) -> None:
+        for server in self.servers:
+            self.call(server.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
