@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -229,7 +230,7 @@ class Client:
     ) -> BulkResult:
         """Generate ``count`` single-use codes, in as many batches as the provider needs.
 
-        Each batch is its own promotion named ``"<name> [i/n]"`` and its own ledger
+        Each batch is its own promotion named ``"<name> [i/n tag]"`` and its own ledger
         entry, so an interrupted job re-run with the same arguments resumes where it
         stopped and never creates a batch twice. The provider's rate limit paces it.
         """
@@ -240,10 +241,13 @@ class Client:
         size = instance.manifest.limits.max_codes_per_request or count
         batches = -(-count // size)
         key = idempotency_key or f"bulk:{instance.alias}:{fingerprint(template)}:{count}"
+        # The tag makes each batch's name unique to this job, so a batch whose answer
+        # was lost can be found again by name (one-time codes have no other key).
+        tag = hashlib.sha256(key.encode()).hexdigest()[:6]
         parts = [
             msgspec.structs.replace(
                 template,
-                name=f"{promotion.name} [{index + 1}/{batches}]" if batches > 1 else promotion.name,
+                name=f"{promotion.name} [{index + 1}/{batches} {tag}]",
                 limit=Quota(uses=min(size, count - index * size)),
             )
             for index in range(batches)

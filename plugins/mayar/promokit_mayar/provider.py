@@ -141,10 +141,15 @@ class MayarProvider(Provider):
         return extra_problems(promotion)
 
     def natural_key(self, promotion: Promotion) -> str | None:
-        """The caller-chosen code of a reusable coupon (Mayar answers 409 on its reuse)."""
-        if promotion.coupon_type == "reusable" and promotion.code is not None:
+        """What identifies ``promotion`` on Mayar when a create's answer is lost.
+
+        A reusable coupon's caller-chosen code (Mayar answers 409 on its reuse); for
+        one-time coupons, whose codes Mayar generates, the discount's name — unique
+        when callers keep it so, as ``Client.create_bulk`` does for every batch.
+        """
+        if promotion.coupon_type == "reusable":
             return promotion.code
-        return None
+        return f"name:{promotion.name}"
 
     # -- operations -------------------------------------------------------------
 
@@ -313,19 +318,22 @@ class MayarProvider(Provider):
         key = self.natural_key(promotion)
         if key is None:
             raise UnsupportedFeature(
-                f"{self.alias} ({self.plugin_name}) can look a promotion up only by the code "
-                "of a reusable coupon chosen by the caller; generated and one-time codes "
-                "cannot be found again",
+                f"{self.alias} ({self.plugin_name}) can look a promotion up by a reusable "
+                "coupon code chosen by the caller, or by the name of a one-time coupon "
+                "discount; a generated reusable code cannot be found again",
                 provider=self.alias,
                 operation="find",
             )
         name = promotion.name.strip().casefold()
+        by_name = key.startswith("name:")
         wanted = key.casefold()
         async with aclosing(self._summaries(None, promotion.name, None)) as summaries:
             async for _, summary in summaries:
                 if summary.name.strip().casefold() != name:
                     continue
                 candidate = await self.get(summary.id)
+                if by_name and candidate.coupon_type == "single_use":
+                    return candidate
                 if any(coupon.code.casefold() == wanted for coupon in candidate.coupons):
                     return candidate
         return None

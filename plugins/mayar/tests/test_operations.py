@@ -569,8 +569,26 @@ async def test_find_looks_the_code_up_by_name_then_detail(
 
 
 async def test_find_without_a_natural_key_is_unsupported(provider: MayarProvider) -> None:
-    with pytest.raises(UnsupportedFeature, match="reusable coupon"):
-        await provider.find(seed_promotion(coupon_type="single_use", code=None))
+    with pytest.raises(UnsupportedFeature, match="generated reusable code"):
+        await provider.find(seed_promotion(code=None))
+
+
+async def test_one_time_coupons_are_found_by_their_discount_name(
+    client: Client, provider: MayarProvider
+) -> None:
+    single = seed_promotion(
+        coupon_type="single_use", code=None, limit=Quota(uses=3), name="Welcome batch [1/2 ab12cd]"
+    )
+    created = await client.create(single)
+    found = await provider.find(single)
+    assert found is not None
+    assert found.id == created.id
+    assert (
+        await provider.find(
+            seed_promotion(coupon_type="single_use", code=None, name="Welcome batch [2/2 ab12cd]")
+        )
+        is None
+    )
 
 
 async def test_the_key_never_appears_in_the_recorded_bodies(

@@ -208,8 +208,8 @@ async def test_a_direct_provider_create_is_planned_too(
     assert emulator.requests == []
 
 
-def test_natural_key_is_the_callers_reusable_code(provider: MayarProvider) -> None:
+def test_natural_key_is_the_reusable_code_or_the_one_time_name(provider: MayarProvider) -> None:
     assert provider.natural_key(seed_promotion()) == "haribaik"
     assert provider.natural_key(seed_promotion(code=None)) is None
     single = seed_promotion(coupon_type="single_use", code=None)
-    assert provider.natural_key(single) is None
+    assert provider.natural_key(single) == "name:Diskon Murmer"
