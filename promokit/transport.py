@@ -38,12 +38,27 @@ log = logging.getLogger("promokit.http")
 
 DEFAULT_MAX_BODY = 1024 * 1024
 _REQUEST_IDS = itertools.count(1)
+_JSON_STARTS = (b"{", b"[")
 _PROCESS_TAG = f"{os.getpid():x}{random.getrandbits(24):06x}"
 
 
 def new_request_id() -> str:
     """Our own request id, sent as ``X-Request-Id`` (cheaper than a uuid4 per call)."""
     return f"pk_{_PROCESS_TAG}_{next(_REQUEST_IDS)}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One logical request, shared by its first attempt and any retries."""
+
+    method: str
+    path: str
+    operation: str
+    body: bytes | None
+    params: Mapping[str, str] | None
+    deadline: float
+    safe: bool
+    expect_json: bool
 
 
 @dataclass(slots=True)
@@ -247,11 +262,14 @@ class ProviderHttp:
         params: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         timeout: float | None = None,
+        expect_json: bool = True,
     ) -> Response:
         """Send and return a successful :class:`Response`, or raise a typed error.
 
         ``idempotent`` defaults to true for GET and DELETE. A non-idempotent request
-        is retried only when it provably never reached the provider.
+        is retried only when it provably never reached the provider. With
+        ``expect_json`` (the default) a success whose body is empty or not JSON (a
+        proxy or maintenance page) is a :class:`ProviderResponseError`.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (self.timeout if timeout is None else timeout)
@@ -260,14 +278,13 @@ class ProviderHttp:
         try:
             if self.rate_limiter is not None:
                 await self.rate_limiter.acquire(_clock_deadline(self.rate_limiter, loop, deadline))
+            call = _Call(method, path, operation, body, params, deadline, safe, expect_json)
             try:
-                response = await self._attempt(method, path, operation, body, params, deadline)
+                response = await self._attempt(call)
             except PromokitError as error:
                 if not self._should_retry(error, safe):
                     raise
-                return await self._retry(
-                    method, path, operation, body, params, deadline, safe, error
-                )
+                return await self._retry(call, error)
             self.budget.earn()
             return response
         finally:
@@ -278,18 +295,9 @@ class ProviderHttp:
             return False
         return safe or error.outcome in ("not_sent", "rejected")
 
-    async def _retry(
-        self,
-        method: str,
-        path: str,
-        operation: str,
-        body: bytes | None,
-        params: Mapping[str, str] | None,
-        deadline: float,
-        safe: bool,
-        first: PromokitError,
-    ) -> Response:
+    async def _retry(self, call: _Call, first: PromokitError) -> Response:
         loop = asyncio.get_running_loop()
+        deadline, operation, safe = call.deadline, call.operation, call.safe
         if self.retry.max_retries < 1:
             raise first
         spent = self.budget.spend(timeout=isinstance(first, RequestTimeout))
@@ -312,7 +320,7 @@ class ProviderHttp:
 
         async def attempt() -> Response:
             try:
-                return await self._attempt(method, path, operation, body, params, deadline)
+                return await self._attempt(call)
             except PromokitError as error:
                 pending.append(error)
                 raise
@@ -348,15 +356,8 @@ class ProviderHttp:
                 1 if state is None else state.attempt_number + 1,
             )
 
-    async def _attempt(
-        self,
-        method: str,
-        path: str,
-        operation: str,
-        body: bytes | None,
-        params: Mapping[str, str] | None,
-        deadline: float,
-    ) -> Response:
+    async def _attempt(self, call: _Call) -> Response:
+        method, path, operation, deadline = call.method, call.path, call.operation, call.deadline
         loop = asyncio.get_running_loop()
         remaining = deadline - loop.time()
         request_id = new_request_id()
@@ -384,8 +385,8 @@ class ProviderHttp:
             async with session.request(
                 method,
                 url,
-                data=body,
-                params=params,
+                data=call.body,
+                params=call.params,
                 headers=headers,
                 timeout=timeout,
                 allow_redirects=False,
@@ -428,7 +429,25 @@ class ProviderHttp:
         info = self.error_parser(response)
         if info is not None:
             raise self._error(info, response, operation)
+        if call.expect_json and response.body[:1] not in _JSON_STARTS:
+            self._not_json(response, context)
         return response
+
+    def _not_json(self, response: Response, context: dict[str, Any]) -> None:
+        """A success status whose body is not JSON: a proxy page, maintenance, nothing."""
+        body = response.body.lstrip()
+        if body[:1] in (b"{", b"["):
+            return
+        content_type = response.headers.get("Content-Type", "?")
+        kind = "empty" if not body else "not_json"
+        snippet = redact_body(body, self._secrets, limit=120)
+        raise ProviderResponseError(
+            f"HTTP {response.status} answer is {'empty' if not body else 'not JSON'} "
+            f"(Content-Type {content_type}): {snippet!r}",
+            status=response.status,
+            kind=kind,
+            **context,
+        )
 
     async def _read(self, raw: aiohttp.ClientResponse, context: dict[str, Any]) -> bytes:
         length = raw.content_length

@@ -291,7 +291,10 @@ class DurianpayProvider(Provider):
     async def delete(self, promotion_id: str) -> None:
         """``DELETE /merchants/promos/{id}`` (answers ``{"message": ...}``)."""
         response = await self.http.request(
-            "DELETE", self.http.path("merchants", "promos", promotion_id), operation="delete"
+            "DELETE",
+            self.http.path("merchants", "promos", promotion_id),
+            operation="delete",
+            expect_json=False,  # an empty 200 is a plain "deleted"
         )
         if response.body.strip():
             decode(

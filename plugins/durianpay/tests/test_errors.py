@@ -17,6 +17,7 @@ from promokit.errors import (
     NotFound,
     Problem,
     ProviderError,
+    ProviderResponseError,
     ProviderServerError,
     RateLimited,
     ResponseValidationError,
@@ -294,10 +295,26 @@ async def test_a_429_is_rate_limited_with_retry_after(mocked_client: promokit.Cl
 
 
 @pytest.mark.parametrize(
+    ("body", "kind"),
+    [(b"<html>maintenance</html>", "not_json"), (b"", "empty"), (b"  ", "empty")],
+)
+async def test_a_success_that_is_not_json_is_a_provider_response_error(
+    mocked_client: promokit.Client, body: bytes, kind: str
+) -> None:
+    with aioresponses() as mocked:
+        mocked.get(PROMOS + "/prm_1", status=200, body=body, content_type="text/html")
+        with pytest.raises(ProviderResponseError) as caught:
+            await mocked_client.get("prm_1")
+
+    assert caught.value.kind == kind
+    assert caught.value.status == 200
+    assert caught.value.outcome == "unknown"
+    assert "text/html" in str(caught.value)
+
+
+@pytest.mark.parametrize(
     ("body", "path"),
     [
-        (b"<html>maintenance</html>", "$"),
-        (b"", "$"),
         (b"[]", "$"),
         (b'{"data":{"id":"prm_1","label":"L","discount":true}}', "$.data.discount"),
         (b'{"data":{"id":"prm_1"}}', "$.data"),

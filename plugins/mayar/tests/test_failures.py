@@ -21,6 +21,7 @@ from promokit import (
     NotFound,
     OutcomeUnknown,
     Problem,
+    ProviderResponseError,
     ProviderServerError,
     RateLimited,
     Rejection,
@@ -271,14 +272,16 @@ async def test_html_error_on_a_generated_code_create_is_never_resent(
     assert len(sent(mocked, "POST", f"{BASE}/coupons/create")) == 1
 
 
-async def test_html_under_http_200_is_a_response_validation_error(mocked_client: Mocked) -> None:
+async def test_html_under_http_200_is_a_provider_response_error(mocked_client: Mocked) -> None:
     client, mocked = mocked_client
     mocked.get(DETAIL, status=200, body=b"<html>maintenance</html>")
 
-    with pytest.raises(ResponseValidationError) as caught:
+    with pytest.raises(ProviderResponseError) as caught:
         await client.get("c9aa143a-53f9-44e7-a9c6-83229ad7199b")
 
-    assert caught.value.path == "$"
+    assert caught.value.kind == "not_json"
+    assert caught.value.outcome == "unknown"
+    assert len(sent(mocked, "GET", DETAIL)) == 1  # a 200 is an answer: not retried
 
 
 async def test_a_detail_missing_a_documented_field_names_its_path(mocked_client: Mocked) -> None:
