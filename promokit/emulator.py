@@ -64,7 +64,8 @@ class Fault:
     to one HTTP method. ``drop_after`` runs the handler (the write commits) and then
     cuts the connection, so the client never learns the outcome; ``delay_after``
     commits and then answers late (a timeout after commit); ``delay`` waits before
-    the handler runs.
+    the handler runs; ``garbage`` answers an HTML page with ``status`` (pass 200 for
+    a proxy page under a success status).
     """
 
     kind: FaultKind
@@ -245,7 +246,7 @@ class Emulator:
             )
         if fault.kind == "garbage":
             return web.Response(
-                status=fault.status if fault.status != 503 else 200,
+                status=fault.status,
                 body=fault.body or b"<html>maintenance</html>",
                 content_type="text/html",
             )

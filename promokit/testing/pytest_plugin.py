@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
+from promokit.client import Client
+from promokit.emulator import Emulator, EmulatorServer
+from promokit.plugins import Plugins
+from promokit.provider import Provider
+from promokit.testing.harness import NoSleep, open_client, registered
+from promokit.testing.recorder import Recorder
 from promokit.testing.secrets import SecretGuard, guard_secrets
+
+if TYPE_CHECKING:
+    from aioresponses import aioresponses as AioResponses
+
+try:  # async fixtures work in asyncio_mode "strict" too when pytest-asyncio is installed
+    import pytest_asyncio
+
+    async_fixture: Callable[..., Any] = pytest_asyncio.fixture
+except ImportError:  # pragma: no cover - without pytest-asyncio no async test runs anyway
+    async_fixture = pytest.fixture
 
 CANARY_KEY = "sk_test_CANARYc4n4ryC4NARY0042"
 """A key planted by :func:`promokit_secret_guard`; it must never appear in output."""
@@ -23,3 +41,144 @@ def promokit_secret_guard() -> Iterator[SecretGuard]:
     """
     with guard_secrets((CANARY_KEY,)) as guard:
         yield guard
+
+
+class Register(Protocol):
+    """The callable :func:`promokit_register` returns."""
+
+    def __call__(self, *classes: type[Provider]) -> Plugins: ...
+
+
+@pytest.fixture
+def promokit_register() -> Iterator[Register]:
+    """Register provider classes for this test only; returns the plugin set to use.
+
+    Installed entry points are not loaded, so the test sees only the built-ins and
+    what it registered::
+
+        def test_my_provider(promokit_register):
+            plugins = promokit_register(AcmeProvider)
+            assert "acme" in plugins.providers()
+    """
+    with ExitStack() as stack:
+
+        def register(*classes: type[Provider]) -> Plugins:
+            return stack.enter_context(registered(*classes))
+
+        yield register
+
+
+class Serve(Protocol):
+    """The callable :func:`promokit_serve` returns."""
+
+    async def __call__(
+        self, emulator: Emulator, provider: type[Provider] | None = None
+    ) -> EmulatorServer: ...
+
+
+@async_fixture
+async def promokit_serve() -> AsyncIterator[Serve]:
+    """Start emulators on 127.0.0.1 (a free port each); all are stopped after the test.
+
+    ``await promokit_serve(emulator, AcmeProvider)`` serves under the provider's
+    ``emulator_prefix``; the returned server's ``url`` is the ``base_url`` to use.
+    """
+    started: list[EmulatorServer] = []
+
+    async def start(emulator: Emulator, provider: type[Provider] | None = None) -> EmulatorServer:
+        server = EmulatorServer(emulator, prefix=provider.emulator_prefix if provider else "")
+        await server.start()
+        started.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in reversed(started):
+            await server.stop()
+
+
+class MakeClient(Protocol):
+    """The callable :func:`promokit_client` returns."""
+
+    sleep: NoSleep
+
+    def __call__(
+        self,
+        provider: type[Provider],
+        *,
+        base_url: str | None = ...,
+        api_key: str | None = ...,
+        alias: str = ...,
+        options: dict[str, Any] | None = ...,
+        **settings: Any,
+    ) -> Client: ...
+
+
+class _ClientFactory:
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack = stack
+        self.sleep = NoSleep()
+        self.clients: list[Client] = []
+
+    def __call__(
+        self,
+        provider: type[Provider],
+        *,
+        base_url: str | None = None,
+        api_key: str | None = CANARY_KEY,
+        alias: str = "test",
+        options: dict[str, Any] | None = None,
+        **settings: Any,
+    ) -> Client:
+        plugins = self._stack.enter_context(registered(provider))
+        client = open_client(
+            provider,
+            plugins=plugins,
+            alias=alias,
+            api_key=api_key,
+            base_url=base_url,
+            settings=settings,
+            options=options,
+            sleep=self.sleep,
+        )
+        self.clients.append(client)
+        return client
+
+
+@async_fixture
+async def promokit_client() -> AsyncIterator[MakeClient]:
+    """Build clients for one provider class; every client is closed after the test.
+
+    ``promokit_client(AcmeProvider, base_url=server.url, api_key="...")`` registers
+    the class temporarily, sets a high rate limit and a ``sleep`` that returns at
+    once (``promokit_client.sleep.calls`` lists the waits promokit asked for).
+    Leave ``base_url`` out to use the provider's real host under
+    :func:`promokit_aioresponses`.
+    """
+    with ExitStack() as stack:
+        factory = _ClientFactory(stack)
+        try:
+            yield factory
+        finally:
+            for client in factory.clients:
+                await client.aclose()
+
+
+@pytest.fixture
+def promokit_aioresponses() -> Iterator[AioResponses]:
+    """An active ``aioresponses`` mock; loopback stays reachable so emulators still work."""
+    from aioresponses import aioresponses
+
+    with aioresponses(passthrough=["http://127.0.0.1"]) as mock:
+        yield mock
+
+
+@pytest.fixture
+def promokit_recorder() -> Recorder:
+    """A :class:`~promokit.testing.Recorder` that already scrubs :data:`CANARY_KEY`.
+
+    ``promokit_recorder.attach(client.provider("test"))``, run some operations,
+    then ``promokit_recorder.save(path)`` writes redacted fixture files.
+    """
+    return Recorder((CANARY_KEY,))

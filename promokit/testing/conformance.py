@@ -1,0 +1,920 @@
+"""The conformance suite: one test base class every provider plugin subclasses.
+
+After Omnipay's ``GatewayTestCase`` and Hyperswitch's connector test traits: a
+plugin's test module subclasses :class:`ProviderConformance`, names its provider
+class, an API key its emulator accepts and a way to build sample promotions, and
+inherits a test for every promise promokit makes about a provider::
+
+    from promokit.testing import ErrorCase, ProviderConformance
+
+    class TestAcmeConformance(ProviderConformance):
+        provider = AcmeProvider
+        api_key = "acme_test_key_0001"
+        options = {"page_size": 2}
+        page_size = 2
+
+        def sample(self, index: int) -> promokit.Promotion:
+            return promokit.Promotion(name=f"Promo {index}", code=f"PROMO{index}", ...)
+
+Each check adapts to the manifest: it exercises what the provider declares and
+proves that what it does not declare is refused before any I/O, so no check is
+ever skipped. The suite needs ``pytest-asyncio`` and ``aioresponses``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import msgspec
+import pytest
+import pytest_asyncio
+
+from promokit import codec
+from promokit.capabilities import FIELDS, OPERATIONS, require_operation
+from promokit.client import Client
+from promokit.emulator import Emulator, EmulatorServer, RecordedRequest, VirtualClock
+from promokit.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    InvalidInput,
+    NotFound,
+    OutcomeUnknown,
+    PromokitError,
+    ProviderError,
+    UnsupportedFeature,
+)
+from promokit.evaluate import evaluate
+from promokit.model import (
+    CardScope,
+    Checkout,
+    EwalletScope,
+    Percent,
+    Promotion,
+    Usage,
+    Validation,
+    VirtualAccountScope,
+)
+from promokit.plugins import Plugins
+from promokit.provider import Provider
+from promokit.redact import secret_forms
+from promokit.testing.harness import NoSleep, build_emulator, open_client, registered, serve
+from promokit.testing.secrets import guard_secrets
+from promokit.testing.variants import (
+    KINDS,
+    base_checkout,
+    generate_checkouts,
+    invalid_promotion,
+    refused_variants,
+)
+
+if TYPE_CHECKING:
+    from aioresponses import aioresponses as AioResponses
+
+MISSING_ID = "conformance-missing-id"
+"""The promotion id error cases and undeclared operations are called with."""
+MISSING_CODE = "CONFORMANCE404"
+"""The code error cases and undeclared operations are called with."""
+MOCK_HOST = "https://api.conformance.invalid"
+"""Where the aioresponses-backed client sends (never contacted)."""
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(frozen=True)
+class ErrorCase:
+    """One documented provider failure, replayed through aioresponses.
+
+    ``operation`` is called on the provider with placeholder arguments while every
+    request is answered with ``status``, ``headers`` and ``body`` (bytes, text, or
+    JSON-able data). The raised error must be an instance of ``error`` carrying
+    ``code`` (the provider's own code, ``None`` when it documents none), the
+    ``request_id`` when given (otherwise any non-empty one), and ``expected_status``
+    (default: ``status``; set it when the body overrides the HTTP status).
+    ``method`` limits the canned answer to one HTTP method.
+    """
+
+    operation: str
+    status: int
+    body: Any
+    error: type[PromokitError]
+    code: str | None = None
+    request_id: str | None = None
+    expected_status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    method: str | None = None
+    note: str = ""
+
+    def body_bytes(self) -> bytes:
+        """The body as sent over the wire."""
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode()
+        return codec.encode(self.body)
+
+    def __str__(self) -> str:
+        return f"{self.operation} HTTP {self.status} -> {self.error.__name__}({self.code})"
+
+
+@dataclass
+class Harness:
+    """A provider wired to its emulator on loopback, through a real :class:`Client`."""
+
+    client: Client
+    provider: Provider
+    alias: str
+    plugins: Plugins
+    sleep: NoSleep
+    emulator: Emulator | None = None
+    server: EmulatorServer | None = None
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request the emulator received (always empty without HTTP)."""
+        return self.emulator.requests if self.emulator is not None else []
+
+    def writes(self, since: int = 0) -> list[RecordedRequest]:
+        """Requests after index ``since`` that are not reads."""
+        return [r for r in self.requests[since:] if r.method not in ("GET", "HEAD")]
+
+
+def code_of(promotion: Promotion) -> str | None:
+    """The customer-facing code of a created promotion (its own or its first coupon's)."""
+    if promotion.code:
+        return promotion.code
+    return promotion.coupons[0].code if promotion.coupons else None
+
+
+def _comparable(promotion: Promotion, name: str, plugin: str) -> Any:
+    """``promotion``'s value of neutral field ``name``, normalised for comparison."""
+    if name == "discount":
+        discount = promotion.discount
+        if isinstance(discount, Percent):
+            return ("percent", Decimal(discount.value).normalize())
+        return ("fixed", discount.amount)
+    if name == "discount.max_amount":
+        discount = promotion.discount
+        return discount.max_amount if isinstance(discount, Percent) else None
+    if name == "extensions":
+        return promotion.extensions.get(plugin, {})
+    value = getattr(promotion, name)
+    if isinstance(value, datetime):
+        utc = codec.as_utc(value)
+        assert utc is not None
+        return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+    if isinstance(value, CardScope):
+        return ("card", tuple(sorted(value.bins)), tuple(sorted(value.banks)))
+    if isinstance(value, EwalletScope):
+        return ("ewallet", tuple(sorted(value.wallets)))
+    if isinstance(value, VirtualAccountScope):
+        return ("virtual_account", tuple(sorted(value.banks)))
+    if isinstance(value, tuple):
+        return tuple(sorted(map(str, value)))
+    return value
+
+
+def differing_fields(
+    sent: Promotion, got: Promotion, names: Sequence[str], plugin: str
+) -> list[str]:
+    """``"field: sent != got"`` for every field of ``names`` that did not survive."""
+    return [
+        f"{name}: sent {_comparable(sent, name, plugin)!r}, got {_comparable(got, name, plugin)!r}"
+        for name in names
+        if _comparable(sent, name, plugin) != _comparable(got, name, plugin)
+    ]
+
+
+_VALID_SUPPORT = ("native", "emulated", "unsupported")
+
+
+def manifest_problems(provider_class: type[Provider]) -> list[str]:
+    """Everything inconsistent between a provider's manifest and its class, as sentences.
+
+    An operation declared native or emulated must be implemented (overridden); an
+    emulated one needs an ``operation_notes`` entry saying how; field, operation
+    and value names must be ones promokit knows (a typo would silently make a
+    field unsupported); ``required`` contradicts ``unsupported``; a provider with a
+    natural key needs ``find`` (reconciliation); an HTTP provider ships an emulator.
+    """
+    problems: list[str] = []
+    name = getattr(provider_class, "plugin_name", None)
+    if not isinstance(name, str) or not name.isidentifier():
+        problems.append(f"plugin_name must be an identifier, got {name!r}")
+    manifest = provider_class.manifest
+    for unknown in sorted(set(manifest.fields) - set(FIELDS)):
+        problems.append(f"manifest.fields names {unknown!r}, which is not a neutral field")
+    for unknown in sorted(set(manifest.operations) - set(OPERATIONS)):
+        problems.append(f"manifest.operations names {unknown!r}, which is not an operation")
+    for unknown in sorted(set(manifest.operation_notes) - set(OPERATIONS)):
+        problems.append(f"manifest.operation_notes names {unknown!r}, which is not an operation")
+    for field_name, support in manifest.fields.items():
+        if support.support not in _VALID_SUPPORT:
+            problems.append(f"fields[{field_name!r}].support is {support.support!r}")
+        if support.required and support.support == "unsupported":
+            problems.append(f"fields[{field_name!r}] is both required and unsupported")
+        if support.values is None:
+            continue
+        if field_name in KINDS:
+            foreign = sorted(set(support.values) - set(KINDS[field_name]))
+            if foreign:
+                problems.append(
+                    f"fields[{field_name!r}].values names {foreign}; "
+                    f"known values: {list(KINDS[field_name])}"
+                )
+        elif field_name == "currency":
+            bad = [c for c in support.values if not (len(c) == 3 and c.isupper())]
+            if bad:
+                problems.append(f"fields['currency'].values {bad} are not ISO 4217 codes")
+        else:
+            problems.append(f"fields[{field_name!r}] cannot restrict values")
+    for operation in OPERATIONS:
+        support = manifest.operations.get(operation, "unsupported")
+        if support not in _VALID_SUPPORT:
+            problems.append(f"operations[{operation!r}] is {support!r}")
+        overridden = getattr(provider_class, operation) is not getattr(Provider, operation)
+        if support != "unsupported" and not overridden:
+            problems.append(
+                f"{operation} is declared {support} but {provider_class.__qualname__} "
+                f"does not implement {operation}()"
+            )
+        if support == "emulated" and not manifest.operation_notes.get(operation):
+            problems.append(f"{operation} is emulated but operation_notes does not say how")
+    natural_key = provider_class.natural_key is not Provider.natural_key
+    if natural_key and provider_class.find is Provider.find:
+        problems.append(
+            "natural_key() is implemented but find() is not: a create whose answer was "
+            "lost could never be reconciled"
+        )
+    if provider_class.uses_http and not provider_class.emulator:
+        problems.append('an HTTP provider must ship an emulator (emulator = "module:factory")')
+    return problems
+
+
+async def call(
+    target: Client | Provider,
+    operation: str,
+    *,
+    promotion: Promotion,
+    promotion_id: str = MISSING_ID,
+    code: str = MISSING_CODE,
+    checkout: Checkout | None = None,
+) -> Any:
+    """Run ``operation`` on a client (its default alias) or directly on a provider."""
+    cart = checkout or Checkout(amount=100_000)
+    if operation == "create":
+        return await target.create(promotion)
+    if operation == "get":
+        return await target.get(promotion_id)
+    if operation == "list":
+        return [item async for item in target.list()]
+    if operation == "validate":
+        return await target.validate(code, cart)
+    if operation == "usage":
+        return await target.usage(code)
+    if operation == "update":
+        return await target.update(promotion_id, promotion)
+    if operation == "delete":
+        return await target.delete(promotion_id)
+    if operation == "find" and isinstance(target, Provider):
+        return await target.find(promotion)
+    raise ValueError(f"unknown operation {operation!r}")
+
+
+class ProviderConformance:
+    """The checks every provider plugin must pass; subclass it in the plugin's tests.
+
+    Required: :attr:`provider`, :attr:`api_key` and :meth:`sample`. Everything else
+    has a default that suits a provider whose emulator factory accepts ``api_key``
+    and ``clock`` keyword options (as ``promokit emulate`` passes them).
+
+    Providers with ``uses_http = False`` (state kept in-process, like the built-in
+    ``memory``) run the same suite without an emulator: the HTTP-only checks then
+    prove that no HTTP happens at all instead.
+    """
+
+    provider: ClassVar[type[Provider]]
+    """The provider class under test (registered temporarily; entry points are not loaded)."""
+
+    api_key: ClassVar[str] = "conformance_test_key_0001"
+    """A key the emulator accepts (never a real one)."""
+
+    wrong_api_key: ClassVar[str | None] = None
+    """A well-formed key the emulator refuses (default: :attr:`api_key` + ``"0"``)."""
+
+    settings: ClassVar[Mapping[str, Any]] = {}
+    """Extra ``[providers.<alias>]`` keys, e.g. ``{"environment": "sandbox"}``."""
+
+    options: ClassVar[Mapping[str, Any]] = {}
+    """The provider's ``options`` table, e.g. a small page size."""
+
+    page_size: ClassVar[int | None] = None
+    """The list page size :attr:`options` sets; the list check then expects that many per request."""
+
+    list_count: ClassVar[int | None] = None
+    """How many promotions the list check creates (default: two pages and one more)."""
+
+    checkout_count: ClassVar[int] = 40
+    """How many generated checkouts the validation check compares."""
+
+    now: ClassVar[datetime] = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+    """The emulator's frozen clock; samples should be running at this moment."""
+
+    idempotent_create: ClassVar[bool] = False
+    """True when create sends an idempotency key, so the transport may retry it."""
+
+    error_cases: ClassVar[Sequence[ErrorCase]] = ()
+    """The provider's documented failures; each must map to the right typed error."""
+
+    alias: ClassVar[str] = "conformance"
+    """The alias the provider is configured under."""
+
+    # -- what a plugin provides ----------------------------------------------------
+
+    def sample(self, index: int) -> Promotion:
+        """A valid promotion using the provider's native fields, unique per ``index``.
+
+        ``sample(0)`` is used for round trips and validation; it should set as many
+        native fields as the provider can express and be running at :attr:`now`.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must define sample(index) -> promokit.Promotion"
+        )
+
+    def revised(self, index: int) -> Promotion:
+        """What the update check replaces a promotion with (default: ``sample(1000 + index)``)."""
+        return self.sample(1000 + index)
+
+    def emulator_options(self) -> dict[str, Any]:
+        """Keyword options for the provider's emulator factory."""
+        return {"api_key": self.api_key, "clock": VirtualClock(self.now)}
+
+    def build_emulator(self) -> Emulator:
+        """The emulator for one test (default: the provider's ``emulator`` factory)."""
+        return build_emulator(self.provider, **self.emulator_options())
+
+    def setup_emulator(self, emulator: Emulator) -> None:
+        """Prepare a fresh emulator before any request (e.g. register products)."""
+
+    def attach(self, provider: Provider, emulator: Emulator | None) -> None:
+        """Adjust the built provider (e.g. point its clock at ``emulator.clock.now``)."""
+
+    async def prepare_for_validation(self, emulator: Emulator | None, created: Promotion) -> None:
+        """Make ``created`` redeemable on the emulator (e.g. activate it), if needed."""
+
+    def adapt_checkout(self, checkout: Checkout) -> Checkout:
+        """Add what the provider needs to validate (e.g. a product id); default: unchanged."""
+        return checkout
+
+    def expected_validation(
+        self, promotion: Promotion, checkout: Checkout, reference: Validation
+    ) -> Validation:
+        """The answer the provider should give; override only for a documented deviation."""
+        return reference
+
+    # -- harnesses -------------------------------------------------------------------
+
+    @property
+    def bad_key(self) -> str:
+        """The refused key used by the secret-leak check."""
+        return self.wrong_api_key or f"{self.api_key}0"
+
+    @asynccontextmanager
+    async def open_harness(self) -> AsyncIterator[Harness]:
+        """The provider against a fresh emulator on loopback, through a real client."""
+        provider_class = self.provider
+        emulator = self.build_emulator() if provider_class.uses_http else None
+        if emulator is not None:
+            self.setup_emulator(emulator)
+        server = serve(emulator, provider_class) if emulator is not None else None
+        sleep = NoSleep()
+        with registered(provider_class) as plugins:
+            if server is not None:
+                await server.start()
+            try:
+                async with open_client(
+                    provider_class,
+                    plugins=plugins,
+                    alias=self.alias,
+                    api_key=self.api_key,
+                    base_url=server.url if server is not None else None,
+                    settings=self.settings,
+                    options=self.options,
+                    sleep=sleep,
+                ) as client:
+                    built = client.provider(self.alias)
+                    self.attach(built, emulator)
+                    yield Harness(client, built, self.alias, plugins, sleep, emulator, server)
+            finally:
+                if server is not None:
+                    await server.stop()
+
+    @asynccontextmanager
+    async def open_mocked(self) -> AsyncIterator[tuple[Provider, AioResponses]]:
+        """The provider with every request answered by aioresponses (nothing reaches a host)."""
+        from aioresponses import aioresponses
+
+        provider_class = self.provider
+        base_url = MOCK_HOST + provider_class.emulator_prefix if provider_class.uses_http else None
+        with registered(provider_class) as plugins, aioresponses() as mock:
+            async with open_client(
+                provider_class,
+                plugins=plugins,
+                alias=self.alias,
+                api_key=self.api_key,
+                base_url=base_url,
+                settings=self.settings,
+                options=self.options,
+            ) as client:
+                built = client.provider(self.alias)
+                self.attach(built, None)
+                yield built, mock
+
+    @pytest_asyncio.fixture
+    async def promokit_conformance(self) -> AsyncIterator[Harness]:
+        """The harness for one conformance test."""
+        async with self.open_harness() as harness:
+            yield harness
+
+    # -- the checks --------------------------------------------------------------------
+
+    def test_manifest_is_consistent_with_methods(self) -> None:
+        """Declared operations are implemented, names are known, the emulator is declared."""
+        problems = manifest_problems(self.provider)
+        assert not problems, "manifest does not match the provider class:\n  " + "\n  ".join(
+            problems
+        )
+
+    @pytest.mark.asyncio
+    async def test_undeclared_operations_raise_before_io(
+        self, promokit_conformance: Harness
+    ) -> None:
+        """An operation the manifest does not offer raises UnsupportedFeature, sending nothing."""
+        harness = promokit_conformance
+        manifest = self.provider.manifest
+        undeclared = [op for op in OPERATIONS if not manifest.supports(op)]
+        sample = self.sample(0)
+        for operation in undeclared:
+            with pytest.raises(UnsupportedFeature) as through_client:
+                await call(harness.client, operation, promotion=sample)
+            assert through_client.value.operation == operation
+            assert through_client.value.provider == self.alias
+            with pytest.raises(UnsupportedFeature) as direct:
+                await call(harness.provider, operation, promotion=sample)
+            assert direct.value.operation == operation, (
+                f"calling {operation}() directly must raise UnsupportedFeature for {operation}"
+            )
+        for operation in OPERATIONS:
+            if operation not in undeclared:
+                # Declared operations pass the client's gate (they are exercised elsewhere).
+                require_operation(
+                    manifest, operation, provider=self.alias, plugin=self.provider.plugin_name
+                )
+        assert harness.requests == [], "an undeclared operation sent a request"
+
+    @pytest.mark.asyncio
+    async def test_declared_operations_work(self, promokit_conformance: Harness) -> None:
+        """create, get, list, validate, usage, update and delete each do their job, if declared."""
+        harness = promokit_conformance
+        client = harness.client
+        manifest = self.provider.manifest
+        assert manifest.supports("create"), "a provider must offer create"
+        created = await client.create(self.sample(0))
+        assert created.id, "create must return the provider's id"
+        assert created.provider == self.alias, "create must set provider to the alias"
+        promotion_id = created.id
+        if manifest.supports("get"):
+            got = await client.get(promotion_id)
+            assert got.id == promotion_id
+            assert got.provider == self.alias
+        if manifest.supports("list"):
+            listed = [item.id async for item in client.list()]
+            assert promotion_id in listed, "list does not contain the created promotion"
+        code = code_of(created)
+        if manifest.supports("validate") or manifest.supports("usage"):
+            assert code, "sample(0) must produce a code for validate and usage"
+        if manifest.supports("validate"):
+            assert code is not None
+            checkout = self.adapt_checkout(base_checkout(created))
+            validation = await client.validate(code, checkout)
+            assert isinstance(validation, Validation)
+            missing = await client.validate(MISSING_CODE, checkout)
+            assert not missing.valid, "an unknown code must be refused"
+        if manifest.supports("usage"):
+            assert code is not None
+            usage = await client.usage(code)
+            assert isinstance(usage, Usage)
+            assert usage.code.casefold() == code.casefold()
+            assert usage.used == 0, "a promotion nobody used reports used=0"
+        if manifest.supports("update"):
+            revised = self.revised(0)
+            updated = await client.update(promotion_id, revised)
+            assert updated.id == promotion_id
+            if manifest.supports("get"):
+                again = await client.get(promotion_id)
+                assert again.name == revised.name, "get does not show the update"
+        if manifest.supports("delete"):
+            await client.delete(promotion_id)
+            if manifest.supports("get"):
+                with pytest.raises(NotFound):
+                    await client.get(promotion_id)
+            if manifest.supports("list"):
+                remaining = [item.id async for item in client.list()]
+                assert promotion_id not in remaining, "a deleted promotion is still listed"
+
+    @pytest.mark.asyncio
+    async def test_create_get_round_trip_preserves_native_fields(
+        self, promokit_conformance: Harness
+    ) -> None:
+        """Every field the manifest calls native comes back from create and get unchanged."""
+        harness = promokit_conformance
+        manifest = self.provider.manifest
+        native = [name for name in FIELDS if manifest.field(name).support == "native"]
+        assert native, "the manifest declares no native field"
+        sample = self.sample(0)
+        created = await harness.client.create(sample)
+        plugin = self.provider.plugin_name
+        lost = [f"create: {line}" for line in differing_fields(sample, created, native, plugin)]
+        if manifest.supports("get"):
+            assert created.id is not None
+            got = await harness.client.get(created.id)
+            lost += [f"get: {line}" for line in differing_fields(sample, got, native, plugin)]
+        assert not lost, "native fields changed on the way:\n  " + "\n  ".join(lost)
+
+    @pytest.mark.asyncio
+    async def test_unsupported_fields_are_rejected_with_zero_requests(
+        self, promokit_conformance: Harness
+    ) -> None:
+        """Each refused field or value is reported, alone, before any request is sent."""
+        harness = promokit_conformance
+        manifest = self.provider.manifest
+        sample = self.sample(0)
+        accepted = harness.client.plan(sample)
+        assert accepted.ok, f"sample(0) itself is refused: {[str(p) for p in accepted.problems]}"
+        variants = refused_variants(manifest, sample, plugin=self.provider.plugin_name)
+        failures: list[str] = []
+        for variant in variants:
+            writes = ["create"] + (["update"] if manifest.supports("update") else [])
+            for operation in writes:
+                label = f"{operation} with {variant.field} ({variant.reason})"
+                try:
+                    await call(harness.client, operation, promotion=variant.promotion)
+                except UnsupportedFeature as refused:
+                    paths = {problem.path for problem in refused.problems}
+                    if variant.field not in paths:
+                        failures.append(f"{label}: no problem names {variant.field} ({paths})")
+                    elif not paths <= variant.paths:
+                        failures.append(f"{label}: unrelated problems too: {sorted(paths)}")
+                except PromokitError as other:
+                    failures.append(f"{label}: raised {type(other).__name__}: {other.message}")
+                else:
+                    failures.append(f"{label}: was accepted")
+        with pytest.raises((UnsupportedFeature, InvalidInput)) as broken:
+            await harness.client.create(invalid_promotion(sample))
+        assert any(p.path == "discount.value" for p in broken.value.problems)
+        if not variants:
+            refusing = [
+                name
+                for name in FIELDS
+                if manifest.field(name).support == "unsupported"
+                or manifest.field(name).values is not None
+            ]
+            assert refusing == [] or set(refusing) <= {"name", "discount"}, refusing
+        assert not failures, "refusals are wrong:\n  " + "\n  ".join(failures)
+        assert harness.requests == [], f"{len(harness.requests)} request(s) sent for refused input"
+
+    @pytest.mark.asyncio
+    async def test_list_returns_everything_exactly_once(
+        self, promokit_conformance: Harness
+    ) -> None:
+        """Listing walks every page and yields each promotion once."""
+        harness = promokit_conformance
+        if not self.provider.manifest.supports("list"):
+            with pytest.raises(UnsupportedFeature):
+                await call(harness.client, "list", promotion=self.sample(0))
+            assert harness.requests == []
+            return
+        count = self.list_count or (2 * self.page_size + 1 if self.page_size else 5)
+        created = [await harness.client.create(self.sample(index)) for index in range(1, count + 1)]
+        created_ids = [item.id for item in created]
+        assert len(set(created_ids)) == count, "samples must be distinct promotions"
+        before = len(harness.requests)
+        listed = [item.id async for item in harness.client.list()]
+        repeated = sorted(str(i) for i, seen in Counter(listed).items() if seen > 1)
+        missing = sorted(str(i) for i in set(created_ids) - set(listed))
+        assert not repeated, f"listed more than once: {repeated}"
+        assert not missing, f"never listed: {missing}"
+        assert len(listed) == count, f"listed {len(listed)} promotions, created {count}"
+        if self.page_size and self.provider.uses_http:
+            pages = len(harness.requests) - before
+            assert pages >= math.ceil(count / self.page_size), (
+                f"{count} promotions at {self.page_size} per page took only {pages} request(s)"
+            )
+
+    @pytest.mark.asyncio
+    async def test_validation_agrees_with_reference_evaluator(
+        self, promokit_conformance: Harness
+    ) -> None:
+        """validate() gives the reference evaluator's verdict, reason and amount."""
+        harness = promokit_conformance
+        manifest = self.provider.manifest
+        if not manifest.supports("validate"):
+            with pytest.raises(UnsupportedFeature):
+                await harness.client.validate(MISSING_CODE, Checkout(amount=100_000))
+            assert harness.requests == []
+            return
+        created = await harness.client.create(self.sample(0))
+        assert created.id is not None
+        await self.prepare_for_validation(harness.emulator, created)
+        stored = await harness.client.get(created.id) if manifest.supports("get") else created
+        code = code_of(created)
+        assert code, "sample(0) must produce a code to validate"
+        checkouts = [
+            self.adapt_checkout(c) for c in generate_checkouts(stored, self.checkout_count)
+        ]
+        verdicts: list[bool] = []
+        mismatches: list[str] = []
+        for checkout in checkouts:
+            reference = evaluate(stored, checkout, now=self.now)
+            expected = self.expected_validation(stored, checkout, reference)
+            verdicts.append(expected.valid)
+            got = await harness.client.validate(code, checkout)
+            want = (expected.valid, expected.reason, expected.discount_amount)
+            have = (got.valid, got.reason, got.discount_amount)
+            if want != have:
+                mismatches.append(f"{msgspec.json.encode(checkout).decode()}: {have} != {want}")
+        why = reference_reason(stored, checkouts[0], self.now)
+        assert verdicts[0], (
+            f"the base checkout is refused by the reference ({why}); "
+            "sample(0) must be running at `now` (see prepare_for_validation)"
+        )
+        assert not all(verdicts), "no generated checkout is refused; sample(0) needs some rules"
+        assert not mismatches, (
+            f"{len(mismatches)} of {len(checkouts)} validations disagree "
+            "(checkout: provider != reference):\n  " + "\n  ".join(mismatches)
+        )
+
+    @pytest.mark.asyncio
+    async def test_documented_errors_map_to_typed_errors(self) -> None:
+        """Each documented failure becomes its error class, with provider code and request id."""
+        if not self.provider.uses_http:
+            assert not self.error_cases, "a provider without HTTP has no HTTP errors to map"
+            async with self.open_mocked() as (provider, mock):
+                created = await provider.create(self.sample(0))
+                assert created.id is not None
+                await provider.get(created.id)
+            assert not mock.requests, "a provider with uses_http = False sent HTTP requests"
+            return
+        assert self.error_cases, "declare error_cases: the provider's documented failures"
+        failures: list[str] = []
+        for case in self.error_cases:
+            async with self.open_mocked() as (provider, mock):
+                for method in (case.method,) if case.method else _METHODS:
+                    mock.add(
+                        _ANY_URL,
+                        method=method,
+                        status=case.status,
+                        body=case.body_bytes(),
+                        headers=dict(case.headers) or None,
+                        repeat=True,
+                    )
+                try:
+                    result = await call(
+                        provider,
+                        case.operation,
+                        promotion=self.sample(0),
+                        checkout=self.adapt_checkout(base_checkout(self.sample(0))),
+                    )
+                except PromokitError as error:
+                    failures += _error_mismatches(case, error, self.alias)
+                else:
+                    failures.append(f"{case}: no error; returned {result!r}"[:300])
+                if not mock.requests:
+                    failures.append(f"{case}: no request was sent")
+        assert not failures, "documented errors are not mapped:\n  " + "\n  ".join(failures)
+
+    @pytest.mark.asyncio
+    async def test_undocumented_error_bodies_are_still_typed(self) -> None:
+        """HTML, empty and garbage answers give promokit errors, never a crash."""
+        if not self.provider.uses_http:
+            async with self.open_mocked() as (provider, mock):
+                with pytest.raises(ConfigurationError):
+                    _ = provider.http
+            assert not mock.requests
+            return
+        answers = (
+            (502, b"<html><body>Bad Gateway</body></html>", "text/html", ProviderError),
+            (500, b"", "application/json", ProviderError),
+            (200, b"<html>maintenance</html>", "text/html", PromokitError),
+        )
+        failures: list[str] = []
+        declared = [op for op in OPERATIONS if self.provider.manifest.supports(op)]
+        for operation in declared:
+            for status, body, content_type, expected in answers:
+                if operation == "delete" and status == 200:
+                    continue  # a delete may legitimately ignore its success body
+                async with self.open_mocked() as (provider, mock):
+                    for method in _METHODS:
+                        mock.add(
+                            _ANY_URL,
+                            method=method,
+                            status=status,
+                            body=body,
+                            content_type=content_type,
+                            repeat=True,
+                        )
+                    label = f"{operation} answered HTTP {status} {body[:20]!r}"
+                    try:
+                        await call(
+                            provider,
+                            operation,
+                            promotion=self.sample(0),
+                            checkout=self.adapt_checkout(base_checkout(self.sample(0))),
+                        )
+                    except PromokitError as error:
+                        if not isinstance(error, expected):
+                            failures.append(f"{label}: {type(error).__name__}, not {expected}")
+                        elif error.provider != self.alias:
+                            failures.append(f"{label}: error.provider is {error.provider!r}")
+                    except Exception as crash:  # the point: nothing untyped may escape
+                        failures.append(f"{label}: crashed with {type(crash).__name__}: {crash}")
+                    else:
+                        failures.append(f"{label}: no error raised")
+        assert not failures, "untyped failures:\n  " + "\n  ".join(failures)
+
+    @pytest.mark.asyncio
+    async def test_retries_happen_only_where_safe(self, promokit_conformance: Harness) -> None:
+        """Reads are retried (honouring Retry-After); a create is never resent blindly."""
+        harness = promokit_conformance
+        client, provider = harness.client, harness.provider
+        if harness.emulator is None:
+            with pytest.raises(ConfigurationError):
+                _ = provider.http
+            first = await client.create(self.sample(1))
+            again = await client.create(self.sample(1))
+            assert again.id == first.id, "the same create twice must not write twice"
+            return
+        emulator = harness.emulator
+        # Learn which request a create writes with.
+        start = len(harness.requests)
+        created = await client.create(self.sample(1))
+        assert created.id is not None
+        writes = harness.writes(start)
+        assert writes, "create sent no write request"
+        write = writes[-1]
+        # 1. A server error on the write is not retried by the transport.
+        emulator.faults.add("status", status=503, body=b"{}", method=write.method, path=write.path)
+        start = len(harness.requests)
+        with pytest.raises(PromokitError) as failed:
+            await provider.create(self.sample(2))
+        sent = [
+            r for r in harness.requests[start:] if (r.method, r.path) == (write.method, write.path)
+        ]
+        if self.idempotent_create:
+            assert failed.value.outcome in ("unknown", "rejected")
+        else:
+            assert len(sent) == 1, f"a failed create was sent {len(sent)} times by the transport"
+            assert failed.value.outcome == "unknown", (
+                "a 503 after sending leaves the outcome unknown"
+            )
+        # 2. A write whose answer is lost is reconciled by natural key, not resent.
+        sample = self.sample(3)
+        emulator.faults.add("drop_after", method=write.method, path=write.path)
+        start = len(harness.requests)
+        if provider.natural_key(sample) is None:
+            with pytest.raises(OutcomeUnknown):
+                await client.create(sample)
+        else:
+            recovered = await client.create(sample)
+            assert recovered.reconciled, "the lost create was not reconciled by its natural key"
+        resent = [
+            r for r in harness.requests[start:] if (r.method, r.path) == (write.method, write.path)
+        ]
+        if not self.idempotent_create:
+            assert len(resent) == 1, f"a create whose answer was lost was sent {len(resent)} times"
+        # 3. Reads are retried after a server error and after 429 + Retry-After.
+        read = await self._read_operation(harness, created)
+        emulator.faults.add("status", status=503, body=b"{}", method="GET")
+        harness.sleep.calls.clear()
+        await read()
+        assert harness.sleep.calls, "a read that failed with 503 was not retried"
+        emulator.faults.add("rate_limit", method="GET", retry_after="7")
+        harness.sleep.calls.clear()
+        await read()
+        assert harness.sleep.calls and max(harness.sleep.calls) >= 7, (
+            f"Retry-After: 7 was not honoured (slept {harness.sleep.calls})"
+        )
+
+    async def _read_operation(self, harness: Harness, created: Promotion) -> Any:
+        manifest = self.provider.manifest
+        promotion_id = created.id or MISSING_ID
+        client = harness.client
+
+        async def get() -> Any:
+            return await client.get(promotion_id)
+
+        async def listing() -> Any:
+            return [item async for item in client.list()]
+
+        if manifest.supports("get"):
+            return get
+        if manifest.supports("list"):
+            return listing
+        raise AssertionError("declare get or list: promokit needs a way to read promotions back")
+
+    @pytest.mark.asyncio
+    async def test_api_key_never_appears_in_logs_or_errors(self) -> None:
+        """The key goes on the wire, and nowhere else: logs, errors, reprs, tracebacks."""
+        keys = (self.api_key, self.bad_key)
+        with guard_secrets(keys) as guard:
+            async with self.open_harness() as harness:
+                client, provider = harness.client, harness.provider
+                created = await client.create(self.sample(0))
+                assert created.id is not None
+                guard.observe(repr(client))
+                guard.observe(repr(provider))
+                guard.observe(repr(provider.settings))
+                if harness.emulator is None or harness.server is None:
+                    await client.get(created.id)
+                    return
+                guard.observe(repr(provider.http))
+                harness.emulator.faults.add("status", status=500, body=b"{}", count=10)
+                with pytest.raises(PromokitError) as failed:
+                    await call(
+                        provider,
+                        "get" if provider.manifest.supports("get") else "list",
+                        promotion=self.sample(0),
+                        promotion_id=created.id,
+                    )
+                guard.observe(str(failed.value))
+                harness.emulator.faults.clear()
+                async with open_client(
+                    self.provider,
+                    plugins=harness.plugins,
+                    alias=self.alias,
+                    api_key=self.bad_key,
+                    base_url=harness.server.url,
+                    settings=self.settings,
+                    options=self.options,
+                ) as intruder:
+                    self.attach(intruder.provider(self.alias), harness.emulator)
+                    with pytest.raises(AuthenticationError) as refused:
+                        await intruder.create(self.sample(7))
+                    guard.observe(repr(intruder))
+                assert refused.value.provider == self.alias
+                forms = secret_forms(self.api_key)
+                carried = [
+                    r
+                    for r in harness.requests
+                    if any(form in value for value in r.headers.values() for form in forms)
+                ]
+                assert carried, "no request carried the API key: is auth_headers() used?"
+
+
+_ANY_URL = re.compile(r"^https?://.*$")
+
+
+def reference_reason(promotion: Promotion, checkout: Checkout, now: datetime) -> str:
+    """Why the reference evaluator refuses ``checkout`` (for failure messages)."""
+    verdict = evaluate(promotion, checkout, now=now)
+    return f"{verdict.reason}: {verdict.message}" if not verdict.valid else "accepted"
+
+
+def _error_mismatches(case: ErrorCase, error: PromokitError, alias: str) -> list[str]:
+    found: list[str] = []
+    if not isinstance(error, case.error):
+        found.append(f"{case}: raised {type(error).__name__} ({error.message})")
+        return found
+    if error.code != case.code:
+        found.append(f"{case}: code is {error.code!r}")
+    status = case.expected_status if case.expected_status is not None else case.status
+    if error.status != status:
+        found.append(f"{case}: status is {error.status!r}, expected {status}")
+    if case.request_id is not None and error.request_id != case.request_id:
+        found.append(f"{case}: request_id is {error.request_id!r}, expected {case.request_id!r}")
+    if not error.request_id:
+        found.append(f"{case}: the error carries no request id")
+    if error.provider != alias:
+        found.append(f"{case}: error.provider is {error.provider!r}")
+    if error.operation not in (case.operation, None):
+        found.append(f"{case}: error.operation is {error.operation!r}")
+    return found
+
+
+__all__ = [
+    "MISSING_CODE",
+    "MISSING_ID",
+    "ErrorCase",
+    "Harness",
+    "ProviderConformance",
+    "call",
+    "code_of",
+    "differing_fields",
+    "manifest_problems",
+]
