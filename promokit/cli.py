@@ -541,7 +541,8 @@ def load_emulator(plugin: str, **options: Any) -> tuple[Any, str]:
     "--fault",
     "faults",
     multiple=True,
-    help="kind[:count[:status]] injected into the next requests, e.g. status:2:503.",
+    help="kind[:count[:status or seconds]] for the next requests, e.g. status:2:503 "
+    "or delay:100:0.2.",
 )
 @common
 def emulate(
@@ -567,7 +568,11 @@ def emulate(
         if rest:
             extra["count"] = int(rest[0])
         if len(rest) > 1:
-            extra["status"] = int(rest[1])
+            # The third part is seconds for the delaying faults, a status for the rest.
+            if kind in ("delay", "delay_after", "slow_body"):
+                extra["delay"] = float(rest[1])
+            else:
+                extra["status"] = int(rest[1])
         emulator.faults.add(kind, **extra)
     server = EmulatorServer(emulator, port=port, prefix=prefix)
 

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -178,3 +179,135 @@ def test_create_all_and_migrate_against_emulate_subprocesses(
     assert [item["name"] for item in report["items"]] == ["Kartu semua"]
     assert MAYAR_KEY not in migrated.stdout + migrated.stderr
     assert DURIANPAY_KEY not in created.stdout + created.stderr
+
+
+def test_bulk_killed_at_random_points_ends_with_exactly_the_requested_codes(
+    tmp_path: Path,
+) -> None:
+    import random
+    import signal
+
+    mayar = Emulated("mayar", MAYAR_KEY, "--fault", "delay:100000:0.15")
+    try:
+        config = tmp_path / "promokit.toml"
+        config.write_text(mayar.info["config"] + 'environment = "sandbox"\nrate_limit = 6000\n')
+        promotions = tmp_path / "welcome.toml"
+        promotions.write_text(
+            textwrap.dedent("""
+            [[promotions]]
+            name = "Welcome gift"
+            discount = { type = "fixed", amount = 10000 }
+            ends_at = 2030-01-01T00:00:00Z
+        """)
+        )
+        command = [
+            *PROMOKIT,
+            "create",
+            str(promotions),
+            "--count",
+            "600",
+            "--json",
+            "--config",
+            str(config),
+        ]
+
+        def stored() -> int:
+            listed = run("list", "--json", "--config", str(config))
+            return len(json.loads(listed.stdout)) if listed.returncode == 0 else 0
+
+        # Kill the job (SIGKILL: no cleanup) once it has stored a random number of
+        # batches, three times, each run resuming from the ledger the last one left.
+        targets = sorted(random.Random(7).sample(range(1, 11), 3))
+        for target in targets:
+            process = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            deadline = time.monotonic() + 30
+            while stored() < target and time.monotonic() < deadline:
+                time.sleep(0.05)
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+            assert 0 < stored() < 12
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        assert finished.returncode == 0, finished.stderr
+        codes = json.loads(finished.stdout)[0]["codes"]
+        assert len(codes) == len(set(codes)) == 600
+        listed = run("list", "--json", "--config", str(config))
+        names = [p["name"] for p in json.loads(listed.stdout)]
+        assert len(names) == len(set(names)) == 12  # 600 codes / 50 per batch, none twice
+    finally:
+        mayar.stop()
+
+
+SCRIPT = """
+import asyncio, json
+from datetime import datetime, timezone
+from decimal import Decimal
+import promokit
+
+async def main():
+    promotion = promokit.Promotion(
+        name="Same script sale", code="SAMESCRIPT", discount=promokit.Percent(value=Decimal(10)),
+        limit=promokit.Quota(uses=5),
+        starts_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        ends_at=datetime(2030, 1, 1, tzinfo=timezone.utc),
+        payment=promokit.CardScope(bins=("424242",)),
+    )
+    async with promokit.Client.from_config() as client:
+        plan = client.plan(promotion, policy="drop")
+        created = await client.create(promotion, policy="drop")
+        fetched = await client.get(created.id)
+        listed = [p.id async for p in client.list()]
+        print(json.dumps({"provider": created.provider, "dropped": plan.dropped,
+                          "same": fetched.id == created.id, "listed": created.id in listed}))
+
+asyncio.run(main())
+"""
+
+
+def test_the_same_script_runs_unchanged_on_both_gateways(
+    servers: tuple[Emulated, Emulated], tmp_path: Path
+) -> None:
+    mayar, durianpay = servers
+    config = tmp_path / "promokit.toml"
+    config.write_text(
+        textwrap.dedent(f"""
+        default = "mayar"
+        [providers.mayar]
+        plugin = "mayar"
+        api_key = "{MAYAR_KEY}"
+        environment = "sandbox"
+        base_url = "{mayar.url}"
+        [providers.durianpay]
+        plugin = "durianpay"
+        api_key = "{DURIANPAY_KEY}"
+        base_url = "{durianpay.url}"
+    """)
+    )
+    script = tmp_path / "shop.py"
+    script.write_text(SCRIPT)
+    outputs = {}
+    for gateway in ("mayar", "durianpay"):
+        result = subprocess.run(
+            [sys.executable, str(script)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+            check=False,
+            env={**os.environ, "PROMOKIT_PROVIDER": gateway, "PROMOKIT_CONFIG": str(config)},
+        )
+        assert result.returncode == 0, result.stderr
+        outputs[gateway] = json.loads(result.stdout)
+    assert outputs["mayar"] == {
+        "provider": "mayar",
+        "dropped": ["starts_at", "payment"],
+        "same": True,
+        "listed": True,
+    }
+    assert outputs["durianpay"] == {
+        "provider": "durianpay",
+        "dropped": [],
+        "same": True,
+        "listed": True,
+    }
