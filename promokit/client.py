@@ -158,6 +158,7 @@ class Client:
                 budget=RetryBudget(),
                 secrets=secrets,
                 sleep=self._sleep,
+                credential_hint=_credential_hint(settings),
             )
         return cls(settings, http)
 
@@ -322,3 +323,11 @@ class Client:
         instance = self._ready(provider, "delete")
         await instance.delete(promotion_id)
         await self.ledger.release(instance.alias, promotion_id)
+
+
+def _credential_hint(settings: ProviderSettings) -> str:
+    """``the sandbox key dp_test_…0001``: enough to spot a wrong key, never the key."""
+    if settings.api_key is None:
+        return "no key"
+    environment = f"{settings.environment} " if settings.environment else ""
+    return f"the {environment}key {settings.api_key.hint}"

@@ -20,6 +20,7 @@ from multidict import CIMultiDictProxy
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from promokit.errors import (
+    AuthenticationError,
     ConfigurationError,
     ConnectError,
     Problem,
@@ -217,9 +218,11 @@ class ProviderHttp:
         secrets: tuple[str, ...] = (),
         sleep: Sleep = asyncio.sleep,
         request_id_header: str = "X-Request-Id",
+        credential_hint: str = "",
     ) -> None:
         self.transport = transport
         self.provider = provider
+        self.credential_hint = credential_hint
         self.base_url = base_url.rstrip("/")
         self._headers = {
             "Accept": "application/json",
@@ -493,7 +496,11 @@ class ProviderHttp:
         if info.status == 408:
             kwargs["retryable"] = True
             kwargs["outcome"] = "unknown"
-        return cls(info.message, **kwargs)
+        message = info.message
+        if cls is AuthenticationError and self.credential_hint:
+            # Say which key and environment were tried (a hint, never the key itself).
+            message = f"{message} (sent {self.credential_hint} to {self.base_url})"
+        return cls(message, **kwargs)
 
     def _log(self, response: Response) -> None:
         if log.isEnabledFor(logging.INFO):

@@ -314,3 +314,16 @@ async def test_logs_carry_request_facts_but_never_the_key(
     assert CANARY_KEY not in text
     assert '"api_key":"****"' in text.replace(" ", "")
     assert CANARY_KEY not in repr(http)
+
+
+async def test_authentication_errors_say_which_key_was_tried_without_it(
+    emulator: Any, transport: Transport
+) -> None:
+    fake, server = emulator
+    _, sleep = no_sleep_recorder()
+    fake.faults.add("status", status=401, body=b"{}")
+    http = http_for(transport, server.url, sleep, credential_hint="the sandbox key sk_test_…cdef")
+    with pytest.raises(AuthenticationError) as caught:
+        await http.request("GET", "/items/it_1", operation="get")
+    assert "the sandbox key sk_test_…cdef" in str(caught.value)
+    assert CANARY_KEY not in str(caught.value)
