@@ -45,4 +45,20 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ErrorCase",
+    "Exchange",
+    "Harness",
+    "NoSleep",
+    "ProviderConformance",
+    "Recorder",
+    "SecretGuard",
+    "SecretLeak",
+    "build_emulator",
+    "guard_secrets",
+    "load_exchanges",
+    "manifest_problems",
+    "open_client",
+    "registered",
+    "replay",
+]

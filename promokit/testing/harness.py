@@ -117,11 +117,12 @@ def client_config(
     """A one-alias config dict for :meth:`promokit.Client.from_config`.
 
     Defaults suit tests: a rate limit high enough that nothing waits, two retries,
-    and a short timeout. ``settings`` override any ``[providers.<alias>]`` key.
+    and the default 30-second deadline (so a ``Retry-After`` of a few seconds
+    fits). ``settings`` override any ``[providers.<alias>]`` key.
     """
     table: dict[str, Any] = {
         "plugin": provider_class.plugin_name,
-        "timeout": 5.0,
+        "timeout": 30.0,
         "max_retries": 2,
         "rate_limit": 1_000_000.0,
     }
