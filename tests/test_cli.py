@@ -13,6 +13,8 @@ from promokit.cli import main
 
 from .cli_support import MAYAR_KEY, BackgroundEmulators
 
+EXAMPLES = str(Path(__file__).parent.parent / "examples" / "promotions.toml")
+
 MAYAR_ONLY = """
 [[promotions]]
 name = "Diskon Murmer"
@@ -70,12 +72,12 @@ def test_providers_lists_every_plugin_with_its_manifest() -> None:
 
 
 def test_plan_shows_every_problem_and_exits_2(config: Path, tmp_path: Path) -> None:
-    result = invoke("plan", "examples/promotions.toml", "--all", "--config", str(config))
+    result = invoke("plan", EXAMPLES, "--all", "--config", str(config))
     assert result.exit_code == 2
     assert "unsupported" in result.output
     assert "mayar: payment: mayar cannot express it" in result.output.replace("\n", " ")
     as_json = invoke(
-        "plan", "examples/promotions.toml", "-p", "mayar", "--json", "--config", str(config)
+        "plan", EXAMPLES, "-p", "mayar", "--json", "--config", str(config)
     )
     plans = json.loads(as_json.output)
     assert plans[0][0]["provider"] == "mayar"
