@@ -1,0 +1,13 @@
+"""The promokit entry point: registers the Xendit provider (no I/O, no credentials)."""
+
+from __future__ import annotations
+
+import promokit
+from promokit.plugins import ProviderRegistry
+from promokit_xendit.provider import XenditProvider
+
+
+@promokit.hookimpl
+def promokit_register_providers(registry: ProviderRegistry) -> None:
+    """Register :class:`XenditProvider` as ``plugin = "xendit"``."""
+    registry.add(XenditProvider)
