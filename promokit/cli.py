@@ -607,5 +607,21 @@ def demo(context: Context) -> None:
     asyncio.run(run_demo(context.out, as_json=context.as_json))
 
 
+@main.command("new-provider")
+@click.argument("name")
+@click.option("--dir", "parent", type=click.Path(file_okay=False), default=".")
+@click.option("--force", is_flag=True, help="Write into a non-empty directory.")
+@common
+def new_provider(context: Context, name: str, parent: str, force: bool) -> None:
+    """Scaffold promokit-NAME/: a provider plugin package that passes its own tests."""
+    from promokit.scaffold import generate
+
+    root = generate(name, parent, force=force)
+    if context.as_json:
+        context.emit({"path": str(root)})
+    else:
+        context.out.print(f"created {root}; next: pip install -e '{root}[test]' && pytest {root}")
+
+
 if __name__ == "__main__":
     main()
