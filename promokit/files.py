@@ -23,6 +23,8 @@ def load_promotions(path: str | Path) -> list[Promotion]:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{file} is not UTF-8 text (byte {exc.start})") from None
     raw: Any
     try:
         raw = json.loads(text) if file.suffix.lower() == ".json" else tomllib.loads(text)
