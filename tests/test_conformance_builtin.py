@@ -74,7 +74,6 @@ class TestMemoryConformance(ProviderConformance):
     """The built-in in-process provider: every field and operation, and no HTTP at all."""
 
     provider = MemoryProvider
-    now = datetime.now(UTC).replace(microsecond=0)
 
     def sample(self, index: int) -> promokit.Promotion:
         return promokit.Promotion(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,16 @@ from promokit.cli import main
 from promokit.errors import ConfigurationError
 from promokit.scaffold import TEMPLATES, Names, generate
 
-NAME = "acme_pay"
+NAME = "acme"
+ROOT = Path(__file__).resolve().parents[1]
+TESTING_DOC = ROOT / "docs" / "plugins" / "testing.md"
+
+
+def doc_examples() -> list[str]:
+    """The Python blocks of docs/plugins/testing.md written against the scaffolded package."""
+    text = TESTING_DOC.read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    return [block for block in blocks if "from promokit_acme" in block]
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -39,7 +49,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         check=False,
     )
     assert made.returncode == 0, made.stderr
-    package = parent / "promokit-acme-pay"
+    package = parent / "promokit-acme"
+    examples = doc_examples()
+    assert len(examples) == 2, "docs/plugins/testing.md lost its runnable examples"
+    for index, example in enumerate(examples, start=1):
+        (package / "tests" / f"test_from_docs_{index}.py").write_text(example, encoding="utf-8")
     site = parent / "site"
     done = subprocess.run(
         [
@@ -65,11 +79,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return package, site
 
 
-def test_the_generated_package_passes_its_own_tests(
+def test_the_generated_package_and_the_doc_examples_pass(
     installed: tuple[Path, Path], tmp_path: Path
 ) -> None:
     package, site = installed
-    assert (site / "promokit_acme_pay" / "provider.py").exists()
+    assert (site / "promokit_acme" / "provider.py").exists()
     done = subprocess.run(
         [sys.executable, "-m", "pytest", str(package / "tests"), "-p", "no:cacheprovider"],
         capture_output=True,
@@ -80,7 +94,8 @@ def test_the_generated_package_passes_its_own_tests(
         env=clean_env(PYTHONPATH=str(site)),
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert "12 passed" in done.stdout, done.stdout[-2000:]
+    # 12 generated tests, then the documentation's conformance class (11) and fixture example.
+    assert "24 passed" in done.stdout, done.stdout[-2000:]
 
 
 def test_the_cli_lists_the_installed_scaffold(installed: tuple[Path, Path], tmp_path: Path) -> None:

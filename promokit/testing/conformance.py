@@ -323,8 +323,14 @@ class ProviderConformance:
     checkout_count: ClassVar[int] = 40
     """How many generated checkouts the validation check compares."""
 
-    now: ClassVar[datetime] = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
-    """The emulator's frozen clock; samples should be running at this moment."""
+    now: ClassVar[datetime] = datetime.now(UTC).replace(microsecond=0)
+    """The emulator's frozen clock (default: when the suite was imported).
+
+    Samples should be running at this moment. Providers that compare against
+    their own clock (local validation) agree with it to within the test's
+    duration; set a fixed moment and point the provider's clock at the
+    emulator's in :meth:`attach` for exact reproducibility.
+    """
 
     idempotent_create: ClassVar[bool] = False
     """True when create sends an idempotency key, so the transport may retry it."""
@@ -381,7 +387,7 @@ class ProviderConformance:
     # -- harnesses -------------------------------------------------------------------
 
     @property
-    def bad_key(self) -> str:
+    def _bad_key(self) -> str:
         """The refused key used by the secret-leak check."""
         return self.wrong_api_key or f"{self.api_key}0"
 
@@ -838,7 +844,7 @@ class ProviderConformance:
     @pytest.mark.asyncio
     async def test_api_key_never_appears_in_logs_or_errors(self) -> None:
         """The key goes on the wire, and nowhere else: logs, errors, reprs, tracebacks."""
-        keys = (self.api_key, self.bad_key)
+        keys = (self.api_key, self._bad_key)
         with guard_secrets(keys) as guard:
             async with self.open_harness() as harness:
                 client, provider = harness.client, harness.provider
@@ -872,7 +878,7 @@ class ProviderConformance:
                     self.provider,
                     plugins=harness.plugins,
                     alias=self.alias,
-                    api_key=self.bad_key,
+                    api_key=self._bad_key,
                     base_url=harness.server.url,
                     settings=self.settings,
                     options=self.options,
