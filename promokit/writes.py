@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from promokit import codec
-from promokit.errors import Conflict, OutcomeUnknown, PromokitError
+from promokit.errors import Conflict, InvalidInput, OutcomeUnknown, PromokitError
 from promokit.ledger import Entry, Ledger
 from promokit.model import Promotion
 from promokit.provider import Provider
@@ -269,7 +269,11 @@ class ExactlyOnce:
         """
         entry = await self.ledger.get(key)
         if entry is None:
-            raise KeyError(f"no write recorded under {key!r}")
+            raise InvalidInput(
+                f"no write is recorded under {key!r} in the ledger",
+                provider=provider.alias,
+                operation="reconcile",
+            )
         if entry.state == "done" and entry.result is not None:
             return decode_promotion(entry.result)
         intended = decode_promotion(entry.request)

@@ -76,9 +76,7 @@ def test_plan_shows_every_problem_and_exits_2(config: Path, tmp_path: Path) -> N
     assert result.exit_code == 2
     assert "unsupported" in result.output
     assert "mayar: payment: mayar cannot express it" in result.output.replace("\n", " ")
-    as_json = invoke(
-        "plan", EXAMPLES, "-p", "mayar", "--json", "--config", str(config)
-    )
+    as_json = invoke("plan", EXAMPLES, "-p", "mayar", "--json", "--config", str(config))
     plans = json.loads(as_json.output)
     assert plans[0][0]["provider"] == "mayar"
     assert plans[0][0]["problems"] == []
@@ -264,3 +262,25 @@ ends_at = 2030-01-01T00:00:00Z
     assert len(codes) == len(set(codes)) == 120
     assert len(emulators.mayar.discounts) == 3  # 50 + 50 + 20
     assert MAYAR_KEY not in result.output
+
+
+def test_reconcile_settles_an_unknown_create(
+    config: Path, tmp_path: Path, emulators: BackgroundEmulators
+) -> None:
+    cfg = ("--config", str(config))
+    unknown = invoke("reconcile", "no-such-key", *cfg)
+    assert unknown.exit_code == 2
+    assert "no write is recorded" in unknown.output
+    emulators.mayar.faults.add("drop_after", method="POST")
+    emulators.mayar.faults.add("status", status=503, count=10, method="GET")
+    file = write(tmp_path, "m.toml", MAYAR_ONLY)
+    lost = invoke("create", file, "--json", *cfg)
+    assert lost.exit_code == 1
+    outcome = json.loads(lost.output)[0]["outcomes"][0]
+    assert "OutcomeUnknown" in outcome["error"] or "reconcile" in outcome["error"]
+    emulators.mayar.faults.clear()
+    entries = [line for line in outcome["error"].split("'") if line.startswith("create:")]
+    settled = invoke("reconcile", entries[0], "--json", *cfg)
+    assert settled.exit_code == 0, settled.output
+    assert json.loads(settled.output)["found"]["reconciled"] is True
+    assert len(emulators.mayar.discounts) == 1
