@@ -1,0 +1,99 @@
+"""A minimal keep-alive HTTP/1.1 server on loopback that answers every request with canned bytes.
+
+It is a raw asyncio protocol (on uvloop when installed) so it costs far less CPU
+per request than the client under test; ``bench_client.py`` starts it pinned to
+the other core. GET requests get the ``--get`` file, POST requests the ``--post``
+file. It listens on 127.0.0.1 only, prints its port on the first line of stdout
+and exits by itself after ``--seconds``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+HEADER_END = b"\r\n\r\n"
+
+
+def canned(body: bytes) -> bytes:
+    """The complete response for ``body``."""
+    head = (
+        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+class CannedProtocol(asyncio.Protocol):
+    """Parses just enough HTTP/1.1 (request line, Content-Length) to answer pipelined requests."""
+
+    def __init__(self, get: bytes, post: bytes) -> None:
+        self._get = get
+        self._post = post
+        self._buffer = bytearray()
+        self._transport: asyncio.WriteTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses; both can write.
+        self._transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        out = []
+        while True:
+            end = buffer.find(HEADER_END)
+            if end < 0:
+                break
+            head = bytes(buffer[:end])
+            length = 0
+            lowered = head.lower()
+            at = lowered.find(b"\r\ncontent-length:")
+            if at >= 0:
+                stop = lowered.find(b"\r\n", at + 2)
+                length = int(lowered[at + 17 : stop if stop >= 0 else None])
+            total = end + 4 + length
+            if len(buffer) < total:
+                break
+            out.append(self._post if head.startswith(b"POST") else self._get)
+            del buffer[:total]
+        if out and self._transport is not None:
+            self._transport.write(b"".join(out))
+
+
+async def serve(get: bytes, post: bytes, seconds: float) -> None:
+    """Serve on an ephemeral loopback port for ``seconds``."""
+    loop = asyncio.get_running_loop()
+    get_response, post_response = canned(get), canned(post)
+    server = await loop.create_server(
+        lambda: CannedProtocol(get_response, post_response), "127.0.0.1", 0, backlog=1024
+    )
+    port = server.sockets[0].getsockname()[1]
+    print(port, flush=True)
+    async with server:
+        await asyncio.sleep(seconds)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--get", type=Path, required=True, help="body for every GET")
+    parser.add_argument("--post", type=Path, required=True, help="body for every POST")
+    parser.add_argument("--seconds", type=float, default=600.0, help="exit after this long")
+    parser.add_argument("--no-uvloop", action="store_true", help="use the stdlib event loop")
+    args = parser.parse_args(argv)
+    get, post = args.get.read_bytes(), args.post.read_bytes()
+    if not args.no_uvloop:
+        try:
+            import uvloop
+        except ImportError:
+            print("stub: uvloop not installed, using the stdlib loop", file=sys.stderr)
+        else:
+            uvloop.run(serve(get, post, args.seconds))
+            return
+    asyncio.run(serve(get, post, args.seconds))
+
+
+if __name__ == "__main__":
+    main()
