@@ -53,6 +53,13 @@ class Context:
         """Print ``data`` as JSON (machine-readable output)."""
         click.echo(json.dumps(codec.to_builtins(data), indent=2, ensure_ascii=False))
 
+    def output(self, data: Any, human: Callable[[], Any]) -> None:
+        """``data`` as JSON with ``--json``, else what ``human()`` renders for people."""
+        if self.as_json:
+            self.emit(data)
+        else:
+            self.out.print(human())
+
 
 def common(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--config``, ``--json`` and ``--debug`` to a command and build its Context."""
@@ -250,10 +257,7 @@ def create(
     results = run(context, work)
     if count is not None:
         return
-    if context.as_json:
-        context.emit(results)
-    else:
-        context.out.print(render.fanout_table(results))
+    context.output(results, lambda: render.fanout_table(results))
     if not all(result.ok for result in results):
         raise SystemExit(EXIT_PROVIDER)
 
@@ -310,10 +314,7 @@ async def _bulk(
 def get(context: Context, promotion_id: str, provider: str | None) -> None:
     """Show one promotion in the neutral model."""
     found = run(context, lambda client: client.get(promotion_id, provider))
-    if context.as_json:
-        context.emit(found)
-    else:
-        context.out.print(render.promotions_side_by_side([found]))
+    context.output(found, lambda: render.promotions_side_by_side([found]))
 
 
 @main.command("list")
@@ -340,10 +341,7 @@ def list_(
         ]
 
     found = run(context, work)
-    if context.as_json:
-        context.emit(found)
-    else:
-        context.out.print(render.promotions_list(found))
+    context.output(found, lambda: render.promotions_list(found))
 
 
 @main.command()
@@ -366,10 +364,7 @@ def validate(
     """Would CODE apply to this checkout? Exit 0 when accepted, 1 when refused."""
     cart = Checkout(amount=amount, **checkout)
     result = run(context, lambda client: client.validate(code, cart, provider))
-    if context.as_json:
-        context.emit(result)
-    else:
-        context.out.print(render.validation_text(code, result))
+    context.output(result, lambda: render.validation_text(code, result))
     if not result.valid:
         raise SystemExit(EXIT_PROVIDER)
 
@@ -381,10 +376,7 @@ def validate(
 def usage(context: Context, code: str, provider: str | None) -> None:
     """How much of CODE's limit is used."""
     result = run(context, lambda client: client.usage(code, provider))
-    if context.as_json:
-        context.emit(result)
-    else:
-        context.out.print(render.usage_text(result))
+    context.output(result, lambda: render.usage_text(result))
 
 
 @main.command()
@@ -394,10 +386,7 @@ def usage(context: Context, code: str, provider: str | None) -> None:
 def delete(context: Context, promotion_id: str, provider: str | None) -> None:
     """Remove a promotion (where the provider allows it)."""
     run(context, lambda client: client.delete(promotion_id, provider))
-    if context.as_json:
-        context.emit({"deleted": promotion_id})
-    else:
-        context.out.print(f"deleted {promotion_id}")
+    context.output({"deleted": promotion_id}, lambda: f"deleted {promotion_id}")
 
 
 @main.command()
@@ -511,10 +500,7 @@ def migrate(
             )
 
     report = run(context, work)
-    if context.as_json:
-        context.emit(report)
-    else:
-        context.out.print(render.migration_table(report))
+    context.output(report, lambda: render.migration_table(report))
     if not report.ok:
         raise SystemExit(EXIT_PROVIDER)
 
@@ -617,10 +603,10 @@ def new_provider(context: Context, name: str, parent: str, force: bool) -> None:
     from promokit.scaffold import generate
 
     root = generate(name, parent, force=force)
-    if context.as_json:
-        context.emit({"path": str(root)})
-    else:
-        context.out.print(f"created {root}; next: pip install -e '{root}[test]' && pytest {root}")
+    context.output(
+        {"path": str(root)},
+        lambda: f"created {root}; next: pip install -e '{root}[test]' && pytest {root}",
+    )
 
 
 if __name__ == "__main__":

@@ -136,12 +136,14 @@ class SqliteLedgerStore:
             return None
         return msgspec.convert(dict(zip(_COLUMNS, row, strict=True)), Entry)
 
+    def _select(self, key: str) -> Entry | None:
+        """The row under ``key``; the caller holds the lock."""
+        cursor = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM writes WHERE key = ?", (key,))
+        return self._row(cursor.fetchone())
+
     def get(self, key: str) -> Entry | None:
         with self._lock:
-            cursor = self._db.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM writes WHERE key = ?", (key,)
-            )
-            return self._row(cursor.fetchone())
+            return self._select(key)
 
     def begin(self, entry: Entry) -> Entry:
         now = time.time()
@@ -153,10 +155,7 @@ class SqliteLedgerStore:
                 "updated_at = excluded.updated_at WHERE writes.state = 'failed'",
                 tuple(getattr(values, column) for column in _COLUMNS),
             )
-            cursor = self._db.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM writes WHERE key = ?", (entry.key,)
-            )
-            stored = self._row(cursor.fetchone())
+            stored = self._select(entry.key)
         assert stored is not None
         return stored
 

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from promokit import codec
+from promokit.capabilities import FIELDS
 from promokit.errors import Conflict, InvalidInput, OutcomeUnknown, PromokitError
 from promokit.ledger import Entry, Ledger
 from promokit.model import Promotion
@@ -19,22 +20,10 @@ from promokit.provider import Provider
 
 log = logging.getLogger("promokit.writes")
 
-_COMPARED = (
-    "name",
-    "code",
-    "coupon_type",
-    "discount",
-    "currency",
-    "min_purchase",
-    "limit",
-    "starts_at",
-    "ends_at",
-    "customers",
-    "products",
-    "payment",
-    "reward",
-    "applies_to",
+_COMPARED = tuple(
+    field for field in FIELDS if field not in ("description", "discount.max_amount", "extensions")
 )
+"""Fields that identify what was asked for (``discount`` covers its cap)."""
 _PROMOTION = msgspec.json.Decoder(Promotion)
 _ENCODER = msgspec.json.Encoder()
 
