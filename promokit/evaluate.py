@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from promokit.model import (
     Budget,
@@ -145,3 +147,32 @@ def evaluate(
     if isinstance(limit, Budget) and amount > limit.amount - given:
         amount = limit.amount - given
     return Validation(valid=True, discount_amount=amount, coupon=coupon, evaluated_locally=True)
+
+
+class Offer(NamedTuple):
+    """A promotion and the :class:`Validation` that makes it the best one."""
+
+    promotion: Promotion
+    validation: Validation
+
+
+def best_offer(
+    promotions: Iterable[Promotion], checkout: Checkout, *, now: datetime
+) -> Offer | None:
+    """The promotion that gives ``checkout`` the largest discount at ``now``.
+
+    Each promotion is checked with :func:`evaluate` (no redemptions counted, so
+    ``used=0`` and ``given=0``: pass promotions whose limits you have already
+    checked). Refused promotions and valid ones worth nothing (for example a
+    shipping promotion on a checkout without shipping) are skipped. On a tie the
+    earliest promotion in ``promotions`` wins, so the answer is deterministic.
+    Returns ``None`` when no promotion gives a discount.
+    """
+    best: Offer | None = None
+    top = 0
+    for promotion in promotions:
+        validation = evaluate(promotion, checkout, now=now)
+        if validation.valid and validation.discount_amount > top:
+            top = validation.discount_amount
+            best = Offer(promotion, validation)
+    return best
