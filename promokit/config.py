@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -105,6 +104,8 @@ def load_config(
             )
         origin = str(path)
         base_dir = path.parent
+        import tomllib  # only when a file is read, not at ``import promokit``
+
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
