@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import math
 import time
 from collections.abc import Awaitable, Callable
 
@@ -18,7 +19,12 @@ class RateLimiter:
 
     A sliding-window log rather than a refilling bucket: a bucket lets a burst and
     its refill land in the same minute (2x the documented limit), a log never does.
-    ``clock`` and ``sleep`` are injectable so tests run on a virtual clock.
+    A send holds its place from :meth:`acquire` until ``period`` seconds after its
+    :meth:`release` (when its answer arrived): the provider counted it somewhere in
+    between, so however long it spent in flight (latency jitter, retries, a virtual
+    clock moved by another waiter) the provider never sees more than ``rate`` in any
+    of its own windows. ``clock`` and ``sleep`` are injectable so tests run on a
+    virtual clock.
     """
 
     def __init__(
@@ -36,33 +42,60 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._sent: collections.deque[float] = collections.deque()
+        self._in_flight = 0
+        self._finished = asyncio.Event()
         self._lock = asyncio.Lock()
 
     def delay(self) -> float:
-        """Seconds until one more send is allowed (0 when allowed now)."""
+        """Seconds until one more send is allowed: 0 when allowed now, ``inf`` while
+        every place is held by a send still in flight (wait for one to finish)."""
         now = self._clock()
         sent = self._sent
         while sent and sent[0] + self.period <= now:
             sent.popleft()
-        if len(sent) < self.rate:
+        if self._in_flight + len(sent) < self.rate:
             return 0.0
+        if not sent:
+            return math.inf
         return sent[0] + self.period - now
 
     async def acquire(self, deadline: float | None = None) -> None:
-        """Wait for a send slot; raise :class:`Overloaded` if it would pass ``deadline``."""
+        """Wait for a send slot; raise :class:`Overloaded` if it would pass ``deadline``.
+
+        Every :meth:`acquire` must be followed by one :meth:`release`.
+        """
         if not self._lock.locked() and self.delay() == 0.0:
-            self._sent.append(self._clock())
+            self._in_flight += 1
             return
         async with self._lock:
             while (wait := self.delay()) > 0:
+                if wait == math.inf:
+                    # Only sends in flight hold the window: wait for one to finish.
+                    self._finished.clear()
+                    left = None if deadline is None else max(0.0, deadline - self._clock())
+                    try:
+                        async with asyncio.timeout(left):
+                            await self._finished.wait()
+                    except TimeoutError:
+                        raise self._overloaded(left or 0.0) from None
+                    continue
                 if deadline is not None and self._clock() + wait > deadline:
-                    raise Overloaded(
-                        f"rate limit of {self.rate} per {self.period:g}s would delay this call "
-                        f"by {wait:.1f}s, past its deadline; nothing was sent",
-                        retryable=True,
-                    )
+                    raise self._overloaded(wait)
                 await self._sleep(wait)
-            self._sent.append(self._clock())
+            self._in_flight += 1
+
+    def release(self) -> None:
+        """The send admitted by :meth:`acquire` is over (answered, failed or cancelled)."""
+        self._in_flight -= 1
+        self._sent.append(self._clock())
+        self._finished.set()
+
+    def _overloaded(self, wait: float) -> Overloaded:
+        return Overloaded(
+            f"rate limit of {self.rate} per {self.period:g}s would delay this call "
+            f"by {wait:.1f}s, past its deadline; nothing was sent",
+            retryable=True,
+        )
 
 
 class Slots:

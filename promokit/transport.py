@@ -279,11 +279,9 @@ class ProviderHttp:
         safe = method in ("GET", "HEAD", "DELETE") if idempotent is None else idempotent
         await self.slots.acquire(within=deadline - loop.time())
         try:
-            if self.rate_limiter is not None:
-                await self.rate_limiter.acquire(_clock_deadline(self.rate_limiter, loop, deadline))
             call = _Call(method, path, operation, body, params, deadline, safe, expect_json)
             try:
-                response = await self._attempt(call)
+                response = await self._limited(call)
             except PromokitError as error:
                 if not self._should_retry(error, safe):
                     raise
@@ -292,6 +290,18 @@ class ProviderHttp:
             return response
         finally:
             self.slots.release()
+
+    async def _limited(self, call: _Call) -> Response:
+        """One attempt, holding a place in the rate limiter's window (retries too)."""
+        limiter = self.rate_limiter
+        if limiter is None:
+            return await self._attempt(call)
+        loop = asyncio.get_running_loop()
+        await limiter.acquire(_clock_deadline(limiter, loop, call.deadline))
+        try:
+            return await self._attempt(call)
+        finally:
+            limiter.release()
 
     def _should_retry(self, error: BaseException, safe: bool) -> bool:
         if not isinstance(error, PromokitError) or not error.retryable:
@@ -323,7 +333,7 @@ class ProviderHttp:
 
         async def attempt() -> Response:
             try:
-                return await self._attempt(call)
+                return await self._limited(call)
             except PromokitError as error:
                 pending.append(error)
                 raise
