@@ -59,13 +59,20 @@ class RateLimiter:
             return math.inf
         return sent[0] + self.period - now
 
+    def try_acquire(self) -> bool:
+        """Take a send slot if one is free now, without waiting (the common case)."""
+        if not self._lock.locked() and self.delay() == 0.0:
+            self._in_flight += 1
+            return True
+        return False
+
     async def acquire(self, deadline: float | None = None) -> None:
         """Wait for a send slot; raise :class:`Overloaded` if it would pass ``deadline``.
 
-        Every :meth:`acquire` must be followed by one :meth:`release`.
+        Every :meth:`acquire` (or successful :meth:`try_acquire`) must be followed by
+        one :meth:`release`.
         """
-        if not self._lock.locked() and self.delay() == 0.0:
-            self._in_flight += 1
+        if self.try_acquire():
             return
         async with self._lock:
             while (wait := self.delay()) > 0:
@@ -111,6 +118,17 @@ class Slots:
     def in_use(self) -> int:
         """Calls currently holding a slot."""
         return self.size - self._semaphore._value
+
+    def try_acquire(self) -> bool:
+        """Take a slot if one is free now, without waiting (the common case)."""
+        semaphore = self._semaphore
+        if semaphore.locked():
+            return False
+        semaphore._value -= 1  # what Semaphore.acquire() does when it need not wait
+        in_use = self.size - semaphore._value
+        if in_use > self.peak:
+            self.peak = in_use
+        return True
 
     async def acquire(self, within: float | None = None) -> None:
         """Take a slot, waiting at most ``max_wait`` seconds (or ``within``, if shorter)."""
