@@ -129,6 +129,9 @@ class PromokitError(Exception):
         if self.code:
             head.append(self.code)
         text = f"[{' '.join(head)}] {self.message}" if head else self.message
+        hint = self.extra.get("hint")
+        if hint:
+            text += f" ({hint})"
         if self.problems:
             text += "".join(f"\n  - {problem}" for problem in self.problems)
         return text

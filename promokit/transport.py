@@ -8,6 +8,7 @@ import itertools
 import logging
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from promokit.redact import redact_body
 log = logging.getLogger("promokit.http")
 
 DEFAULT_MAX_BODY = 1024 * 1024
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
 _REQUEST_IDS = itertools.count(1)
 _JSON_STARTS = (b"{", b"[")
 _PROCESS_TAG = f"{os.getpid():x}{random.getrandbits(24):06x}"
@@ -291,7 +293,8 @@ class ProviderHttp:
         for segment in segments:
             if segment in (".", ".."):
                 segment = segment.replace(".", "%2E")
-            parts.append(quote(segment, safe=""))
+            # Ids are usually unreserved characters only, which quote() leaves alone.
+            parts.append(segment if _UNRESERVED(segment) else quote(segment, safe=""))
         return "/" + "/".join(parts)
 
     async def request(
@@ -445,7 +448,11 @@ class ProviderHttp:
                 timeout=timeout,
                 allow_redirects=False,
             ) as raw:
-                payload = await self._read(raw, context)
+                length = raw.content_length
+                if length is not None and length <= self.max_body:
+                    payload = await raw.read()  # the common case, without another coroutine
+                else:
+                    payload = await self._read(raw, context)
                 response = Response(
                     status=raw.status,
                     headers=raw.headers,
@@ -557,11 +564,11 @@ class ProviderHttp:
         if info.status == 408:
             kwargs["retryable"] = True
             kwargs["outcome"] = "unknown"
-        message = info.message
         if cls is AuthenticationError and self.credential_hint:
-            # Say which key and environment were tried (a hint, never the key itself).
-            message = f"{message} (sent {self.credential_hint} to {self.base_url})"
-        return cls(message, **kwargs)
+            # Say which key and environment were tried (a hint, never the key itself);
+            # the provider's message stays verbatim.
+            kwargs["hint"] = f"sent {self.credential_hint} to {self.base_url}"
+        return cls(info.message, **kwargs)
 
     def _log(self, response: Response) -> None:
         if log.isEnabledFor(logging.INFO):
