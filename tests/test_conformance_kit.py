@@ -327,7 +327,7 @@ CARD_SAMPLE = promokit.Promotion(
 
 
 def test_variants_cover_each_refusal_once() -> None:
-    variants = refused_variants(CARD_ONLY, CARD_SAMPLE, plugin="cards")
+    variants = refused_variants(CARD_ONLY, CARD_SAMPLE)
     reasons = {(v.field, v.reason) for v in variants}
     assert ("discount", "'fixed' is outside values=('percent',)") in reasons
     assert ("payment", "'ewallet' is outside values=('card',)") in reasons
@@ -348,7 +348,7 @@ def test_variants_cover_each_refusal_once() -> None:
 
 
 def test_a_manifest_that_refuses_nothing_has_no_variants() -> None:
-    assert refused_variants(MemoryProvider.manifest, CARD_SAMPLE, plugin="memory") == []
+    assert refused_variants(MemoryProvider.manifest, CARD_SAMPLE) == []
 
 
 PROMOTIONS = [

@@ -569,7 +569,7 @@ class ProviderConformance:
         sample = self.sample(0)
         accepted = harness.client.plan(sample)
         assert accepted.ok, f"sample(0) itself is refused: {[str(p) for p in accepted.problems]}"
-        variants = refused_variants(manifest, sample, plugin=self.provider.plugin_name)
+        variants = refused_variants(manifest, sample)
         failures: list[str] = []
         for variant in variants:
             writes = ["create"] + (["update"] if manifest.supports("update") else [])

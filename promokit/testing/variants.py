@@ -64,7 +64,7 @@ class Variant:
     paths: frozenset[str]
 
 
-def _kind_value(field: str, kind: str, sample: Promotion, plugin: str) -> Any:
+def _kind_value(field: str, kind: str) -> Any:
     if field == "discount":
         return Percent(value=Decimal(10)) if kind == "percent" else Fixed(amount=1_000)
     if field == "limit":
@@ -79,7 +79,7 @@ def _kind_value(field: str, kind: str, sample: Promotion, plugin: str) -> Any:
     return kind
 
 
-def _set_value(field: str, sample: Promotion, plugin: str) -> Any:
+def _set_value(field: str, sample: Promotion) -> Any:
     """A value that makes ``field`` "set" without breaking any neutral model rule."""
     if field == "description":
         return "set by the conformance suite"
@@ -130,7 +130,7 @@ def _max_amount_paths(sample: Promotion) -> frozenset[str]:
     return frozenset({"discount", "discount.max_amount"})
 
 
-def refused_variants(manifest: Manifest, sample: Promotion, *, plugin: str) -> list[Variant]:
+def refused_variants(manifest: Manifest, sample: Promotion) -> list[Variant]:
     """Every promotion derived from ``sample`` that ``manifest`` must refuse before I/O.
 
     For each neutral field the manifest declares unsupported, a variant sets it;
@@ -151,7 +151,7 @@ def refused_variants(manifest: Manifest, sample: Promotion, *, plugin: str) -> l
                 promotion = _with(sample, field, 5_000)
                 paths = _max_amount_paths(sample)
             else:
-                promotion = _with(sample, field, _set_value(field, sample, plugin))
+                promotion = _with(sample, field, _set_value(field, sample))
                 paths = frozenset({field})
             variants.append(Variant(field, "declared unsupported", promotion, paths))
             continue
@@ -159,7 +159,7 @@ def refused_variants(manifest: Manifest, sample: Promotion, *, plugin: str) -> l
             for kind in KINDS[field]:
                 if kind in support.values:
                     continue
-                value = _kind_value(field, kind, sample, plugin)
+                value = _kind_value(field, kind)
                 variants.append(
                     Variant(
                         field,
