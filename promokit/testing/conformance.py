@@ -530,7 +530,10 @@ class ProviderConformance:
             assert updated.id == promotion_id
             if manifest.supports("get"):
                 again = await client.get(promotion_id)
-                assert again.name == revised.name, "get does not show the update"
+                native = [name for name in FIELDS if manifest.field(name).support == "native"]
+                plugin = self.provider.plugin_name
+                stale = differing_fields(revised, again, native, plugin)
+                assert not stale, "get does not show the update:\n  " + "\n  ".join(stale)
         if manifest.supports("delete"):
             await client.delete(promotion_id)
             if manifest.supports("get"):
