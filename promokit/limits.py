@@ -177,4 +177,5 @@ class RetryBudget:
 
     def earn(self, amount: int = 1) -> None:
         """Return tokens after a success (the retry's cost, or 1 for a first try)."""
-        self.available = min(self.capacity, self.available + amount)
+        if self.available < self.capacity:
+            self.available = min(self.capacity, self.available + amount)

@@ -169,11 +169,12 @@ class Transport:
         """True once :meth:`aclose` ran."""
         return self._closed
 
-    def session(self) -> aiohttp.ClientSession:
-        """The session, created on first use in the running loop."""
+    def session(self, loop: asyncio.AbstractEventLoop | None = None) -> aiohttp.ClientSession:
+        """The session, created on first use in the running loop (``loop``, if known)."""
         if self._closed:
             raise ConfigurationError("this promokit client is closed; open a new one")
-        loop = asyncio.get_running_loop()
+        if loop is None:
+            loop = asyncio.get_running_loop()
         if self._session is None:
             connector = aiohttp.TCPConnector(
                 limit=self._limit, limit_per_host=self._limit_per_host, ttl_dns_cache=300
@@ -207,7 +208,7 @@ class _Deadline:
     __slots__ = ("_cancelling", "_fired", "_handle", "_task")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
-        task = asyncio.current_task()
+        task = asyncio.current_task(loop)
         assert task is not None, "a deadline needs a running task"
         self._task = task
         self._cancelling = task.cancelling()
@@ -431,7 +432,7 @@ class ProviderHttp:
             if remaining >= self.connect_timeout
             else aiohttp.ClientTimeout(sock_connect=remaining)
         )
-        session = self.transport.session()
+        session = self.transport.session(loop)
         limiter = self.rate_limiter
         if limiter is not None and not limiter.try_acquire():
             # Every attempt, retries included, takes its own place in the window.
