@@ -307,6 +307,37 @@ def hand_promo(promo: dict[str, Any]) -> Promotion:
     )
 
 
+_DP_TIMES = ("starts_at", "ends_at", "created_at", "updated_at")
+
+
+def _instant(value: str) -> codec.Instant:
+    parsed = codec.Instant.fromisoformat(value)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
+
+
+def hand_wire_promo(promo: dict[str, Any]) -> dp_wire.Promo:
+    """One promo dict to the plugin's wire Struct by hand (what msgspec does for us)."""
+    fields = dict(promo)
+    for name in _DP_TIMES:
+        value = fields.get(name)
+        if value is not None:
+            fields[name] = _instant(value)
+    details = fields.get("promo_details")
+    if details is not None:
+        fields["promo_details"] = dp_wire.PromoDetails(**details)
+    return dp_wire.Promo(**fields)
+
+
+def hand_wire_page(body: bytes) -> dp_wire.PromoListEnvelope:
+    """json.loads and hand construction of the page's wire Structs."""
+    data = json.loads(body)["data"]
+    return dp_wire.PromoListEnvelope(
+        data=None if data is None else [hand_wire_promo(promo) for promo in data]
+    )
+
+
 def hand_durianpay(body: bytes) -> Promotion:
     """json.loads and the hand mapping of one promo."""
     return hand_promo(json.loads(body))
@@ -463,14 +494,21 @@ def build_cases(with_pydantic: bool) -> list[Case]:
     cases[0].decoders["promokit wire decode only"] = _MAYAR_DETAIL.decode
     cases[1].decoders["promokit wire decode only"] = _DP_PROMO.decode
     cases[2].decoders["promokit wire decode only"] = _DP_PAGE.decode
+    cases.append(
+        Case(
+            f"Durianpay page of 100 promos → wire Structs only ({len(page) // 1024} KiB)",
+            page,
+            {BASELINE: hand_wire_page, "promokit (msgspec)": _DP_PAGE.decode},
+        )
+    )
     if with_pydantic:
         extra = pydantic_variants()
-        for case, key in zip(cases, ("mayar", "durianpay", "page"), strict=True):
+        for case, key in zip(cases[:3], ("mayar", "durianpay", "page"), strict=True):
             case.decoders["pydantic v2 + mapping"] = extra[key]
     for case in cases:
         expected = case.decoders["promokit (msgspec)"](case.body)
         for name, decode in case.decoders.items():
-            if "only" not in name and decode(case.body) != expected:
+            if "decode only" not in name and decode(case.body) != expected:
                 raise SystemExit(f"{name} does not produce the same Promotions for {case.title}")
         case.results = {name: Samples() for name in case.decoders}
     return cases
@@ -526,7 +564,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, samples in case.results.items():
             speedup = ratio_samples(baseline, samples)
             check = ""
-            if name == "promokit (msgspec)":
+            if name == "promokit (msgspec)" and index < 3:
                 if index == 2:
                     check = verdict(speedup.median, PAGE_TARGET, higher_is_better=True)
                     check += f" (≥ {PAGE_TARGET:g}× faster)"
@@ -557,8 +595,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     say()
     say(
-        f"Baseline: {BASELINE}. 'wire decode only' stops at the plugin's wire Structs "
-        "(no neutral mapping) and is shown for the split, not for a target."
+        f"Baseline: {BASELINE} (to the same objects as the promokit row). 'wire decode "
+        "only' stops at the plugin's wire Structs (no neutral mapping); the last table "
+        "compares that step alone with json.loads + building the same wire Structs by hand."
     )
     return 1 if missed else 0
 
