@@ -56,6 +56,7 @@ FIELDS: tuple[str, ...] = (
 
 _DROP_TO: dict[str, Callable[[Promotion], Promotion]] = {
     "description": lambda p: msgspec.structs.replace(p, description=None),
+    "extensions": lambda p: msgspec.structs.replace(p, extensions={}),
     "code": lambda p: msgspec.structs.replace(p, code=None),
     "discount.max_amount": lambda p: msgspec.structs.replace(
         p, discount=msgspec.structs.replace(p.discount, max_amount=None)
@@ -295,10 +296,10 @@ def plan(
             else:
                 lines.append(PlanLine(field=field, action="not_set"))
             continue
-        if field == "extensions":
-            foreign = sorted(set(promotion.extensions) - {plugin})
-            detail = f"ignored for {', '.join(foreign)}" if foreign else "passed through verbatim"
-            lines.append(PlanLine(field=field, action="native", value=shown, detail=detail))
+        if field == "extensions" and plugin not in promotion.extensions:
+            # Other plugins' entries are meant for other providers: not this one's loss.
+            detail = f"only for {', '.join(sorted(promotion.extensions))}; ignored here"
+            lines.append(PlanLine(field=field, action="not_set", value=shown, detail=detail))
             continue
         refused = support.support == "unsupported" or (
             support.values is not None and kind not in support.values

@@ -189,3 +189,20 @@ def test_client_repr_has_no_secret(plugins: Plugins) -> None:
     assert "verysecret" not in repr(client)
     assert "verysecret" not in repr(client.config)
     assert "…1234" in repr(client.config.providers["e"].api_key)
+
+
+def test_extensions_are_checked_only_for_their_own_plugin(echo_client: promokit.Client) -> None:
+    foreign = Promotion(
+        name="Echo sale", discount=Fixed(amount=5000), extensions={"durianpay": {"promo_type": ""}}
+    )
+    plan = echo_client.plan(foreign)
+    assert plan.ok
+    [line] = [line for line in plan.lines if line.field == "extensions"]
+    assert line.action == "not_set"
+    assert "only for durianpay" in line.detail
+    own = Promotion(
+        name="Echo sale", discount=Fixed(amount=5000), extensions={"echo": {"colour": "red"}}
+    )
+    refused = echo_client.plan(own)
+    assert [problem.path for problem in refused.problems] == ["extensions"]
+    assert echo_client.plan(own, policy="drop").promotion.extensions == {}
