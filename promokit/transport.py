@@ -51,9 +51,9 @@ def new_request_id() -> str:
     return f"pk_{_PROCESS_TAG}_{next(_REQUEST_IDS)}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs ~0.7 µs more to build
 class _Call:
-    """One logical request, shared by its first attempt and any retries."""
+    """One logical request, shared by its first attempt and any retries (never mutated)."""
 
     method: str
     path: str
