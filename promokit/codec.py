@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -41,6 +41,11 @@ class EpochMillis(datetime):
     __slots__ = ()
 
 
+_EPOCHS: dict[type[datetime], datetime] = {
+    Instant: Instant(1970, 1, 1, tzinfo=UTC),
+    EpochMillis: EpochMillis(1970, 1, 1, tzinfo=UTC),
+}
+_MILLISECOND = timedelta(milliseconds=1)
 _PATH = re.compile(r" - at `(?P<path>[^`]*)`$")
 
 
@@ -55,7 +60,9 @@ def _instant_from(tp: type[datetime], obj: Any) -> datetime:
             return value
         return value.replace(tzinfo=UTC) if zone is None else value.astimezone(UTC)
     if kind is int:
-        return tp.fromtimestamp(obj / 1000, UTC)
+        # Exact integer arithmetic, and cheaper than tp.fromtimestamp(obj / 1000, UTC).
+        millis: int = obj
+        return _EPOCHS[tp] + _MILLISECOND * millis
     if tp is EpochMillis:
         raise ValueError("expected epoch milliseconds")
     raise ValueError("expected a timestamp (epoch ms or ISO 8601)")
