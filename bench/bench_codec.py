@@ -57,6 +57,7 @@ from promokit.model import (
     Percent,
     Promotion,
     Quota,
+    Status,
     VirtualAccountScope,
 )
 
@@ -79,7 +80,7 @@ def compact(data: Any) -> bytes:
 def durianpay_page(count: int = 100) -> bytes:
     """A fetch-all page of ``count`` promos varied from the documented one."""
     base = json.loads((DURIANPAY_FIXTURES / "fetch_one_response.json").read_bytes())
-    kinds = [
+    kinds: list[tuple[str, dict[str, Any]]] = [
         ("card_promos", {"bin_list": [412345, 523456], "bank_codes": ["BCA"]}),
         ("ewallet_promos", {"wallet_types": ["OVO", "DANA"]}),
         ("va_promos", {"bank_codes": ["BNI", "MANDIRI"]}),
@@ -192,6 +193,7 @@ def hand_mayar(body: bytes) -> Promotion:
     )
     single = bool(coupons) and data["coupons"][0]["type"] == "onetime"
     ends_at = _utc(data.get("expiredAt"))
+    status: Status
     if coupons and not any(item["isActive"] for item in data["coupons"]):
         status = "inactive"
     elif ends_at is not None and ends_at <= NOW:

@@ -29,6 +29,7 @@ from promokit.model import (
     Checkout,
     EwalletScope,
     Fixed,
+    PaymentMethod,
     Percent,
     Promotion,
     Quota,
@@ -88,7 +89,7 @@ def checkouts(count: int, rng: random.Random) -> list[Checkout]:
     """``count`` varied checkouts."""
     made = []
     for _ in range(count):
-        method = rng.choice(("card", "ewallet", "virtual_account", None))
+        method: PaymentMethod | None = rng.choice(("card", "ewallet", "virtual_account", None))
         amount = rng.choice((80_000, 120_000, 300_000, 1_200_000))
         made.append(
             Checkout(
