@@ -6,11 +6,29 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+import msgspec
+
 from promokit.errors import Problem
 from promokit.transport import ErrorInfo, Response, decode_json_error, default_error_info
 from promokit_mayar import messages
 
 _DETAIL_PATH = re.compile(r"/coupons/[^/]+$")
+
+
+class _Envelope(msgspec.Struct, rename={"status_code": "statusCode"}):
+    """Only the keys that tell success from failure; any value type is accepted.
+
+    Decoding into it skips ``data`` (validated as JSON, never built as Python
+    objects): every successful response passes through here before its typed
+    decode, so building the whole body untyped would be wasted work.
+    """
+
+    status_code: Any = None
+    messages: Any = None
+    message: Any = None
+
+
+_ENVELOPE = msgspec.json.Decoder(_Envelope)
 
 
 def read_failure(response: Response) -> ErrorInfo | None:
@@ -21,9 +39,8 @@ def read_failure(response: Response) -> ErrorInfo | None:
     A body in any other shape still gives a typed failure when the HTTP status is
     an error; a 2xx body that is not an envelope is left to the strict decoder.
     """
-    parsed = decode_json_error(response.body) if response.body else None
-    envelope = parsed if isinstance(parsed, dict) else None
-    body_status = _int(envelope.get("statusCode")) if envelope is not None else None
+    envelope = _read_envelope(response.body)
+    body_status = _int(envelope.status_code) if envelope is not None else None
     text = _text(envelope)
     if response.status < 400 and not _body_failed(envelope, body_status, text):
         return None
@@ -32,17 +49,24 @@ def read_failure(response: Response) -> ErrorInfo | None:
         fallback = default_error_info(response)
         message = fallback.message if fallback is not None else f"HTTP {status}"
         return _not_found_if_detail(response, ErrorInfo(status=status, message=message))
-    info = ErrorInfo(
-        status=status,
-        message=text or f"HTTP {status}",
-        fields=_issues(envelope.get("data")),
-    )
+    # A failure: now (and only now) the whole body is worth parsing, for its issues.
+    parsed = decode_json_error(response.body)
+    data = parsed.get("data") if isinstance(parsed, dict) else None
+    info = ErrorInfo(status=status, message=text or f"HTTP {status}", fields=_issues(data))
     return _not_found_if_detail(response, info)
 
 
-def _body_failed(
-    envelope: dict[str, Any] | None, body_status: int | None, text: str | None
-) -> bool:
+def _read_envelope(body: bytes) -> _Envelope | None:
+    """The envelope keys of a JSON object body; ``None`` for anything else."""
+    if not body:
+        return None
+    try:
+        return _ENVELOPE.decode(body)
+    except msgspec.DecodeError:  # not JSON, or JSON but not an object (ValidationError)
+        return None
+
+
+def _body_failed(envelope: _Envelope | None, body_status: int | None, text: str | None) -> bool:
     if envelope is None:
         return False
     if body_status is not None:
@@ -89,12 +113,11 @@ def _int(value: object) -> int | None:
     return None
 
 
-def _text(envelope: dict[str, Any] | None) -> str | None:
+def _text(envelope: _Envelope | None) -> str | None:
     """``messages`` (most endpoints) or ``message`` (some write endpoints)."""
     if envelope is None:
         return None
-    for key in ("messages", "message"):
-        value = envelope.get(key)
+    for value in (envelope.messages, envelope.message):
         if isinstance(value, str) and value.strip():
             return value
     return None
