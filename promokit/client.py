@@ -56,6 +56,7 @@ class Client:
     ) -> None:
         self.config = config
         self._ledger = ledger
+        self._owns_ledger = ledger is None
         self._plugins = plugins
         self._transport = Transport(session=session)
         self._sleep = sleep
@@ -90,8 +91,10 @@ class Client:
     async def aclose(self) -> None:
         """Close the HTTP session (if the client created it) and the ledger; idempotent."""
         await self._transport.aclose()
-        if self._ledger is not None and self._writes is not None:
+        if self._owns_ledger and self._ledger is not None:
+            # Like a caller's session, a caller's ledger stays open for its owner.
             self._ledger.close()
+            self._ledger = None
             self._writes = None
 
     @property

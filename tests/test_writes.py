@@ -274,3 +274,14 @@ async def test_bulk_is_batched_resumable_and_never_duplicates(plugins: Plugins) 
         assert again.codes == result.codes
         assert len([p async for p in client.list()]) == 1
         assert memory.alias == "m"
+
+
+async def test_a_caller_supplied_ledger_is_left_open(plugins: Plugins, tmp_path: Path) -> None:
+    ledger = Ledger(SqliteLedgerStore(tmp_path / "mine.sqlite3"))
+    config_ = {"providers": {"m": {"plugin": "memory"}}}
+    async with promokit.Client.from_config(config_, plugins=plugins, ledger=ledger) as client:
+        await client.create(PROMO, idempotency_key="kept")
+    entry = await ledger.get("kept")  # still open after the client closed
+    assert entry is not None
+    assert entry.state == "done"
+    ledger.close()
