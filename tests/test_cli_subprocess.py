@@ -98,6 +98,34 @@ def servers() -> Iterator[tuple[Emulated, Emulated]]:
     durianpay.stop()
 
 
+def two_gateways(
+    directory: Path, servers: tuple[Emulated, Emulated], *, keys_from_env: bool
+) -> Path:
+    """A promokit.toml for both emulate subprocesses (keys inline or from the environment)."""
+    mayar, durianpay = servers
+    if keys_from_env:
+        keys = ('api_key_env = "DEMO_MAYAR_KEY"', 'api_key_env = "DEMO_DURIANPAY_KEY"')
+    else:
+        keys = (f'api_key = "{MAYAR_KEY}"', f'api_key = "{DURIANPAY_KEY}"')
+    config = directory / "promokit.toml"
+    config.write_text(
+        textwrap.dedent(f"""
+        default = "mayar"
+        [providers.mayar]
+        plugin = "mayar"
+        {keys[0]}
+        environment = "sandbox"
+        base_url = "{mayar.url}"
+        rate_limit = 6000
+        [providers.durianpay]
+        plugin = "durianpay"
+        {keys[1]}
+        base_url = "{durianpay.url}"
+        """)
+    )
+    return config
+
+
 def test_emulate_prints_a_working_config_snippet(
     servers: tuple[Emulated, Emulated], tmp_path: Path
 ) -> None:
@@ -114,23 +142,7 @@ def test_emulate_prints_a_working_config_snippet(
 def test_create_all_and_migrate_against_emulate_subprocesses(
     servers: tuple[Emulated, Emulated], tmp_path: Path
 ) -> None:
-    mayar, durianpay = servers
-    config = tmp_path / "promokit.toml"
-    config.write_text(
-        textwrap.dedent(f"""
-        default = "mayar"
-        [providers.mayar]
-        plugin = "mayar"
-        api_key_env = "DEMO_MAYAR_KEY"
-        environment = "sandbox"
-        base_url = "{mayar.url}"
-        rate_limit = 6000
-        [providers.durianpay]
-        plugin = "durianpay"
-        api_key_env = "DEMO_DURIANPAY_KEY"
-        base_url = "{durianpay.url}"
-    """)
-    )
+    config = two_gateways(tmp_path, servers, keys_from_env=True)
     promotions = tmp_path / "promotions.toml"
     promotions.write_text(
         textwrap.dedent("""
@@ -278,22 +290,7 @@ asyncio.run(main())
 def test_the_same_script_runs_unchanged_on_both_gateways(
     servers: tuple[Emulated, Emulated], tmp_path: Path
 ) -> None:
-    mayar, durianpay = servers
-    config = tmp_path / "promokit.toml"
-    config.write_text(
-        textwrap.dedent(f"""
-        default = "mayar"
-        [providers.mayar]
-        plugin = "mayar"
-        api_key = "{MAYAR_KEY}"
-        environment = "sandbox"
-        base_url = "{mayar.url}"
-        [providers.durianpay]
-        plugin = "durianpay"
-        api_key = "{DURIANPAY_KEY}"
-        base_url = "{durianpay.url}"
-    """)
-    )
+    config = two_gateways(tmp_path, servers, keys_from_env=False)
     script = tmp_path / "shop.py"
     script.write_text(SCRIPT)
     outputs = {}

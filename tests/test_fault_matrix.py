@@ -7,6 +7,7 @@ and the caller gets the promotion or a typed error carrying its ``outcome``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -97,9 +98,9 @@ class Rig:
         return sum(1 for request in self.emulator.requests if request.method == "POST")
 
 
-@pytest.fixture(params=[MAYAR, DURIANPAY], ids=["mayar", "durianpay"])
-async def rig(request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
-    gateway: Gateway = request.param
+@contextlib.asynccontextmanager
+async def opened(gateway: Gateway) -> AsyncIterator[Rig]:
+    """``gateway``'s emulator on loopback and a client for it that never sleeps."""
     emulator, prefix = load_emulator(gateway.plugin, api_key=gateway.key)
     slept, sleep = no_sleep_recorder()
     async with EmulatorServer(emulator, prefix=prefix) as server:
@@ -118,6 +119,18 @@ async def rig(request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
         }
         async with promokit.Client.from_config(config, sleep=sleep) as client:
             yield Rig(gateway, emulator, client, slept)
+
+
+@pytest.fixture(params=[MAYAR, DURIANPAY], ids=["mayar", "durianpay"])
+async def rig(request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
+    async with opened(request.param) as running:
+        yield running
+
+
+@pytest.fixture
+async def mayar() -> AsyncIterator[Rig]:
+    async with opened(MAYAR) as running:
+        yield running
 
 
 async def create(rig: Rig, promotion: Promotion | None = None, **kwargs: Any) -> Promotion:
@@ -192,56 +205,29 @@ async def test_cancelled_create_is_finished_by_the_next_attempt(rig: Rig) -> Non
 # -- B1 row 7: provider-generated codes --------------------------------------------------
 
 
-async def test_mayar_generated_reusable_code_cannot_be_verified() -> None:
-    emulator, prefix = load_emulator("mayar", api_key=MAYAR.key)
-    async with EmulatorServer(emulator, prefix=prefix) as server:
-        config = {
-            "providers": {
-                "m": {
-                    "plugin": "mayar",
-                    "api_key": MAYAR.key,
-                    "base_url": server.url,
-                    "environment": "sandbox",
-                }
-            }
-        }
-        async with promokit.Client.from_config(config) as client:
-            emulator.faults.add("drop_after", method="POST")
-            generated = Promotion(
-                name="Generated code", discount=Fixed(amount=1000), limit=Quota(uses=5), ends_at=END
-            )
-            with pytest.raises(OutcomeUnknown) as caught:
-                await client.create(generated, idempotency_key="gen-1")
-            assert caught.value.natural_key is None
-            assert caught.value.idempotency_key == "gen-1"
-            assert len(emulator.discounts) == 1  # sent once, never resent
-            found_id = next(iter(emulator.discounts))
-            recorded = await client.reconcile("gen-1", found_id=found_id)
-            assert recorded is not None
-            assert recorded.reconciled
+async def test_mayar_generated_reusable_code_cannot_be_verified(mayar: Rig) -> None:
+    mayar.emulator.faults.add("drop_after", method="POST")
+    generated = Promotion(
+        name="Generated code", discount=Fixed(amount=1000), limit=Quota(uses=5), ends_at=END
+    )
+    with pytest.raises(OutcomeUnknown) as caught:
+        await mayar.client.create(generated, idempotency_key="gen-1")
+    assert caught.value.natural_key is None
+    assert caught.value.idempotency_key == "gen-1"
+    assert mayar.stored() == 1  # sent once, never resent
+    found_id = next(iter(mayar.emulator.discounts))
+    recorded = await mayar.client.reconcile("gen-1", found_id=found_id)
+    assert recorded is not None
+    assert recorded.reconciled
 
 
-async def test_mayar_one_time_batch_is_found_again_by_name() -> None:
-    emulator, prefix = load_emulator("mayar", api_key=MAYAR.key)
-    async with EmulatorServer(emulator, prefix=prefix) as server:
-        config = {
-            "providers": {
-                "m": {
-                    "plugin": "mayar",
-                    "api_key": MAYAR.key,
-                    "base_url": server.url,
-                    "environment": "sandbox",
-                    "rate_limit": 100_000,
-                }
-            }
-        }
-        async with promokit.Client.from_config(config) as client:
-            emulator.faults.add("drop_after", method="POST")
-            template = Promotion(name="Welcome gift", discount=Fixed(amount=1000), ends_at=END)
-            result = await client.create_bulk(template, 120)
-            assert len(result.codes) == 120
-            assert len(emulator.discounts) == 3
-            assert sum(p.reconciled for p in result.promotions) == 1
+async def test_mayar_one_time_batch_is_found_again_by_name(mayar: Rig) -> None:
+    mayar.emulator.faults.add("drop_after", method="POST")
+    template = Promotion(name="Welcome gift", discount=Fixed(amount=1000), ends_at=END)
+    result = await mayar.client.create_bulk(template, 120)
+    assert len(result.codes) == 120
+    assert mayar.stored() == 3
+    assert sum(p.reconciled for p in result.promotions) == 1
 
 
 # -- B1 rows 1, 3, 9, 11, 13, 14, 15 on reads -------------------------------------------
