@@ -122,6 +122,7 @@ def durianpay_page(count: int = 100) -> bytes:
 _MAYAR_DETAIL = codec.decoder(my_wire.DetailResponse)
 _DP_PROMO = codec.decoder(dp_wire.Promo)
 _DP_PAGE = codec.decoder(dp_wire.PromoListEnvelope)
+_DP_PAGE_RFC3339 = codec.decoder(dp_wire.Rfc3339PromoListEnvelope)  # decode_page's fast path
 
 
 def promokit_mayar(body: bytes) -> Promotion:
@@ -138,12 +139,12 @@ def promokit_durianpay(body: bytes) -> Promotion:
 
 def promokit_page(body: bytes) -> list[Promotion]:
     """What ``DurianpayProvider.list`` does with one fetch-all page."""
-    page = codec.decode(body, dp_wire.PromoListEnvelope, provider="durianpay", operation="list")
+    promos = dp_wire.decode_page(body, provider="durianpay", operation="list")
     return [
         dp_mapping.to_promotion(
             promo, provider="durianpay", operation="list", at=f"$.data[{index}]"
         )
-        for index, promo in enumerate(page.data or ())
+        for index, promo in enumerate(promos)
     ]
 
 
@@ -495,7 +496,7 @@ def build_cases(with_pydantic: bool) -> list[Case]:
     ]
     cases[0].decoders["promokit wire decode only"] = _MAYAR_DETAIL.decode
     cases[1].decoders["promokit wire decode only"] = _DP_PROMO.decode
-    cases[2].decoders["promokit wire decode only"] = _DP_PAGE.decode
+    cases[2].decoders["promokit wire decode only"] = _DP_PAGE_RFC3339.decode
     cases.append(
         Case(
             f"Durianpay page of 100 promos → wire Structs only ({len(page) // 1024} KiB)",

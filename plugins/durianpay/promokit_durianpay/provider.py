@@ -25,7 +25,7 @@ from promokit_durianpay.wire import (
     Probe,
     Promo,
     PromoEnvelope,
-    PromoListEnvelope,
+    decode_page,
 )
 
 log = logging.getLogger("promokit.durianpay")
@@ -217,14 +217,12 @@ class DurianpayProvider(Provider):
         while True:
             params = {"skip": str(skip), "limit": str(self.page_size)}
             response = await self.http.request("GET", PROMOS, operation=operation, params=params)
-            page = decode(
+            promos = decode_page(
                 response.body,
-                PromoListEnvelope,
                 provider=self.alias,
                 operation=operation,
                 request_id=response.request_id,
             )
-            promos = page.data or []
             fresh = 0
             for index, promo in enumerate(promos):
                 if promo.id in seen:
