@@ -6,6 +6,7 @@ import base64
 import re
 from typing import Any
 
+_ENVIRONMENT_PREFIX = re.compile(r"[a-z]{2,4}_(?:test|live|sandbox|prod)_")
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
 LOGGED_HEADERS = frozenset({"content-type", "content-length", "retry-after", "x-request-id"})
 _SECRET_FIELD = re.compile(
@@ -51,14 +52,15 @@ class Secret:
 
 
 def mask(value: str) -> str:
-    """Keep a documented key prefix (``dp_test_``) and the last 4 characters at most."""
+    """Keep an environment prefix (``dp_test_``, ``sk_live_``) and the last 4 characters.
+
+    The prefix says which environment a key belongs to, which is what a person
+    needs to spot a wrong key; it is not secret.
+    """
     if len(value) < 12:
         return "****"
-    prefix = ""
-    for known in ("dp_test_", "dp_live_", "sk_test_", "sk_live_"):
-        if value.startswith(known):
-            prefix = known
-    return f"{prefix}…{value[-4:]}"
+    match = _ENVIRONMENT_PREFIX.match(value)
+    return f"{match.group(0) if match else ''}…{value[-4:]}"
 
 
 def secret_forms(value: str) -> tuple[str, ...]:
