@@ -53,6 +53,16 @@ class Context:
         """Print ``data`` as JSON (machine-readable output)."""
         click.echo(json.dumps(codec.to_builtins(data), indent=2, ensure_ascii=False))
 
+    def progress(self) -> Progress:
+        """A progress bar on stderr, silent with ``--json``."""
+        return Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=self.err,
+            disable=self.as_json,
+        )
+
     def output(self, data: Any, human: Callable[[], Any]) -> None:
         """``data`` as JSON with ``--json``, else what ``human()`` renders for people."""
         if self.as_json:
@@ -273,13 +283,7 @@ async def _bulk(
     context: Context, client: Client, promotions: list[Any], aliases: list[str], count: int
 ) -> None:
     results = []
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=context.err,
-        disable=context.as_json,
-    ) as progress:
+    with context.progress() as progress:
         for promotion in promotions:
             for alias in aliases:
                 task = progress.add_task(f"{promotion.name} @ {alias}", total=count)
@@ -480,13 +484,7 @@ def migrate(
     fill = _parse_fill(fills)
 
     async def work(client: Client) -> Any:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=context.err,
-            disable=context.as_json,
-        ) as progress:
+        with context.progress() as progress:
             task = progress.add_task(f"{source} → {target}", total=None)
             return await run_migration(
                 client,

@@ -70,6 +70,17 @@ def decode_promotion(data: bytes) -> Promotion:
     return _PROMOTION.decode(data)
 
 
+def _unknown(message: str, *, provider: Provider, key: str, natural: str | None) -> OutcomeUnknown:
+    """The error for a create that may or may not have happened, with what reconcile needs."""
+    return OutcomeUnknown(
+        message,
+        provider=provider.alias,
+        operation="create",
+        idempotency_key=key,
+        natural_key=natural,
+    )
+
+
 class ExactlyOnce:
     """Runs creates so each logical create happens once, even when responses are lost.
 
@@ -191,13 +202,12 @@ class ExactlyOnce:
                 return await self._send(
                     provider, promotion, key, natural, resend=False, after_unknown=True
                 )
-            raise OutcomeUnknown(
+            raise _unknown(
                 f"create of {natural!r} failed twice without a definite answer; "
                 f"call client.reconcile({key!r}) later",
-                provider=provider.alias,
-                operation="create",
-                idempotency_key=key,
-                natural_key=natural,
+                provider=provider,
+                key=key,
+                natural=natural,
             ) from error
         await self.ledger.done(key, encode_promotion(created), created.id)
         return created
@@ -212,25 +222,23 @@ class ExactlyOnce:
     ) -> Promotion | None:
         """The promotion already on the provider under ``natural``, verified, or ``None``."""
         if natural is None:
-            raise OutcomeUnknown(
+            raise _unknown(
                 f"{provider.alias} may or may not have created this promotion and it has no "
                 "caller-chosen natural key to look it up by (generated codes); check the "
                 f"dashboard, then call client.reconcile({key!r}, found_id=...) to record it",
-                provider=provider.alias,
-                operation="create",
-                idempotency_key=key,
-                natural_key=None,
+                provider=provider,
+                key=key,
+                natural=None,
             ) from cause
         try:
             found = await provider.find(promotion)
         except PromokitError as error:
-            raise OutcomeUnknown(
+            raise _unknown(
                 f"could not verify whether {natural!r} was created on {provider.alias}: "
                 f"{error.message}; call client.reconcile({key!r}) later",
-                provider=provider.alias,
-                operation="create",
-                idempotency_key=key,
-                natural_key=natural,
+                provider=provider,
+                key=key,
+                natural=natural,
             ) from error
         if found is None:
             return None
