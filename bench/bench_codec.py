@@ -120,9 +120,9 @@ def durianpay_page(count: int = 100) -> bytes:
 # -- promokit (msgspec) -------------------------------------------------------------
 
 _MAYAR_DETAIL = codec.decoder(my_wire.DetailResponse)
-_DP_PROMO = codec.decoder(dp_wire.Promo)
+_DP_PROMO = codec.decoder(dp_wire.NativePromo, lax=True)  # decode_promo fast path
 _DP_PAGE = codec.decoder(dp_wire.PromoListEnvelope)
-_DP_PAGE_RFC3339 = codec.decoder(dp_wire.Rfc3339PromoListEnvelope)  # decode_page's fast path
+_DP_PAGE_NATIVE = codec.decoder(dp_wire.NativePromoListEnvelope, lax=True)  # decode_page fast path
 
 
 def promokit_mayar(body: bytes) -> Promotion:
@@ -133,19 +133,14 @@ def promokit_mayar(body: bytes) -> Promotion:
 
 def promokit_durianpay(body: bytes) -> Promotion:
     """A bare Durianpay promo (fetch-one as documented) to a Promotion."""
-    promo = codec.decode(body, dp_wire.Promo, provider="durianpay", operation="get")
+    promo = dp_wire.decode_promo(body, wrapped=False, provider="durianpay", operation="get")
     return dp_mapping.to_promotion(promo, provider="durianpay", operation="get", at="$")
 
 
 def promokit_page(body: bytes) -> list[Promotion]:
     """What ``DurianpayProvider.list`` does with one fetch-all page."""
     promos = dp_wire.decode_page(body, provider="durianpay", operation="list")
-    return [
-        dp_mapping.to_promotion(
-            promo, provider="durianpay", operation="list", at=f"$.data[{index}]"
-        )
-        for index, promo in enumerate(promos)
-    ]
+    return dp_mapping.to_promotions(enumerate(promos), provider="durianpay", operation="list")
 
 
 # -- stdlib json + hand mapping (the baseline) ----------------------------------------
@@ -496,7 +491,7 @@ def build_cases(with_pydantic: bool) -> list[Case]:
     ]
     cases[0].decoders["promokit wire decode only"] = _MAYAR_DETAIL.decode
     cases[1].decoders["promokit wire decode only"] = _DP_PROMO.decode
-    cases[2].decoders["promokit wire decode only"] = _DP_PAGE_RFC3339.decode
+    cases[2].decoders["promokit wire decode only"] = _DP_PAGE_NATIVE.decode
     cases.append(
         Case(
             f"Durianpay page of 100 promos → wire Structs only ({len(page) // 1024} KiB)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 
@@ -22,6 +22,20 @@ Declare the wire field with this alias and read it with :func:`to_int`.
 StrDecimal = int | float | str | None
 """A decimal a provider may send as a number or a string (``""`` = absent); read with
 :func:`to_decimal`. Floats are converted through their shortest repr, never used as money."""
+
+
+_FIRST_MS = -62135596800000  # 0001-01-01T00:00:00Z, datetime's first instant
+_LAST_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, its last
+
+Timestamp = Annotated[int, msgspec.Meta(ge=_FIRST_MS, le=_LAST_MS)] | datetime
+"""A timestamp decoded natively (in C): epoch milliseconds or RFC 3339 text.
+
+About five times cheaper than :class:`Instant`, whose hook runs in Python for
+every value. Read it with :func:`as_utc`, which turns both forms into an aware
+UTC datetime (RFC 3339 without a zone reads as UTC). Out-of-range milliseconds
+and other text (e.g. ``2015-05-05T12:30``, no seconds) fail decoding with their
+JSON path; use :class:`Instant` where a provider sends such text.
+"""
 
 
 class Instant(datetime):
@@ -89,14 +103,19 @@ def enc_hook(obj: Any) -> Any:
     raise NotImplementedError(f"promokit cannot encode {type(obj).__name__}")
 
 
-_DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
+_DECODERS: dict[tuple[Any, bool], msgspec.json.Decoder[Any]] = {}
 
 
-def decoder(tp: type[T]) -> msgspec.json.Decoder[T]:
-    """The one JSON decoder for ``tp``, built on first use and reused after."""
-    built = _DECODERS.get(tp)
+def decoder(tp: type[T], *, lax: bool = False) -> msgspec.json.Decoder[T]:
+    """The one JSON decoder for ``tp``, built on first use and reused after.
+
+    ``lax`` is msgspec's ``strict=False``: numeric text decodes into ``int``,
+    ``float`` and ``Decimal`` fields in C (``"75000"`` -> ``75000``).
+    """
+    key = (tp, lax)
+    built = _DECODERS.get(key)
     if built is None:
-        built = _DECODERS[tp] = msgspec.json.Decoder(tp, dec_hook=dec_hook)
+        built = _DECODERS[key] = msgspec.json.Decoder(tp, strict=not lax, dec_hook=dec_hook)
     return built
 
 
@@ -129,6 +148,32 @@ def decode(
             request_id=request_id,
             path="$",
         ) from None
+
+
+def decode_fast_first(
+    data: bytes,
+    fast: type[Any],
+    tp: type[T],
+    *,
+    provider: str,
+    operation: str,
+    request_id: str | None = None,
+    lax: bool = False,
+) -> T:
+    """Decode with ``fast`` (a twin of ``tp`` with native field types) or else ``tp``.
+
+    ``fast`` is a subclass of ``tp`` whose fields msgspec reads in C (``datetime``
+    instead of :class:`Instant`; with ``lax``, ``int | Literal[""]`` instead of
+    :data:`StrInt`), so its values are already in the form a mapping wants. A body
+    the twin cannot read (an older timestamp form, an odd amount, or a real error)
+    is decoded again with ``tp``, whose leniency and error paths are the ones
+    that count.
+    """
+    try:
+        result: T = decoder(fast, lax=lax).decode(data)
+    except msgspec.DecodeError:  # ValidationError included
+        return decode(data, tp, provider=provider, operation=operation, request_id=request_id)
+    return result
 
 
 def convert(obj: Any, tp: type[T], *, provider: str, operation: str) -> T:
@@ -184,17 +229,22 @@ def to_int(value: StrInt, *, path: str, provider: str, operation: str) -> int | 
         )
     if isinstance(value, int):
         return value
-    text = value.strip()
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise field_error(
-            path, f"expected an integer, got {value[:40]!r}", provider=provider, operation=operation
-        ) from None
+    if isinstance(value, Decimal):  # a lax-decoded twin's field (decode_fast_first)
+        number = value
+    else:
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise field_error(
+                path,
+                f"expected an integer, got {value[:40]!r}",
+                provider=provider,
+                operation=operation,
+            ) from None
     if not number.is_finite() or number != number.to_integral_value():
         raise field_error(
             path,
-            f"expected a whole number, got {value[:40]!r}",
+            f"expected a whole number, got {str(value)[:40]!r}",
             provider=provider,
             operation=operation,
         )
@@ -223,11 +273,20 @@ def to_decimal(value: StrDecimal, *, path: str, provider: str, operation: str) -
     return number
 
 
-def as_utc(value: datetime | None) -> datetime | None:
-    """A plain aware UTC datetime: naive means UTC, named timestamp subclasses unwrap."""
+def as_utc(value: datetime | int | None) -> datetime | None:
+    """A plain aware UTC datetime: naive means UTC, named timestamp subclasses unwrap.
+
+    An ``int`` is epoch milliseconds (a decoded :data:`Timestamp`).
+    """
     if value is None:
         return None
-    if value.tzinfo is None:
+    if type(value) is int:
+        return _EPOCH + _MILLISECOND * value
+    assert isinstance(value, datetime)
+    zone = value.tzinfo
+    if zone is UTC and type(value) is datetime:
+        return value  # what msgspec decodes from "...Z": nothing to do
+    if zone is None:
         value = value.replace(tzinfo=UTC)
     # Exact timedelta arithmetic: converts any zone to UTC and yields a plain datetime
     # (not a subclass) in one step, about 5x cheaper than astimezone + a constructor.

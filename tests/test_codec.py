@@ -102,3 +102,68 @@ def test_iso_millis_is_the_documented_form() -> None:
 
 def test_encode_writes_decimals_as_numbers() -> None:
     assert codec.encode({"value": Decimal("12.5")}) == b'{"value":12.5}'
+
+
+class Native(msgspec.Struct):
+    at: codec.Timestamp | None = None
+
+
+class Lenient(msgspec.Struct):
+    at: codec.Instant | None = None
+    amount: codec.StrInt = None
+
+
+class FastTwin(Lenient):
+    at: codec.Timestamp | None = None  # type: ignore[assignment]
+    amount: int | None = None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"1755665561029", datetime(2025, 8, 20, 4, 52, 41, 29000, tzinfo=UTC)),
+        (b'"2030-01-01T09:06:14.933Z"', datetime(2030, 1, 1, 9, 6, 14, 933000, tzinfo=UTC)),
+        (b'"2015-05-05T12:30:00"', datetime(2015, 5, 5, 12, 30, tzinfo=UTC)),
+        (b'"2022-02-25T01:30:00+07:00"', datetime(2022, 2, 24, 18, 30, tzinfo=UTC)),
+    ],
+)
+def test_timestamp_decodes_natively_and_as_utc_reads_both_forms(
+    raw: bytes, expected: datetime
+) -> None:
+    value = codec.decode(b'{"at":' + raw + b"}", Native, provider="p", operation="get").at
+    moment = codec.as_utc(value)
+    assert moment == expected
+    assert moment is not None
+    assert moment.tzinfo is UTC
+    assert type(moment) is datetime
+
+
+@pytest.mark.parametrize("raw", [b"-62135596800001", b"253402300800000", b'"2015-05-05T12:30"'])
+def test_timestamp_refuses_what_no_datetime_can_hold_with_its_path(raw: bytes) -> None:
+    with pytest.raises(ResponseValidationError) as raised:
+        codec.decode(b'{"at":' + raw + b"}", Native, provider="p", operation="get")
+    assert raised.value.path == "$.at"
+
+
+def test_decode_fast_first_uses_the_twin_then_the_lenient_type() -> None:
+    def read(body: bytes) -> Lenient:
+        return codec.decode_fast_first(
+            body, FastTwin, Lenient, provider="p", operation="get", lax=True
+        )
+
+    fast = read(b'{"at":"2030-01-01T00:00:00Z","amount":"75000"}')
+    assert type(fast) is FastTwin
+    assert fast.amount == 75000  # lax: numeric text is already a number
+    slow = read(b'{"at":"2030-01-01T00:00","amount":"75000"}')  # no seconds: Instant only
+    assert type(slow) is Lenient
+    assert slow.amount == "75000"
+    assert codec.as_utc(slow.at) == codec.as_utc(fast.at)
+    with pytest.raises(ResponseValidationError) as raised:
+        read(b'{"at":"soon"}')
+    assert raised.value.path == "$.at"  # the lenient type's error, not the twin's
+
+
+def test_to_int_reads_a_lax_decimal_and_refuses_a_fraction() -> None:
+    assert codec.to_int(Decimal("15000.0"), path="$.x", provider="p", operation="get") == 15000  # type: ignore[arg-type]
+    with pytest.raises(ResponseValidationError, match="whole number"):
+        codec.to_int(Decimal("10.5"), path="$.x", provider="p", operation="get")  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ import inspect
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import ModuleType, UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import msgspec
 import pytest
@@ -47,6 +47,10 @@ def strategy_for(tp: Any) -> st.SearchStrategy[Any]:
     if tp is Any:
         return JSON
     origin, args = get_origin(tp), get_args(tp)
+    if origin is Annotated:
+        # Constrained numbers (codec.Timestamp's epoch milliseconds): within the bounds.
+        meta = next(arg for arg in args[1:] if isinstance(arg, msgspec.Meta))
+        return st.integers(min_value=meta.ge, max_value=meta.le)
     if origin in (Union, UnionType):
         return st.one_of(*(strategy_for(arg) for arg in args))
     if origin is list:

@@ -24,8 +24,8 @@ from promokit_durianpay.wire import (
     DeleteResponse,
     Probe,
     Promo,
-    PromoEnvelope,
     decode_page,
+    decode_promo,
 )
 
 log = logging.getLogger("promokit.durianpay")
@@ -158,9 +158,9 @@ class DurianpayProvider(Provider):
         }
         probe = decode(response.body, Probe, **context)
         raw = bytes(probe.data).strip()
-        if raw and raw != b"null":
-            return decode(response.body, PromoEnvelope, **context).data, "$.data"
-        return decode(response.body, Promo, **context), "$"
+        wrapped = bool(raw) and raw != b"null"
+        promo = decode_promo(response.body, wrapped=wrapped, **context)
+        return promo, "$.data" if wrapped else "$"
 
     def _neutral(
         self,
@@ -204,9 +204,10 @@ class DurianpayProvider(Provider):
         promo, at = await self._fetch(promotion_id, "get")
         return self._neutral(promo, "get", at)
 
-    async def _pages(self, operation: str) -> AsyncGenerator[tuple[Promo, str], None]:
+    async def _pages(self, operation: str) -> AsyncGenerator[list[tuple[int, Promo]], None]:
         """Every promo, one ``skip``/``limit`` page at a time, fetched as consumed.
 
+        Each page comes as ``(index in data, promo)`` pairs of promos not seen before.
         Pagination is undocumented for promos. We send ``skip``/``limit`` like the
         orders API and stop at a page shorter than ``limit``; a page longer than
         ``limit`` (the parameters were ignored) or one with no new ids (``skip``
@@ -223,16 +224,16 @@ class DurianpayProvider(Provider):
                 operation=operation,
                 request_id=response.request_id,
             )
-            fresh = 0
+            fresh = []
             for index, promo in enumerate(promos):
-                if promo.id in seen:
-                    continue
-                seen.add(promo.id)
-                fresh += 1
-                yield promo, f"$.data[{index}]"
+                if promo.id not in seen:
+                    seen.add(promo.id)
+                    fresh.append((index, promo))
+            if fresh:
+                yield fresh
             if len(promos) != self.page_size:
                 return
-            if fresh == 0:
+            if not fresh:
                 log.warning(
                     "provider=%s operation=%s Durianpay repeated a page (skip ignored?); "
                     "stopping after %d promos",
@@ -258,17 +259,19 @@ class DurianpayProvider(Provider):
         """
         needle = None if search is None else search.lower()
         async with aclosing(self._pages("list")) as pages:
-            async for promo, at in pages:
-                promotion = self._neutral(promo, "list", at)
-                if status is not None and promotion.status != status:
-                    continue
-                if needle is not None and not (
-                    needle in promotion.name.lower() or needle in (promotion.code or "").lower()
+            async for page in pages:
+                for promotion in mapping.to_promotions(
+                    page, provider=self.alias, operation="list", code_for=self.codes.code_for
                 ):
-                    continue
-                if product_id is not None and product_id not in promotion.products:
-                    continue
-                yield promotion
+                    if status is not None and promotion.status != status:
+                        continue
+                    if needle is not None and not (
+                        needle in promotion.name.lower() or needle in (promotion.code or "").lower()
+                    ):
+                        continue
+                    if product_id is not None and product_id not in promotion.products:
+                        continue
+                    yield promotion
 
     async def update(self, promotion_id: str, promotion: Promotion) -> Promotion:
         """``PATCH /merchants/promos/{id}`` with the full payload, as the SDKs do."""
@@ -316,9 +319,10 @@ class DurianpayProvider(Provider):
                 if promo.code in (None, "", code):
                     return promo, self._neutral(promo, operation, at, code=code)
         async with aclosing(self._pages(operation)) as pages:
-            async for promo, at in pages:
-                if promo.code == code:
-                    return promo, self._neutral(promo, operation, at)
+            async for page in pages:
+                for index, promo in page:
+                    if promo.code == code:
+                        return promo, self._neutral(promo, operation, f"$.data[{index}]")
         return None
 
     async def validate(self, code: str, checkout: Checkout) -> Validation:
@@ -367,7 +371,8 @@ class DurianpayProvider(Provider):
     async def find(self, promotion: Promotion) -> Promotion | None:
         """The promo whose label is ``promotion.name`` (labels are unique), or ``None``."""
         async with aclosing(self._pages("find")) as pages:
-            async for promo, at in pages:
-                if promo.label == promotion.name:
-                    return self._neutral(promo, "find", at)
+            async for page in pages:
+                for index, promo in page:
+                    if promo.label == promotion.name:
+                        return self._neutral(promo, "find", f"$.data[{index}]")
         return None

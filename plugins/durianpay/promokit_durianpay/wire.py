@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from decimal import Decimal
+from typing import Literal
 
 import msgspec
 
-from promokit.codec import Instant, StrDecimal, StrInt, decode, decoder
+from promokit.codec import Instant, StrDecimal, StrInt, Timestamp, decode_fast_first
 
 
 class PromoDetails(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -112,46 +113,86 @@ class PromoListEnvelope(msgspec.Struct, kw_only=True):
     data: list[Promo] | None = None
 
 
-class Rfc3339Promo(Promo, kw_only=True):
-    """:class:`Promo` with msgspec's native RFC 3339 timestamps: the fast path for pages.
+LaxInt = int | Literal[""] | None
+"""An amount of :class:`NativePromo`: text is already a number (lax decoding)."""
 
-    msgspec parses RFC 3339 text (with or without a zone) in C, ~4x cheaper than
-    the :class:`~promokit.codec.Instant` hook; naive values still read as UTC in the
-    mapping (``as_utc``). Other forms the lenient ``Promo`` accepts (epoch
-    milliseconds, ``2015-05-05T12:30`` without seconds) fail here, and the page is
-    then decoded again as :class:`PromoListEnvelope`, so they read as before.
+
+class NativePromo(Promo, kw_only=True):
+    """:class:`Promo` as msgspec reads it in C: the fast path of every promo decode.
+
+    Decoded in msgspec's lax mode: amounts written as text (``"75000"``) arrive as
+    ``int`` and ``""`` stays ``""``; ``discount`` is a ``Decimal``; RFC 3339
+    timestamps (with or without a zone) are ``datetime``, and a number there stays
+    an ``int`` (epoch milliseconds, as :class:`~promokit.codec.Instant` reads it).
+    Anything else (``2015-05-05T12:30`` without seconds, an amount like ``"1,5"``)
+    fails here and the body is decoded again as the lenient :class:`Promo`
+    (:func:`promokit.codec.decode_fast_first`), whose errors name the JSON path.
     """
 
-    # Wider than the lenient field on purpose (any datetime, not only Instant).
-    starts_at: datetime | None = None  # type: ignore[assignment]
-    ends_at: datetime | None = None  # type: ignore[assignment]
-    created_at: datetime | None = None  # type: ignore[assignment]
-    updated_at: datetime | None = None  # type: ignore[assignment]
+    # Narrower or wider than the lenient fields on purpose: see the docstring.
+    discount: Decimal | None  # type: ignore[assignment]
+    starts_at: Timestamp | None = None  # type: ignore[assignment]
+    ends_at: Timestamp | None = None  # type: ignore[assignment]
+    min_order_amount: LaxInt = None
+    max_discount_amount: LaxInt = None
+    limit_value: LaxInt = None
+    limit: LaxInt = None
+    created_at: Timestamp | None = None  # type: ignore[assignment]
+    updated_at: Timestamp | None = None  # type: ignore[assignment]
+    promo_usage: LaxInt = None
 
 
-class Rfc3339PromoListEnvelope(msgspec.Struct, kw_only=True):
-    """:class:`PromoListEnvelope` of :class:`Rfc3339Promo` (the fast path for pages)."""
+class NativePromoEnvelope(PromoEnvelope, kw_only=True):
+    """:class:`PromoEnvelope` of :class:`NativePromo` (the fast path)."""
 
-    data: list[Rfc3339Promo] | None = None
+    data: NativePromo
+
+
+class NativePromoListEnvelope(PromoListEnvelope, kw_only=True):
+    """:class:`PromoListEnvelope` of :class:`NativePromo` (the fast path for pages)."""
+
+    data: list[NativePromo] | None = None  # type: ignore[assignment]
 
 
 def decode_page(
     body: bytes, *, provider: str, operation: str, request_id: str | None = None
 ) -> Sequence[Promo]:
-    """The promos of one fetch-all page (``null`` data reads as empty).
-
-    Tried first with native RFC 3339 timestamps (:class:`Rfc3339PromoListEnvelope`);
-    a page that does not fit is decoded again with the lenient :class:`Promo`, whose
-    errors (and JSON paths) are the ones reported.
-    """
-    try:
-        return _RFC3339_PAGE.decode(body).data or ()
-    except msgspec.DecodeError:  # ValidationError included
-        pass
-    page = decode(
-        body, PromoListEnvelope, provider=provider, operation=operation, request_id=request_id
+    """The promos of one fetch-all page (``null`` data reads as empty)."""
+    page = decode_fast_first(
+        body,
+        NativePromoListEnvelope,
+        PromoListEnvelope,
+        provider=provider,
+        operation=operation,
+        request_id=request_id,
+        lax=True,
     )
     return page.data or ()
+
+
+def decode_promo(
+    body: bytes, *, wrapped: bool, provider: str, operation: str, request_id: str | None = None
+) -> Promo:
+    """One promo, wrapped in ``{"data": ...}`` or bare (fetch-one examples differ)."""
+    if wrapped:
+        return decode_fast_first(
+            body,
+            NativePromoEnvelope,
+            PromoEnvelope,
+            provider=provider,
+            operation=operation,
+            request_id=request_id,
+            lax=True,
+        ).data
+    return decode_fast_first(
+        body,
+        NativePromo,
+        Promo,
+        provider=provider,
+        operation=operation,
+        request_id=request_id,
+        lax=True,
+    )
 
 
 class Probe(msgspec.Struct, kw_only=True):
@@ -209,6 +250,3 @@ class ErrorBody(msgspec.Struct, kw_only=True):
     request_id: str | None = None
     errors: list[FieldError] | None = None
     data: BusinessFailure | None = None
-
-
-_RFC3339_PAGE = decoder(Rfc3339PromoListEnvelope)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from promokit.codec import Instant
+from promokit.codec import Timestamp
 
 DOCS = "https://docs.mayar.id/api-reference-v2"
 """Root of the Mayar API v2 reference every Struct below links to."""
@@ -23,8 +23,9 @@ class Wire(msgspec.Struct, rename="camel", kw_only=True):
 
     Unknown response fields are ignored (Mayar adds fields without notice); every
     documented field is declared, so the JSON path of a mismatch is exact.
-    Timestamps are :class:`promokit.codec.Instant`, which reads epoch milliseconds
-    and ISO 8601 alike, because Mayar's pages disagree on the format.
+    Timestamps are :data:`promokit.codec.Timestamp` (epoch milliseconds or ISO 8601
+    text, decoded natively; read with ``codec.as_utc``), because Mayar's pages
+    disagree on the format.
     Docs: https://docs.mayar.id/api-reference-v2/introduction
     """
 
@@ -98,7 +99,7 @@ class CreatedCoupon(Wire, kw_only=True):
     id: str | None = None
     code: str
     type: CouponKind
-    expired_at: Instant | None = None
+    expired_at: Timestamp | None = None
 
 
 class CreatedDiscount(Wire, kw_only=True):
@@ -115,12 +116,12 @@ class CreatedDiscount(Wire, kw_only=True):
     eligible_customer_type: CustomerKind
     total_coupons: int
     discount_product_type: str | None = None
-    expired_at: Instant | None = None
+    expired_at: Timestamp | None = None
     is_life_time: bool | None = None
     status: str | None = None
     coupons: list[CreatedCoupon] = msgspec.field(default_factory=list)
     products: list[ProductRef] = msgspec.field(default_factory=list)
-    created_at: Instant
+    created_at: Timestamp
 
 
 class CreateResponse(Envelope, kw_only=True):
@@ -143,14 +144,14 @@ class DetailCoupon(Wire, kw_only=True):
 
     id: str
     code: str
-    created_at: Instant | None = None
+    created_at: Timestamp | None = None
     discount_id: str | None = None
     end_month_trial: str | None = None
-    expired_at: Instant | None = None
+    expired_at: Timestamp | None = None
     is_active: bool
     limit: int
     type: CouponKind
-    updated_at: Instant | None = None
+    updated_at: Timestamp | None = None
     user_id: str | None = None
 
 
@@ -175,8 +176,8 @@ class DiscountDetail(Wire, kw_only=True):
     """
 
     id: str
-    created_at: Instant
-    expired_at: Instant | None = None
+    created_at: Timestamp
+    expired_at: Timestamp | None = None
     product_discount: list[ProductDiscount] = msgspec.field(default_factory=list)
     discount_type: DiscountKind
     discount_product_type: str | None = None
@@ -321,8 +322,8 @@ class DiscountSummary(Wire, kw_only=True):
     status: str
     discount_value: Decimal
     total_usage: int = 0
-    created_at: Instant
-    expired_at: Instant | None = None
+    created_at: Timestamp
+    expired_at: Timestamp | None = None
     products: list[ListProduct] = msgspec.field(default_factory=list)
 
 

@@ -1,0 +1,151 @@
+"""The mapping's fast path gives exactly what the checked path gives, or steps aside."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from promokit_durianpay import mapping
+from promokit_durianpay.wire import NativePromo, Promo, decode_page, decode_promo
+
+from promokit import codec
+from promokit.errors import ResponseValidationError
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DOCUMENTED = json.loads((FIXTURES / "fetch_one_response.json").read_bytes())
+
+
+def _native(promo: dict[str, Any]) -> NativePromo:
+    return codec.decoder(NativePromo, lax=True).decode(json.dumps(promo).encode())
+
+
+def _checked(promo: Promo, code: str | None = None) -> Any:
+    return mapping._checked_promotion(promo, "durianpay", "get", "$", code, None)
+
+
+def _variant(**changes: Any) -> dict[str, Any]:
+    promo = copy.deepcopy(DOCUMENTED)
+    promo.update(changes)
+    return promo
+
+
+# Every value the fast path reads, in each of its common forms.
+COMMON = [
+    pytest.param(_variant(), id="documented"),
+    pytest.param(_variant(discount_type="flat", discount=15000, max_discount_amount=""), id="flat"),
+    pytest.param(
+        _variant(discount_type="flat", discount="15000.0", max_discount_amount="0"), id="flat-text"
+    ),
+    pytest.param(_variant(discount="12.5", max_discount_amount=75000), id="percent-fraction"),
+    pytest.param(_variant(discount=7, max_discount_amount=None), id="percent-number"),
+    pytest.param(_variant(limit_type="budget", limit_value="5000000"), id="budget"),
+    pytest.param(_variant(limit_type="quota", limit_value="", limit=25), id="old-limit"),
+    pytest.param(_variant(limit_type="quota", limit_value="0"), id="zero-quota"),
+    pytest.param(_variant(limit_type="", limit_value="", limit=""), id="no-limit"),
+    pytest.param(
+        _variant(type="ewallet_promos", promo_details={"wallet_types": ["OVO"]}), id="ewallet"
+    ),
+    pytest.param(_variant(type="va_promos", promo_details={"bank_codes": ["BNI"]}), id="va"),
+    pytest.param(_variant(type="va_promos", promo_details=None), id="va-no-details"),
+    pytest.param(
+        _variant(type="card_promos", promo_details={"bin_list": [412345, "523456"]}), id="card-bins"
+    ),
+    pytest.param(
+        _variant(sub_type="cashback", price_deduction_type="shipping_price"), id="cashback"
+    ),
+    pytest.param(_variant(sub_type="", price_deduction_type=""), id="empty-enums"),
+    pytest.param(_variant(status="paused"), id="unknown-status"),
+    pytest.param(_variant(description="", currency=""), id="empty-texts"),
+    pytest.param(_variant(description="Lebaran", currency="USD"), id="texts"),
+    pytest.param(_variant(code="", promo_usage="3"), id="no-code"),
+    pytest.param(_variant(code="HEMAT", promo_usage=""), id="unused"),
+    pytest.param(_variant(min_order_amount="", starts_at=None), id="no-minimum"),
+    pytest.param(_variant(min_order_amount=0), id="zero-minimum"),
+    pytest.param(
+        _variant(discount="-5", discount_type="flat", max_discount_amount=""), id="negative"
+    ),
+    pytest.param(_variant(ends_at="2026-01-05T19:30:00"), id="no-zone"),
+]
+
+
+@pytest.mark.parametrize("promo", COMMON)
+def test_the_fast_path_reads_common_forms_exactly_as_the_checked_path(
+    promo: dict[str, Any],
+) -> None:
+    native = _native(promo)
+    fast = mapping._plain_promotion(native, "durianpay", "FALLBACK")
+    assert fast is not None
+    assert fast == _checked(native, "FALLBACK")
+    # ...and as the lenient wire Struct read by the checked path.
+    lenient = codec.decode(json.dumps(promo).encode(), Promo, provider="d", operation="get")
+    assert fast == _checked(lenient, "FALLBACK")
+    assert msgspec.json.encode(fast) == msgspec.json.encode(_checked(lenient, "FALLBACK"))
+
+
+# Forms the fast path leaves to the checked path (which reads or refuses them).
+UNCOMMON = [
+    pytest.param(_variant(discount_type="flat", discount="10.5"), id="fractional-flat"),
+    pytest.param(_variant(discount_type="flat", max_discount_amount="5000"), id="flat-cap"),
+    pytest.param(_variant(discount_type="bogus"), id="unknown-discount-type"),
+    pytest.param(_variant(limit_type="weekly"), id="unknown-limit-type"),
+    pytest.param(_variant(limit_type="", limit_value="7"), id="limit-without-type"),
+    pytest.param(_variant(type="qris_promos"), id="unknown-promo-type"),
+    pytest.param(_variant(sub_type="voucher"), id="unknown-sub-type"),
+    pytest.param(_variant(price_deduction_type="tax"), id="unknown-deduction"),
+    pytest.param(_variant(starts_at="2026-01-05T19:30:00+07:00"), id="offset-zone"),
+    pytest.param(_variant(created_at=1430829000000), id="epoch-ms"),
+    pytest.param(_variant(discount="NaN"), id="nan"),
+]
+
+
+@pytest.mark.parametrize("promo", UNCOMMON)
+def test_the_fast_path_steps_aside_for_uncommon_forms(promo: dict[str, Any]) -> None:
+    native = _native(promo)
+    assert mapping._plain_promotion(native, "durianpay", None) is None
+    checked: Any
+    try:
+        checked = _checked(native)
+    except ResponseValidationError as error:
+        checked = error
+    try:
+        result: Any = mapping.to_promotion(native, provider="durianpay", operation="get", at="$")
+    except ResponseValidationError as error:
+        result = error
+    if isinstance(checked, ResponseValidationError):
+        assert isinstance(result, ResponseValidationError)
+        assert result.path == checked.path
+    else:
+        assert result == checked
+
+
+def test_pages_and_single_promos_decode_natively_when_they_can() -> None:
+    body = json.dumps({"data": [DOCUMENTED, DOCUMENTED]}).encode()
+    promos = decode_page(body, provider="durianpay", operation="list")
+    assert [type(promo) for promo in promos] == [NativePromo, NativePromo]
+    bare = decode_promo(
+        json.dumps(DOCUMENTED).encode(), wrapped=False, provider="durianpay", operation="get"
+    )
+    assert type(bare) is NativePromo
+    # A timestamp without seconds is beyond the native decoder: the lenient one reads it.
+    odd = decode_promo(
+        json.dumps({"data": _variant(starts_at="2015-05-05T12:30")}).encode(),
+        wrapped=True,
+        provider="durianpay",
+        operation="get",
+    )
+    assert type(odd) is Promo
+
+
+def test_extensions_always_take_the_checked_path() -> None:
+    native = _native(_variant())
+    promotion = mapping.to_promotion(
+        native,
+        provider="durianpay",
+        operation="create",
+        extensions={"durianpay": {"is_live": True}},
+    )
+    assert promotion.extensions == {"durianpay": {"is_live": True}}
