@@ -20,6 +20,7 @@ import msgspec
 from multidict import CIMultiDictProxy
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from promokit.deadlines import Deadlines
 from promokit.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -197,43 +198,6 @@ class Transport:
             await session.close()
 
 
-class _Deadline:
-    """Cancels the current task at ``when`` (loop time): one timer per attempt.
-
-    What ``asyncio.timeout_at`` does, without the async context manager, which
-    costs several microseconds per request on the fast path. :meth:`expired`
-    tells this deadline's cancellation from anyone else's (and withdraws it).
-    """
-
-    __slots__ = ("_cancelling", "_fired", "_handle", "_task")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
-        task = asyncio.current_task(loop)
-        assert task is not None, "a deadline needs a running task"
-        self._task = task
-        self._cancelling = task.cancelling()
-        self._fired = False
-        self._handle = loop.call_at(when, self._fire)
-
-    def _fire(self) -> None:
-        self._fired = True
-        self._task.cancel()
-
-    def expired(self) -> bool:
-        """Whether the CancelledError being handled is this deadline's own."""
-        if not self._fired:
-            return False
-        self._fired = False
-        return self._task.uncancel() <= self._cancelling
-
-    def close(self) -> None:
-        """Disarm; a cancellation that fired but was never delivered is withdrawn."""
-        self._handle.cancel()
-        if self._fired:
-            self._fired = False
-            self._task.uncancel()
-
-
 class ProviderHttp:
     """Sends one provider's requests: auth, deadline, rate limit, error mapping, retries.
 
@@ -282,6 +246,7 @@ class ProviderHttp:
         self._sleep = sleep
         self._request_id_header = request_id_header
         self._connect_timeout = aiohttp.ClientTimeout(sock_connect=connect_timeout)
+        self._deadlines: Deadlines | None = None
         self.attempts = 0
 
     def __repr__(self) -> str:
@@ -424,7 +389,7 @@ class ProviderHttp:
             )
         headers = self._headers.copy()
         headers[self._request_id_header] = request_id
-        # The deadline is one loop timer (_Deadline) over the whole exchange; aiohttp only
+        # The deadline is a watch on one shared loop timer (Deadlines); aiohttp only
         # bounds the TCP connect. A per-request ClientTimeout(total=...) would arm more
         # timers per request and cost ~10 % of a loopback request's CPU.
         timeout = (
@@ -438,7 +403,10 @@ class ProviderHttp:
             # Every attempt, retries included, takes its own place in the window.
             await limiter.acquire(_clock_deadline(limiter, loop, deadline))
         self.attempts += 1
-        guard = _Deadline(loop, deadline)
+        deadlines = self._deadlines
+        if deadlines is None or deadlines.loop is not loop:
+            deadlines = self._deadlines = Deadlines(loop)
+        guard = deadlines.watch(deadline)
         try:
             async with session.request(
                 method,

@@ -1,0 +1,87 @@
+"""Deadlines: one shared timer cancels late attempts, in or out of order, and stays small."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from promokit import deadlines
+from promokit.deadlines import Deadlines
+
+
+async def _sleeper(deadlines: Deadlines, after: float, sleep: float) -> str:
+    loop = asyncio.get_running_loop()
+    watch = deadlines.watch(loop.time() + after)
+    try:
+        await asyncio.sleep(sleep)
+    except asyncio.CancelledError:
+        if watch.expired():
+            return "timed out"
+        raise
+    finally:
+        watch.close()
+    return "finished"
+
+
+async def test_in_order_deadlines_share_one_timer_and_fire_on_time() -> None:
+    loop = asyncio.get_running_loop()
+    shared = Deadlines(loop)
+    started = loop.time()
+    results = await asyncio.gather(
+        _sleeper(shared, 0.05, 1.0),
+        _sleeper(shared, 0.10, 0.01),
+        _sleeper(shared, 0.15, 1.0),
+    )
+    assert results == ["timed out", "finished", "timed out"]
+    assert 0.15 <= loop.time() - started < 0.5
+    assert shared._handle is None  # nothing left to watch: the timer is not re-armed
+
+
+async def test_an_earlier_deadline_than_the_newest_gets_its_own_timer() -> None:
+    loop = asyncio.get_running_loop()
+    shared = Deadlines(loop)
+    started = loop.time()
+    slow = asyncio.create_task(_sleeper(shared, 0.5, 1.0))
+    await asyncio.sleep(0)
+    assert await _sleeper(shared, 0.05, 1.0) == "timed out"
+    assert loop.time() - started < 0.3  # not held back until the queued 0.5-s deadline
+    slow.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await slow  # somebody else's cancellation is never mistaken for a deadline
+
+
+async def test_closing_after_a_fire_restores_the_tasks_cancel_count() -> None:
+    loop = asyncio.get_running_loop()
+    shared = Deadlines(loop)
+    watch = shared.watch(loop.time() - 1)  # already due
+    task = asyncio.current_task()
+    assert task is not None
+    shared._tick()  # fires now: the cancellation is requested but not yet delivered
+    assert task.cancelling() == 1
+    watch.close()
+    assert task.cancelling() == 0  # so a later expired() or caller's count stays right
+    assert not watch.expired()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.sleep(0)  # Python cannot take back a requested cancellation
+
+
+async def test_finished_watches_behind_a_slow_one_are_compacted() -> None:
+    loop = asyncio.get_running_loop()
+    shared = Deadlines(loop)
+    stuck = shared.watch(loop.time() + 60)
+    for _ in range(10_000):
+        shared.watch(loop.time() + 60).close()
+    assert len(shared._queue) <= 2 * deadlines._COMPACT_FLOOR + 1
+    stuck.close()
+    shared.close()
+
+
+async def test_an_early_deadline_after_the_queue_drained_is_not_served_late() -> None:
+    loop = asyncio.get_running_loop()
+    shared = Deadlines(loop)
+    shared.watch(loop.time() + 0.5).close()  # arms the shared timer for +0.5 s
+    started = loop.time()
+    assert await _sleeper(shared, 0.05, 1.0) == "timed out"
+    assert loop.time() - started < 0.3
+    shared.close()
