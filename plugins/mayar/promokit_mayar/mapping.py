@@ -189,23 +189,27 @@ def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetim
     """
     context = _Context(alias, "get")
     coupon_type = _coupon_type(data.coupons)
+    as_utc = codec.as_utc
+    # A list comprehension, not a generator: this runs for every detail read.
     coupons = tuple(
-        Coupon(
-            code=coupon.code,
-            id=coupon.id,
-            coupon_type=_COUPON_TYPE_FROM_WIRE[coupon.type],
-            active=coupon.is_active,
-            limit=coupon.limit,
-            expires_at=codec.as_utc(coupon.expired_at),
-            created_at=codec.as_utc(coupon.created_at),
-        )
-        for coupon in data.coupons
+        [
+            Coupon(
+                code=coupon.code,
+                id=coupon.id,
+                coupon_type=_COUPON_TYPE_FROM_WIRE[coupon.type],
+                active=coupon.is_active,
+                limit=coupon.limit,
+                expires_at=as_utc(coupon.expired_at),
+                created_at=as_utc(coupon.created_at),
+            )
+            for coupon in data.coupons
+        ]
     )
-    ends_at = codec.as_utc(data.expired_at)
+    ends_at = as_utc(data.expired_at)
     status: Status
     if data.status is not None:
         status = _STATUS_FROM_WIRE.get(data.status, "unknown")
-    elif data.coupons and not any(coupon.is_active for coupon in data.coupons):
+    elif coupons and True not in [coupon.active for coupon in coupons]:
         status = "inactive"
     elif ends_at is not None and ends_at <= now:
         status = "expired"
@@ -220,7 +224,11 @@ def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetim
         limit=_limit(data.total_coupons),
         ends_at=ends_at,
         customers=_CUSTOMERS_FROM_WIRE[data.eligible_customer_type],
-        products=tuple(product for product in map(_product_id, data.product_discount) if product),
+        products=(
+            tuple([product for product in map(_product_id, data.product_discount) if product])
+            if data.product_discount
+            else ()
+        ),
         id=data.id,
         provider=alias,
         status=status,

@@ -386,3 +386,22 @@ async def test_the_provider_class_is_the_error_parser(mocked_client: Mocked) -> 
 
     assert isinstance(provider, MayarProvider)
     assert parser(response(200, {"statusCode": 404, "messages": "x"})) is not None
+
+
+@pytest.mark.parametrize(
+    ("body", "failed"),
+    [
+        (b'{"statusCode":200,"messages":"success","data":{}}', False),  # the fast path
+        (b'{"statusCode": 200, "messages": "success", "data": {}}', False),  # parsed
+        (b'{"statusCode":200,"messages":"failed","data":[]}', True),
+        (b'{"statusCode":200,"messages":"successful","data":{}}', False),  # parsed: 200 wins
+        (b'{"statusCode":400,"messages":"success","data":{}}', True),
+    ],
+)
+def test_the_documented_success_prefix_skips_parsing_and_nothing_else(
+    body: bytes, failed: bool
+) -> None:
+    response = Response(
+        status=200, headers={}, body=body, request_id="r", method="GET", url="https://m/x"
+    )
+    assert (read_failure(response) is not None) is failed
