@@ -117,10 +117,3 @@ class Deadlines:
             else:
                 self._handle = self._loop.call_at(head.when, self._tick)
                 return
-
-    def close(self) -> None:
-        """Disarm the shared timer (the loop is going away)."""
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
-        self._queue.clear()

@@ -164,6 +164,7 @@ class Transport:
         self._limit_per_host = limit_per_host
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._deadlines: Deadlines | None = None
 
     @property
     def closed(self) -> bool:
@@ -189,6 +190,13 @@ class Transport:
                 "this promokit client was opened in another event loop; create one per loop"
             )
         return self._session
+
+    def deadlines(self, loop: asyncio.AbstractEventLoop) -> Deadlines:
+        """The attempts' deadlines in ``loop``: one shared timer for all providers."""
+        deadlines = self._deadlines
+        if deadlines is None or deadlines.loop is not loop:
+            deadlines = self._deadlines = Deadlines(loop)
+        return deadlines
 
     async def aclose(self) -> None:
         """Close the session if we own it; safe to call twice."""
@@ -246,7 +254,6 @@ class ProviderHttp:
         self._sleep = sleep
         self._request_id_header = request_id_header
         self._connect_timeout = aiohttp.ClientTimeout(sock_connect=connect_timeout)
-        self._deadlines: Deadlines | None = None
         self.attempts = 0
 
     def __repr__(self) -> str:
@@ -403,10 +410,7 @@ class ProviderHttp:
             # Every attempt, retries included, takes its own place in the window.
             await limiter.acquire(_clock_deadline(limiter, loop, deadline))
         self.attempts += 1
-        deadlines = self._deadlines
-        if deadlines is None or deadlines.loop is not loop:
-            deadlines = self._deadlines = Deadlines(loop)
-        guard = deadlines.watch(deadline)
+        guard = self.transport.deadlines(loop).watch(deadline)
         try:
             async with session.request(
                 method,

@@ -74,7 +74,6 @@ async def test_finished_watches_behind_a_slow_one_are_compacted() -> None:
         shared.watch(loop.time() + 60).close()
     assert len(shared._queue) <= 2 * deadlines._COMPACT_FLOOR + 1
     stuck.close()
-    shared.close()
 
 
 async def test_an_early_deadline_after_the_queue_drained_is_not_served_late() -> None:
@@ -84,4 +83,3 @@ async def test_an_early_deadline_after_the_queue_drained_is_not_served_late() ->
     started = loop.time()
     assert await _sleeper(shared, 0.05, 1.0) == "timed out"
     assert loop.time() - started < 0.3
-    shared.close()

@@ -174,25 +174,18 @@ def decode_promo(
     body: bytes, *, wrapped: bool, provider: str, operation: str, request_id: str | None = None
 ) -> Promo:
     """One promo, wrapped in ``{"data": ...}`` or bare (fetch-one examples differ)."""
-    if wrapped:
-        return decode_fast_first(
-            body,
-            NativePromoEnvelope,
-            PromoEnvelope,
-            provider=provider,
-            operation=operation,
-            request_id=request_id,
-            lax=True,
-        ).data
-    return decode_fast_first(
+    lenient: type[PromoEnvelope | Promo] = PromoEnvelope if wrapped else Promo
+    fast = NativePromoEnvelope if wrapped else NativePromo
+    found = decode_fast_first(
         body,
-        NativePromo,
-        Promo,
+        fast,
+        lenient,
         provider=provider,
         operation=operation,
         request_id=request_id,
         lax=True,
     )
+    return found.data if isinstance(found, PromoEnvelope) else found
 
 
 class Probe(msgspec.Struct, kw_only=True):
