@@ -62,6 +62,7 @@ class Client:
         self._sleep = sleep
         self._clock = clock
         self._providers: dict[str, Provider] = {}
+        self._checked: dict[tuple[str | None, str], Provider] = {}
         self._writes: ExactlyOnce | None = None
 
     @classmethod
@@ -166,10 +167,14 @@ class Client:
         return cls(settings, http)
 
     def _ready(self, alias: str | None, operation: str) -> Provider:
-        provider = self.provider(alias)
-        require_operation(
-            provider.manifest, operation, provider=provider.alias, plugin=provider.plugin_name
-        )
+        # Every call passes here: a checked (alias, operation) is one dict lookup.
+        provider = self._checked.get((alias, operation))
+        if provider is None or self._transport.closed:
+            provider = self.provider(alias)
+            require_operation(
+                provider.manifest, operation, provider=provider.alias, plugin=provider.plugin_name
+            )
+            self._checked[alias, operation] = provider
         return provider
 
     # -- operations -----------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -61,7 +62,11 @@ class RateLimiter:
 
     def try_acquire(self) -> bool:
         """Take a send slot if one is free now, without waiting (the common case)."""
-        if not self._lock.locked() and self.delay() == 0.0:
+        if self._lock.locked():
+            return False
+        # Expiring old sends only ever frees places: below the rate without expiring
+        # anything, no clock read is needed.
+        if self._in_flight + len(self._sent) < self.rate or self.delay() == 0.0:
             self._in_flight += 1
             return True
         return False
@@ -94,7 +99,12 @@ class RateLimiter:
     def release(self) -> None:
         """The send admitted by :meth:`acquire` is over (answered, failed or cancelled)."""
         self._in_flight -= 1
-        self._sent.append(self._clock())
+        now = self._clock()
+        sent = self._sent
+        sent.append(now)
+        # Expire here too, so the log stays one window long however high the rate.
+        while sent[0] + self.period <= now:
+            sent.popleft()
         self._finished.set()
 
     def _overloaded(self, wait: float) -> Overloaded:
@@ -106,52 +116,76 @@ class RateLimiter:
 
 
 class Slots:
-    """At most ``size`` calls in flight; waiting longer than ``max_wait`` is :class:`Overloaded`."""
+    """At most ``size`` calls in flight; waiting longer than ``max_wait`` is :class:`Overloaded`.
+
+    First come, first served: a released slot goes straight to the longest waiter.
+    Not an ``asyncio.Semaphore``, whose ``locked()`` scans its waiters and whose
+    ``release()`` wakes one: the free path here is a counter (a few hundred ns saved
+    on every call).
+    """
 
     def __init__(self, size: int, *, max_wait: float) -> None:
         self.size = size
         self.max_wait = max_wait
         self.peak = 0
-        self._semaphore = asyncio.Semaphore(size)
+        self._free = size
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
 
     @property
     def in_use(self) -> int:
         """Calls currently holding a slot."""
-        return self.size - self._semaphore._value
+        return self.size - self._free
 
     def try_acquire(self) -> bool:
         """Take a slot if one is free now, without waiting (the common case)."""
-        semaphore = self._semaphore
-        if semaphore.locked():
+        if self._free <= 0 or self._waiters:
             return False
-        semaphore._value -= 1  # what Semaphore.acquire() does when it need not wait
-        in_use = self.size - semaphore._value
+        self._free -= 1
+        in_use = self.size - self._free
         if in_use > self.peak:
             self.peak = in_use
         return True
 
     async def acquire(self, within: float | None = None) -> None:
         """Take a slot, waiting at most ``max_wait`` seconds (or ``within``, if shorter)."""
-        if self._semaphore.locked():
-            wait = self.max_wait if within is None else max(0.0, min(self.max_wait, within))
-            try:
-                async with asyncio.timeout(wait):
-                    await self._semaphore.acquire()
-            except TimeoutError:
+        if self.try_acquire():
+            return
+        wait = self.max_wait if within is None else max(0.0, min(self.max_wait, within))
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(wait):
+                await waiter
+        except BaseException as error:
+            if waiter.done() and not waiter.cancelled():
+                # The slot was handed over as the timeout or a cancel struck: pass it on.
+                self.release()
+            else:
+                waiter.cancel()
+                # A stale waiter would block try_acquire; release() may have dropped it.
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            if isinstance(error, TimeoutError):
                 raise Overloaded(
                     f"{self.size} calls already in flight and no slot freed within "
                     f"{wait:g}s; nothing was sent",
                     retryable=True,
                 ) from None
-        else:
-            await self._semaphore.acquire()
-        in_use = self.in_use
+            raise
+        # A handed-over slot never went back to the free count.
+        in_use = self.size - self._free
         if in_use > self.peak:
             self.peak = in_use
 
     def release(self) -> None:
-        """Give a slot back."""
-        self._semaphore.release()
+        """Give a slot back: to the longest waiter if there is one."""
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
 
 
 class RetryBudget:

@@ -10,6 +10,7 @@ import os
 import random
 import re
 import time
+from asyncio import get_running_loop
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,7 +45,16 @@ DEFAULT_MAX_BODY = 1024 * 1024
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
 _REQUEST_IDS = itertools.count(1)
 _JSON_STARTS = (b"{", b"[")
+_SAFE_METHODS = frozenset({"GET", "HEAD", "DELETE"})
 _PROCESS_TAG = f"{os.getpid():x}{random.getrandbits(24):06x}"
+
+
+def path_segment(value: str) -> str:
+    """One URL path segment: percent-quoted so ``/``, ``?``, ``#``, ``..`` stay data."""
+    if value in (".", ".."):
+        value = value.replace(".", "%2E")  # then quoted below, exactly as before
+    # Ids are usually unreserved characters only, which quote() leaves alone.
+    return value if _UNRESERVED(value) else quote(value, safe="")
 
 
 def new_request_id() -> str:
@@ -262,13 +272,7 @@ class ProviderHttp:
     @staticmethod
     def path(*segments: str) -> str:
         """Join path segments, each percent-quoted so ``/``, ``?``, ``#``, ``..`` stay data."""
-        parts = []
-        for segment in segments:
-            if segment in (".", ".."):
-                segment = segment.replace(".", "%2E")
-            # Ids are usually unreserved characters only, which quote() leaves alone.
-            parts.append(segment if _UNRESERVED(segment) else quote(segment, safe=""))
-        return "/" + "/".join(parts)
+        return "/" + "/".join(map(path_segment, segments))
 
     async def request(
         self,
@@ -289,23 +293,28 @@ class ProviderHttp:
         ``expect_json`` (the default) a success whose body is empty or not JSON (a
         proxy or maintenance page) is a :class:`ProviderResponseError`.
         """
-        loop = asyncio.get_running_loop()
+        loop = get_running_loop()
         deadline = loop.time() + (self.timeout if timeout is None else timeout)
-        safe = method in ("GET", "HEAD", "DELETE") if idempotent is None else idempotent
-        if not self.slots.try_acquire():
-            await self.slots.acquire(within=deadline - loop.time())
+        safe = method in _SAFE_METHODS if idempotent is None else idempotent
+        slots = self.slots
+        if not slots.try_acquire():
+            await slots.acquire(within=deadline - loop.time())
         try:
-            call = _Call(method, path, operation, body, params, deadline, safe, expect_json)
             try:
-                response = await self._attempt(call)
+                # The first attempt takes its arguments directly: the _Call record is
+                # built only when a failure has to be retried.
+                response = await self._attempt(
+                    loop, method, path, operation, body, params, deadline, expect_json
+                )
             except PromokitError as error:
                 if not self._should_retry(error, safe):
                     raise
+                call = _Call(method, path, operation, body, params, deadline, safe, expect_json)
                 return await self._retry(call, error)
             self.budget.earn()
             return response
         finally:
-            self.slots.release()
+            slots.release()
 
     def _should_retry(self, error: BaseException, safe: bool) -> bool:
         if not isinstance(error, PromokitError) or not error.retryable:
@@ -340,7 +349,16 @@ class ProviderHttp:
 
         async def attempt() -> Response:
             try:
-                return await self._attempt(call)
+                return await self._attempt(
+                    loop,
+                    call.method,
+                    call.path,
+                    call.operation,
+                    call.body,
+                    call.params,
+                    deadline,
+                    call.expect_json,
+                )
             except PromokitError as error:
                 pending.append(error)
                 raise
@@ -376,23 +394,26 @@ class ProviderHttp:
                 1 if state is None else state.attempt_number + 1,
             )
 
-    async def _attempt(self, call: _Call) -> Response:
-        method, path, operation, deadline = call.method, call.path, call.operation, call.deadline
-        loop = asyncio.get_running_loop()
+    async def _attempt(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        method: str,
+        path: str,
+        operation: str,
+        body: bytes | None,
+        params: Mapping[str, str] | None,
+        deadline: float,
+        expect_json: bool,
+    ) -> Response:
         remaining = deadline - loop.time()
         request_id = new_request_id()
         url = self.base_url + path
-        context: dict[str, Any] = {
-            "provider": self.provider,
-            "operation": operation,
-            "request_id": request_id,
-        }
         if remaining <= 0:
             raise RequestTimeout(
                 "deadline passed before the request was sent",
                 outcome="not_sent",
                 retryable=False,
-                **context,
+                **self._context(operation, request_id),
             )
         headers = self._headers.copy()
         headers[self._request_id_header] = request_id
@@ -412,20 +433,26 @@ class ProviderHttp:
         self.attempts += 1
         guard = self.transport.deadlines(loop).watch(deadline)
         try:
-            async with session.request(
+            # Awaited, not ``async with``: the context manager adds four coroutines per
+            # request; release() is all its exit does once the body is read.
+            raw = await session.request(
                 method,
                 url,
-                data=call.body,
-                params=call.params,
+                data=body,
+                params=params,
                 headers=headers,
                 timeout=timeout,
                 allow_redirects=False,
-            ) as raw:
-                length = raw.content_length
-                if length is not None and length <= self.max_body:
-                    payload = await raw.read()  # the common case, without another coroutine
+            )
+            try:
+                if raw.content.is_eof():
+                    # The whole body already arrived (the common case): it is in memory
+                    # either way, so read it and check the cap after.
+                    payload = await raw.read()
+                    if len(payload) > self.max_body:
+                        raise self._too_large(raw.status, len(payload), operation, request_id)
                 else:
-                    payload = await self._read(raw, context)
+                    payload = await self._read(raw, operation, request_id)
                 response = Response(
                     status=raw.status,
                     headers=raw.headers,
@@ -434,47 +461,58 @@ class ProviderHttp:
                     method=method,
                     url=url,
                 )
+            finally:
+                raw.release()
         except asyncio.CancelledError:
             if guard.expired():
                 raise RequestTimeout(
-                    "no complete response before the deadline", **context
+                    "no complete response before the deadline",
+                    **self._context(operation, request_id),
                 ) from None
             raise
         except aiohttp.ClientConnectorCertificateError as exc:
             raise ConnectError(
                 f"TLS certificate of {exc.host} could not be verified",
                 retryable=False,
-                **context,
+                **self._context(operation, request_id),
             ) from exc
         except aiohttp.ClientConnectorError as exc:
-            raise ConnectError(f"could not connect to {exc.host}:{exc.port}", **context) from exc
+            raise ConnectError(
+                f"could not connect to {exc.host}:{exc.port}",
+                **self._context(operation, request_id),
+            ) from exc
         except aiohttp.ConnectionTimeoutError as exc:
             raise ConnectError(
-                "connection timed out before the request was sent", **context
+                "connection timed out before the request was sent",
+                **self._context(operation, request_id),
             ) from exc
         except TimeoutError as exc:
-            raise RequestTimeout("no complete response before the deadline", **context) from exc
+            raise RequestTimeout(
+                "no complete response before the deadline", **self._context(operation, request_id)
+            ) from exc
         except aiohttp.ClientError as exc:
             raise TransportError(
-                f"connection failed mid-request: {type(exc).__name__}", **context
+                f"connection failed mid-request: {type(exc).__name__}",
+                **self._context(operation, request_id),
             ) from exc
         finally:
             guard.close()
             if limiter is not None:
                 limiter.release()
-        self._log(response)
+        if log.isEnabledFor(logging.INFO):
+            self._log(response)
         if 300 <= response.status < 400:
             raise ConfigurationError(
                 f"the provider redirected to {response.headers.get('Location', '?')!r}; "
                 "check base_url (redirects are not followed)",
                 status=response.status,
-                **context,
+                **self._context(operation, request_id),
             )
         info = self.error_parser(response)
         if info is not None:
             raise self._error(info, response, operation)
-        if call.expect_json and response.body[:1] not in _JSON_STARTS:
-            self._not_json(response, context)
+        if expect_json and response.body[:1] not in _JSON_STARTS:
+            self._not_json(response, self._context(operation, request_id))
         return response
 
     def _not_json(self, response: Response, context: dict[str, Any]) -> None:
@@ -493,30 +531,36 @@ class ProviderHttp:
             **context,
         )
 
-    async def _read(self, raw: aiohttp.ClientResponse, context: dict[str, Any]) -> bytes:
+    async def _read(self, raw: aiohttp.ClientResponse, operation: str, request_id: str) -> bytes:
+        """A body still arriving: refuse a declared or streamed length past the cap."""
         length = raw.content_length
-        if length is not None and length <= self.max_body:
-            return await raw.read()
         if length is not None:
-            raise ProviderResponseError(
-                f"response of {length} bytes exceeds the {self.max_body}-byte cap",
-                status=raw.status,
-                kind="too_large",
-                **context,
-            )
+            if length > self.max_body:
+                raise self._too_large(raw.status, length, operation, request_id)
+            return await raw.read()
         chunks: list[bytes] = []
         size = 0
         async for chunk in raw.content.iter_chunked(65536):
             size += len(chunk)
             if size > self.max_body:
-                raise ProviderResponseError(
-                    f"response exceeds the {self.max_body}-byte cap",
-                    status=raw.status,
-                    kind="too_large",
-                    **context,
-                )
+                raise self._too_large(raw.status, None, operation, request_id)
             chunks.append(chunk)
         return b"".join(chunks)
+
+    def _too_large(
+        self, status: int, length: int | None, operation: str, request_id: str
+    ) -> ProviderResponseError:
+        size = "response" if length is None else f"response of {length} bytes"
+        return ProviderResponseError(
+            f"{size} exceeds the {self.max_body}-byte cap",
+            status=status,
+            kind="too_large",
+            **self._context(operation, request_id),
+        )
+
+    def _context(self, operation: str, request_id: str) -> dict[str, Any]:
+        """What every error of an attempt says about where it happened."""
+        return {"provider": self.provider, "operation": operation, "request_id": request_id}
 
     def _error(self, info: ErrorInfo, response: Response, operation: str) -> ProviderError:
         cls = error_class_for_status(info.status)
@@ -587,4 +631,5 @@ __all__ = [
     "default_error_info",
     "new_request_id",
     "parse_retry_after",
+    "path_segment",
 ]

@@ -152,7 +152,6 @@ def _list_status(status: str) -> str:
 
 def promotion_from_created(data: wire.CreatedDiscount, *, alias: str) -> Promotion:
     """The neutral promotion described by a create response (ISO timestamps)."""
-    context = _Context(alias, "create")
     coupon_type = _coupon_type(data.coupons)
     coupons = tuple(
         Coupon(
@@ -165,7 +164,7 @@ def promotion_from_created(data: wire.CreatedDiscount, *, alias: str) -> Promoti
     )
     return Promotion(
         name=data.name,
-        discount=_discount(data.discount_type, data.value, context, "$.data.value"),
+        discount=_discount(data.discount_type, data.value, "$.data.value", alias, "create"),
         code=_reusable_code(coupon_type, coupons),
         coupon_type=coupon_type,
         min_purchase=data.minimum_purchase,
@@ -187,7 +186,6 @@ def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetim
     The detail has no ``status``: it is derived from the coupons' ``isActive`` and
     ``expiredAt`` at ``now`` unless Mayar sends one.
     """
-    context = _Context(alias, "get")
     coupon_type = _coupon_type(data.coupons)
     as_utc = codec.as_utc
     # A list comprehension, not a generator: this runs for every detail read.
@@ -217,7 +215,7 @@ def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetim
         status = "active"
     return Promotion(
         name=data.name,
-        discount=_discount(data.discount_type, data.value, context, "$.data.value"),
+        discount=_discount(data.discount_type, data.value, "$.data.value", alias, "get"),
         code=_reusable_code(coupon_type, coupons),
         coupon_type=coupon_type,
         min_purchase=data.minimum_purchase,
@@ -247,12 +245,11 @@ def promotion_from_summary(item: wire.DiscountSummary, *, alias: str, index: int
     percentages at 99, so a ``discountValue`` above 99 is rupiah (:class:`Fixed`) and
     one of 99 or less is read as a percentage. Call ``get`` for the exact promotion.
     """
-    context = _Context(alias, "list")
     path = f"$.data.coupons[{index}].discountValue"
     kind: wire.DiscountKind = "monetary" if item.discount_value > _HIGHEST_PERCENT else "percentage"
     return Promotion(
         name=item.name,
-        discount=_discount(kind, item.discount_value, context, path),
+        discount=_discount(kind, item.discount_value, path, alias, "list"),
         ends_at=codec.as_utc(item.expired_at),
         products=tuple(product.id for product in item.products),
         id=item.id,
@@ -270,11 +267,14 @@ def validation_from_result(
     if not result.valid or coupon is None:
         # Undocumented (every documented refusal is an HTTP error); kept as a result.
         return Validation(valid=False, reason=Rejection.UNKNOWN, message=message, provider=alias)
-    context = _Context(alias, "validate")
     rules = Promotion(
         name=coupon.code,
         discount=_discount(
-            coupon.discount_type, coupon.discount_value, context, "$.data.coupon.discountValue"
+            coupon.discount_type,
+            coupon.discount_value,
+            "$.data.coupon.discountValue",
+            alias,
+            "validate",
         ),
         min_purchase=coupon.minimum_purchase,
         customers=_CUSTOMERS_FROM_WIRE[coupon.eligible_customer_type],
@@ -340,16 +340,6 @@ def usage_from_wire(data: wire.CouponUsage) -> Usage:
 # -- helpers ----------------------------------------------------------------------
 
 
-class _Context:
-    """Who is decoding what, for errors that point at a JSON path."""
-
-    __slots__ = ("alias", "operation")
-
-    def __init__(self, alias: str, operation: str) -> None:
-        self.alias = alias
-        self.operation = operation
-
-
 def _quota(promotion: Promotion) -> Quota:
     limit = promotion.limit
     if not isinstance(limit, Quota):
@@ -369,15 +359,17 @@ def _plain_decimal(value: Decimal) -> Decimal:
     return value.normalize()
 
 
-def _discount(kind: wire.DiscountKind, value: Decimal, context: _Context, path: str) -> Discount:
+def _discount(
+    kind: wire.DiscountKind, value: Decimal, path: str, alias: str, operation: str
+) -> Discount:
     if kind == "percentage":
         return Percent(value=_plain_decimal(value))
     if value != value.to_integral_value():
         raise codec.field_error(
             path,
             f"a monetary discount must be whole rupiah, got {value}",
-            provider=context.alias,
-            operation=context.operation,
+            provider=alias,
+            operation=operation,
         )
     return Fixed(amount=int(value))
 

@@ -20,7 +20,7 @@ from promokit.errors import (
 )
 from promokit.model import Checkout, Promotion, Usage, Validation
 from promokit.provider import Provider, ProviderSettings
-from promokit.transport import ErrorInfo, ProviderHttp, Response
+from promokit.transport import ErrorInfo, ProviderHttp, Response, path_segment
 from promokit_mayar import mapping, wire
 from promokit_mayar.failures import read_failure
 from promokit_mayar.manifest import MANIFEST, MAX_PAGE_SIZE, PLUGIN_NAME, extra_problems
@@ -178,7 +178,7 @@ class MayarProvider(Provider):
                 operation="get",
             )
         response = await self.http.request(
-            "GET", ProviderHttp.path("coupons", promotion_id), operation="get"
+            "GET", "/coupons/" + path_segment(promotion_id), operation="get"
         )
         detail = self._decode(response, wire.DetailResponse, "get")
         return mapping.promotion_from_detail(detail.data, alias=self.alias, now=self.now())
