@@ -12,6 +12,7 @@ from promokit.model import (
     CardScope,
     Checkout,
     Coupon,
+    Discount,
     EwalletScope,
     Percent,
     Promotion,
@@ -64,7 +65,11 @@ def _payment_refusal(promotion: Promotion, checkout: Checkout) -> str | None:
 
 def discount_for(promotion: Promotion, base: int) -> int:
     """The discount on ``base`` before limits: whole units, rounded down, never above base."""
-    discount = promotion.discount
+    return amount_off(promotion.discount, base)
+
+
+def amount_off(discount: Discount, base: int) -> int:
+    """What ``discount`` alone takes off ``base``: :func:`discount_for` without a Promotion."""
     if isinstance(discount, Percent):
         amount = int(base * discount.value // _HUNDRED)
         cap = discount.max_amount
@@ -143,7 +148,7 @@ def evaluate(
         base = checkout.amount if checkout.items_amount is None else checkout.items_amount
     else:
         base = checkout.shipping_amount or 0
-    amount = discount_for(promotion, base if base > 0 else 0)
+    amount = amount_off(promotion.discount, base if base > 0 else 0)
     if isinstance(limit, Budget) and amount > limit.amount - given:
         amount = limit.amount - given
     return Validation(valid=True, discount_amount=amount, coupon=coupon, evaluated_locally=True)

@@ -367,19 +367,27 @@ def _plain_promotion(promo: NativePromo, provider: str, code: str | None) -> Pro
     # Written flat on purpose: one call per promo rather than one per field.
     cap = promo.max_discount_amount or None  # "" and 0 mean no cap
     value = promo.discount
-    if value is None or not value.is_finite():
-        return None
     discount_type = promo.discount_type
     discount: Percent | Fixed
-    if discount_type == PERCENTAGE:
-        discount = Percent(value=value, max_amount=cap)
-    elif discount_type == FLAT and cap is None:
-        amount = int(value)
-        if amount != value:
+    if type(value) is int:  # a whole number, the common case: no Decimal was built
+        if discount_type == FLAT and cap is None:
+            discount = Fixed(amount=value)
+        elif discount_type == PERCENTAGE and value:  # lax reads "-0" as 0: let it pass
+            discount = Percent(value=Decimal(value), max_amount=cap)
+        else:
             return None
-        discount = Fixed(amount=amount)
+    elif type(value) is Decimal and value.is_finite():
+        if discount_type == PERCENTAGE:
+            discount = Percent(value=value, max_amount=cap)
+        elif discount_type == FLAT and cap is None:
+            amount = int(value)
+            if amount != value:
+                return None
+            discount = Fixed(amount=amount)
+        else:
+            return None
     else:
-        return None
+        return None  # no discount, NaN, an unknown type: the checked path says
 
     limit_type = promo.limit_type
     limit_value = promo.limit_value

@@ -121,7 +121,8 @@ class NativePromo(Promo, kw_only=True):
     """:class:`Promo` as msgspec reads it in C: the fast path of every promo decode.
 
     Decoded in msgspec's lax mode: amounts written as text (``"75000"``) arrive as
-    ``int`` and ``""`` stays ``""``; ``discount`` is a ``Decimal``; RFC 3339
+    ``int`` and ``""`` stays ``""``; a whole ``discount`` is an ``int`` (no Decimal
+    built for the common ``30`` or ``"30"``), a fractional one a ``Decimal``; RFC 3339
     timestamps (with or without a zone) are ``datetime``, and a number there stays
     an ``int`` (epoch milliseconds, as :class:`~promokit.codec.Instant` reads it).
     Anything else (``2015-05-05T12:30`` without seconds, an amount like ``"1,5"``)
@@ -130,7 +131,7 @@ class NativePromo(Promo, kw_only=True):
     """
 
     # Narrower or wider than the lenient fields on purpose: see the docstring.
-    discount: Decimal | None  # type: ignore[assignment]
+    discount: int | Decimal | None  # type: ignore[assignment]
     starts_at: Timestamp | None = None  # type: ignore[assignment]
     ends_at: Timestamp | None = None  # type: ignore[assignment]
     min_order_amount: LaxInt = None

@@ -69,6 +69,15 @@ COMMON = [
         _variant(discount="-5", discount_type="flat", max_discount_amount=""), id="negative"
     ),
     pytest.param(_variant(ends_at="2026-01-05T19:30:00"), id="no-zone"),
+    pytest.param(_variant(discount="30"), id="percent-whole-text"),
+    pytest.param(_variant(discount="1e1"), id="percent-exponent"),
+    pytest.param(_variant(discount="030"), id="percent-leading-zero"),
+    pytest.param(
+        _variant(discount="-0", discount_type="flat", max_discount_amount=""), id="flat-minus-zero"
+    ),
+    pytest.param(
+        _variant(discount=10**22, discount_type="flat", max_discount_amount=""), id="flat-huge"
+    ),
 ]
 
 
@@ -99,6 +108,9 @@ UNCOMMON = [
     pytest.param(_variant(starts_at="2026-01-05T19:30:00+07:00"), id="offset-zone"),
     pytest.param(_variant(created_at=1430829000000), id="epoch-ms"),
     pytest.param(_variant(discount="NaN"), id="nan"),
+    # Lax decoding reads "-0" as the int 0; the checked path keeps Decimal("-0").
+    pytest.param(_variant(discount="-0"), id="percent-minus-zero"),
+    pytest.param(_variant(discount=None), id="no-discount"),
 ]
 
 

@@ -12,7 +12,7 @@ from msgspec import UNSET
 
 from promokit import codec
 from promokit.errors import BadRequest, NotFound, ProviderError, UnsupportedFeature
-from promokit.evaluate import discount_for
+from promokit.evaluate import amount_off
 from promokit.model import (
     Checkout,
     Coupon,
@@ -267,21 +267,16 @@ def validation_from_result(
     if not result.valid or coupon is None:
         # Undocumented (every documented refusal is an HTTP error); kept as a result.
         return Validation(valid=False, reason=Rejection.UNKNOWN, message=message, provider=alias)
-    rules = Promotion(
-        name=coupon.code,
-        discount=_discount(
-            coupon.discount_type,
-            coupon.discount_value,
-            "$.data.coupon.discountValue",
-            alias,
-            "validate",
-        ),
-        min_purchase=coupon.minimum_purchase,
-        customers=_CUSTOMERS_FROM_WIRE[coupon.eligible_customer_type],
+    discount = _discount(
+        coupon.discount_type,
+        coupon.discount_value,
+        "$.data.coupon.discountValue",
+        alias,
+        "validate",
     )
     return Validation(
         valid=True,
-        discount_amount=discount_for(rules, max(checkout.amount, 0)),
+        discount_amount=amount_off(discount, max(checkout.amount, 0)),
         coupon=Coupon(code=coupon.code, id=coupon.id),
         provider=alias,
     )
@@ -352,18 +347,22 @@ def _quota(promotion: Promotion) -> Quota:
     return limit
 
 
-def _plain_decimal(value: Decimal) -> Decimal:
+def _plain_decimal(value: wire.Number) -> Decimal:
     """``Decimal('1E+1')`` and ``Decimal('10.0')`` travel as ``10``."""
+    if type(value) is int:
+        return Decimal(value)
     if value == value.to_integral_value():
         return Decimal(int(value))
     return value.normalize()
 
 
 def _discount(
-    kind: wire.DiscountKind, value: Decimal, path: str, alias: str, operation: str
+    kind: wire.DiscountKind, value: wire.Number, path: str, alias: str, operation: str
 ) -> Discount:
     if kind == "percentage":
         return Percent(value=_plain_decimal(value))
+    if type(value) is int:
+        return Fixed(amount=value)
     if value != value.to_integral_value():
         raise codec.field_error(
             path,

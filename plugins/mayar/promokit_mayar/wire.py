@@ -16,6 +16,9 @@ DOCS = "https://docs.mayar.id/api-reference-v2"
 DiscountKind = Literal["monetary", "percentage"]
 CustomerKind = Literal["all", "new", "old"]
 CouponKind = Literal["reusable", "onetime"]
+Number = int | Decimal
+"""A discount value as Mayar answers it: whole numbers decode as ``int`` (no Decimal
+built for the common ``100000`` or ``10``), any other number as an exact ``Decimal``."""
 
 
 class Wire(msgspec.Struct, rename="camel", kw_only=True):
@@ -111,7 +114,7 @@ class CreatedDiscount(Wire, kw_only=True):
     id: str
     name: str
     discount_type: DiscountKind
-    value: Decimal
+    value: Number
     minimum_purchase: int | None = None
     eligible_customer_type: CustomerKind
     total_coupons: int
@@ -186,7 +189,7 @@ class DiscountDetail(Wire, kw_only=True):
     minimum_purchase: int | None = None
     is_life_time: bool | None = None
     total_coupons: int
-    value: Decimal
+    value: Number
     coupons: list[DetailCoupon] = msgspec.field(default_factory=list)
     status: str | None = None
 
@@ -227,7 +230,7 @@ class ValidatedCoupon(Wire, kw_only=True):
     id: str
     code: str
     discount_type: DiscountKind
-    discount_value: Decimal
+    discount_value: Number
     minimum_purchase: int | None = None
     eligible_customer_type: CustomerKind
 
@@ -320,7 +323,7 @@ class DiscountSummary(Wire, kw_only=True):
     id: str
     name: str
     status: str
-    discount_value: Decimal
+    discount_value: Number
     total_usage: int = 0
     created_at: Timestamp
     expired_at: Timestamp | None = None

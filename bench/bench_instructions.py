@@ -1,0 +1,150 @@
+"""Client overhead in CPU instructions per request, counted by valgrind: noise-free ratios.
+
+``bench_client.py`` measures CPU time, which on a shared machine moves by 10–50 %
+between runs. This script runs the same variants against the same canned stub
+under valgrind (cachegrind with its cache simulation off, about 10x slower than
+native) and counts the instructions the client process executes. Each
+(variant, mode) runs twice, with ``--small`` and ``--large`` requests; the
+difference divided by the difference in requests is the cost of one request,
+with start-up, imports and warm-up cancelled out. Instruction counts repeat to
+within a fraction of a percent, so a change of 1 % is visible.
+
+They are not CPU time: cache misses, branch mispredictions and the kernel's
+socket work are not counted (the kernel side is the same for every variant).
+Use it to compare variants and versions; use ``bench_client.py`` for time.
+Needs ``valgrind`` on PATH; without it the script says so and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from _common import machine_line, markdown_table, progress, say, verdict
+
+HERE = Path(__file__).resolve().parent
+VARIANTS = (
+    "raw GET",
+    "aiohttp+json GET",
+    "client.get",
+    "raw POST",
+    "aiohttp+json POST",
+    "client.validate",
+)
+BASELINE = {
+    "aiohttp+json GET": "raw GET",
+    "client.get": "raw GET",
+    "aiohttp+json POST": "raw POST",
+    "client.validate": "raw POST",
+}
+MODES = {"seq": 1, "c32": 32}
+TARGETS = {"seq": 1.10, "c32": 1.25}
+COLLECTED = re.compile(rb"I\s+refs:\s+([\d,]+)")
+
+
+async def child(variant: str, url: str, in_flight: int, requests: int) -> None:
+    """Inside valgrind: build ``variant`` as bench_client does and run ``requests`` calls."""
+    import bench_client
+
+    async with AsyncExitStack() as stack:
+        call = await bench_client.make_call(variant, url, stack)
+        await bench_client.drive(call, requests, in_flight)
+
+
+def instructions(variant: str, url: str, in_flight: int, requests: int) -> int:
+    """Instructions the client process executed for ``requests`` calls (and its start-up)."""
+    command = [
+        "valgrind",
+        "--tool=cachegrind",
+        "--cache-sim=no",
+        "--cachegrind-out-file=/dev/null",
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        variant,
+        url,
+        str(in_flight),
+        str(requests),
+    ]
+    done = subprocess.run(command, capture_output=True, check=False, timeout=900)
+    found = COLLECTED.search(done.stderr)
+    if done.returncode != 0 or found is None:
+        tail = done.stderr.decode(errors="replace")[-2000:]
+        raise RuntimeError(f"{variant} under valgrind failed ({done.returncode}): {tail}")
+    return int(found.group(1).replace(b",", b""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Count, print the table; returns 1 if a target was missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--small", type=int, default=640, help="requests in the short run")
+    parser.add_argument("--large", type=int, default=3200, help="requests in the long run")
+    parser.add_argument("--quick", action="store_true", help="320 and 1,600 requests")
+    parser.add_argument("--child", nargs=4, metavar=("VARIANT", "URL", "IN_FLIGHT", "N"))
+    args = parser.parse_args(argv)
+    if args.child:
+        variant, url, in_flight, requests = args.child
+        asyncio.run(child(variant, url, int(in_flight), int(requests)))
+        return 0
+    if args.quick:
+        args.small, args.large = 320, 1600
+    say("## Client overhead in instructions (bench/bench_instructions.py)")
+    say()
+    if shutil.which("valgrind") is None:
+        say("skipped: valgrind is not installed (apt install valgrind)")
+        return 0
+    import bench_client
+
+    say(machine_line())
+    say(
+        f"instructions per request = (count at {args.large} − count at {args.small}) / "
+        f"{args.large - args.small}, client process only, under valgrind --tool=cachegrind"
+    )
+    per_request: dict[tuple[str, str], float] = {}
+    with tempfile.TemporaryDirectory() as directory:
+        stub, url = bench_client.start_stub(Path(directory), 3600, None)
+        try:
+            for mode, in_flight in MODES.items():
+                for variant in VARIANTS:
+                    small = instructions(variant, url, in_flight, args.small)
+                    large = instructions(variant, url, in_flight, args.large)
+                    per_request[variant, mode] = (large - small) / (args.large - args.small)
+                    progress(f"  {variant} {mode}: {per_request[variant, mode]:,.0f} per request")
+        finally:
+            stub.terminate()
+            stub.wait(timeout=10)
+
+    missed = False
+    rows = []
+    for mode in MODES:
+        for variant in VARIANTS:
+            count = per_request[variant, mode]
+            baseline = BASELINE.get(variant)
+            ratio, check = "1.000", ""
+            if baseline is not None:
+                value = count / per_request[baseline, mode]
+                ratio = f"{value:.3f} vs {baseline}"
+                if variant.startswith("client."):
+                    check = verdict(value, TARGETS[mode], higher_is_better=False)
+                    check = f"{check} (≤ {TARGETS[mode]:.2f})"
+                    missed = missed or check.startswith("MISS")
+            rows.append([mode, variant, f"{count:,.0f}", ratio, check])
+    say()
+    say(markdown_table(["mode", "variant", "instructions/request", "ratio", "target"], rows))
+    say()
+    say(
+        "The targets are stated for CPU time (bench_client.py); instructions leave out "
+        "cache misses and kernel time, so read these ratios as the floor of the CPU ratios."
+    )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
