@@ -349,7 +349,7 @@ def _quota(promotion: Promotion) -> Quota:
 
 def _plain_decimal(value: wire.Number) -> Decimal:
     """``Decimal('1E+1')`` and ``Decimal('10.0')`` travel as ``10``."""
-    if type(value) is int:
+    if isinstance(value, int):
         return Decimal(value)
     if value == value.to_integral_value():
         return Decimal(int(value))
@@ -361,7 +361,7 @@ def _discount(
 ) -> Discount:
     if kind == "percentage":
         return Percent(value=_plain_decimal(value))
-    if type(value) is int:
+    if isinstance(value, int):
         return Fixed(amount=value)
     if value != value.to_integral_value():
         raise codec.field_error(
