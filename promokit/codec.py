@@ -104,6 +104,8 @@ def enc_hook(obj: Any) -> Any:
 
 
 _DECODERS: dict[tuple[Any, bool], msgspec.json.Decoder[Any]] = {}
+# The strict decoders again, keyed by type alone: decode() runs on every response.
+_STRICT: dict[Any, msgspec.json.Decoder[Any]] = {}
 
 
 def decoder(tp: type[T], *, lax: bool = False) -> msgspec.json.Decoder[T]:
@@ -116,6 +118,8 @@ def decoder(tp: type[T], *, lax: bool = False) -> msgspec.json.Decoder[T]:
     built = _DECODERS.get(key)
     if built is None:
         built = _DECODERS[key] = msgspec.json.Decoder(tp, strict=not lax, dec_hook=dec_hook)
+        if not lax:
+            _STRICT[tp] = built
     return built
 
 
@@ -136,8 +140,9 @@ def decode(
     request_id: str | None = None,
 ) -> T:
     """Decode ``data`` into ``tp``; any mismatch becomes :class:`ResponseValidationError`."""
+    built: msgspec.json.Decoder[T] = _STRICT.get(tp) or decoder(tp)
     try:
-        return decoder(tp).decode(data)
+        return built.decode(data)
     except msgspec.ValidationError as exc:
         raise _validation_error(str(exc), provider, operation, request_id) from None
     except msgspec.DecodeError as exc:

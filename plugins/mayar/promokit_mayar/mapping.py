@@ -188,26 +188,32 @@ def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetim
     """
     coupon_type = _coupon_type(data.coupons)
     as_utc = codec.as_utc
-    # A list comprehension, not a generator: this runs for every detail read.
-    coupons = tuple(
-        [
+    expired_at = data.expired_at
+    ends_at = as_utc(expired_at)
+    # One plain loop, not comprehensions: this runs for every detail read. A coupon
+    # usually expires with its discount: the same wire value converts once.
+    coupons: list[Coupon] = []
+    any_active = False
+    for coupon in data.coupons:
+        active = coupon.is_active
+        if active:
+            any_active = True
+        expires = coupon.expired_at
+        coupons.append(
             Coupon(
                 code=coupon.code,
                 id=coupon.id,
                 coupon_type=_COUPON_TYPE_FROM_WIRE[coupon.type],
-                active=coupon.is_active,
+                active=active,
                 limit=coupon.limit,
-                expires_at=as_utc(coupon.expired_at),
+                expires_at=ends_at if expires == expired_at else as_utc(expires),
                 created_at=as_utc(coupon.created_at),
             )
-            for coupon in data.coupons
-        ]
-    )
-    ends_at = as_utc(data.expired_at)
+        )
     status: Status
     if data.status is not None:
         status = _STATUS_FROM_WIRE.get(data.status, "unknown")
-    elif coupons and True not in [coupon.active for coupon in coupons]:
+    elif coupons and not any_active:
         status = "inactive"
     elif ends_at is not None and ends_at <= now:
         status = "expired"
@@ -230,8 +236,8 @@ def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetim
         id=data.id,
         provider=alias,
         status=status,
-        coupons=coupons,
-        created_at=codec.as_utc(data.created_at),
+        coupons=tuple(coupons),
+        created_at=as_utc(data.created_at),
     )
 
 
@@ -385,7 +391,7 @@ def _coupon_type(
     return "reusable"
 
 
-def _reusable_code(coupon_type: str, coupons: tuple[Coupon, ...]) -> str | None:
+def _reusable_code(coupon_type: str, coupons: Sequence[Coupon]) -> str | None:
     if coupon_type == "reusable" and len(coupons) == 1:
         return coupons[0].code
     return None

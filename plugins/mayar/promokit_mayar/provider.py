@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from datetime import UTC, datetime
@@ -65,7 +66,8 @@ class MayarProvider(Provider):
         options = settings.options
         self.page_size: int = options.get("page_size", MAX_PAGE_SIZE)
         self.list_detail: bool = options.get("list_detail", False)
-        self.now: Callable[[], datetime] = _utc_now
+        # A partial, not a function: the clock is read on every detail, and this is C.
+        self.now: Callable[[], datetime] = functools.partial(datetime.now, UTC)
         """The clock used to derive ``expired`` from a detail response (tests replace it)."""
 
     # -- configuration (no I/O) -----------------------------------------------
@@ -357,10 +359,6 @@ class MayarProvider(Provider):
         except UnsupportedFeature as refused:
             return refused
         return self._unsupported(operation)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 __all__ = ["PATH_PREFIX", "PRODUCTION_URL", "SANDBOX_HOSTS", "MayarProvider"]
