@@ -46,6 +46,9 @@ class RateLimiter:
         self._in_flight = 0
         self._finished = asyncio.Event()
         self._lock = asyncio.Lock()
+        # Callers inside acquire(): while there are any, newcomers queue behind them
+        # and releases wake them (a counter is cheaper than Lock.locked()).
+        self._queued = 0
 
     def delay(self) -> float:
         """Seconds until one more send is allowed: 0 when allowed now, ``inf`` while
@@ -62,7 +65,7 @@ class RateLimiter:
 
     def try_acquire(self) -> bool:
         """Take a send slot if one is free now, without waiting (the common case)."""
-        if self._lock.locked():
+        if self._queued:
             return False
         # Expiring old sends only ever frees places: below the rate without expiring
         # anything, no clock read is needed.
@@ -79,6 +82,13 @@ class RateLimiter:
         """
         if self.try_acquire():
             return
+        self._queued += 1
+        try:
+            await self._wait_for_place(deadline)
+        finally:
+            self._queued -= 1
+
+    async def _wait_for_place(self, deadline: float | None) -> None:
         async with self._lock:
             while (wait := self.delay()) > 0:
                 if wait == math.inf:
@@ -105,7 +115,8 @@ class RateLimiter:
         # Expire here too, so the log stays one window long however high the rate.
         while sent[0] + self.period <= now:
             sent.popleft()
-        self._finished.set()
+        if self._queued:
+            self._finished.set()
 
     def _overloaded(self, wait: float) -> Overloaded:
         return Overloaded(
