@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -161,3 +162,12 @@ def test_extensions_always_take_the_checked_path() -> None:
         extensions={"durianpay": {"is_live": True}},
     )
     assert promotion.extensions == {"durianpay": {"is_live": True}}
+
+
+def test_decoded_promos_stay_out_of_the_cycle_collector() -> None:
+    # gc=False on the wire Structs: a page adds no tracked objects of its own
+    # (only the lists inside, which CPython tracks by itself).
+    body = json.dumps({"data": [DOCUMENTED, DOCUMENTED]}).encode()
+    promos = decode_page(body, provider="durianpay", operation="list")
+    assert not any(gc.is_tracked(promo) for promo in promos)
+    assert not any(gc.is_tracked(promo.promo_details) for promo in promos)

@@ -21,8 +21,11 @@ Number = int | Decimal
 built for the common ``100000`` or ``10``), any other number as an exact ``Decimal``."""
 
 
-class Wire(msgspec.Struct, rename="camel", kw_only=True):
+class Wire(msgspec.Struct, rename="camel", kw_only=True, gc=False):
     """Base of every Mayar wire Struct: Python snake_case, camelCase on the wire.
+
+    ``gc=False``: wire values hold decoded JSON (or request fields) only and never
+    take part in a reference cycle, so the cycle collector need not track them.
 
     Unknown response fields are ignored (Mayar adds fields without notice); every
     documented field is declared, so the JSON path of a mismatch is exact.
