@@ -431,26 +431,27 @@ def _plain_promotion(promo: NativePromo, provider: str, code: str | None) -> Pro
     # msgspec reads "...Z" as the UTC singleton; text without a zone is UTC too.
     # Another zone or epoch milliseconds go through the checked path's as_utc.
     starts_at = promo.starts_at
-    if starts_at is not None and (type(starts_at) is not datetime or starts_at.tzinfo is not UTC):
+    # The common case first: a datetime in the UTC singleton (None or int fail it).
+    if (type(starts_at) is not datetime or starts_at.tzinfo is not UTC) and starts_at is not None:
         starts_at = _naive_as_utc(starts_at)
         if starts_at is None:
             return None
     ends_at = promo.ends_at
-    if ends_at is not None and (type(ends_at) is not datetime or ends_at.tzinfo is not UTC):
+    if (type(ends_at) is not datetime or ends_at.tzinfo is not UTC) and ends_at is not None:
         ends_at = _naive_as_utc(ends_at)
         if ends_at is None:
             return None
     created_at = promo.created_at
-    if created_at is not None and (
+    if (
         type(created_at) is not datetime or created_at.tzinfo is not UTC
-    ):
+    ) and created_at is not None:
         created_at = _naive_as_utc(created_at)
         if created_at is None:
             return None
     updated_at = promo.updated_at
-    if updated_at is not None and (
+    if (
         type(updated_at) is not datetime or updated_at.tzinfo is not UTC
-    ):
+    ) and updated_at is not None:
         updated_at = _naive_as_utc(updated_at)
         if updated_at is None:
             return None
