@@ -188,6 +188,22 @@ async def test_slow_body_is_bounded_by_the_deadline(emulator: Any, transport: Tr
     assert time.monotonic() - started < 0.3 + 0.1
 
 
+async def test_a_complete_body_over_the_cap_is_refused_too(
+    emulator: Any, transport: Transport
+) -> None:
+    # A small body arrives with its headers (read at once, then checked) and is still
+    # refused when it passes max_body, with its size in the message.
+    _, server = emulator
+    _, sleep = no_sleep_recorder()
+    http = http_for(transport, server.url, sleep, max_body=8)
+    with pytest.raises(ProviderResponseError) as caught:
+        await http.request("GET", "/items/it_1", operation="get")
+    assert caught.value.kind == "too_large"
+    assert "bytes exceeds the 8-byte cap" in str(caught.value)
+    assert http.attempts == 1  # a refused size is not retried
+    assert http.slots.in_use == 0
+
+
 async def test_oversized_body_is_refused(emulator: Any, transport: Transport) -> None:
     fake, server = emulator
     _, sleep = no_sleep_recorder()
