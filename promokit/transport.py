@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import aiohttp
 import msgspec
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDictProxy, istr
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from promokit.deadlines import Deadlines
@@ -263,6 +263,8 @@ class ProviderHttp:
         self._secrets = secrets
         self._sleep = sleep
         self._request_id_header = request_id_header
+        # Case-insensitive lookups with an istr key skip a conversion per response.
+        self._request_id_key = istr(request_id_header)
         self._connect_timeout = aiohttp.ClientTimeout(sock_connect=connect_timeout)
         self.attempts = 0
 
@@ -453,13 +455,14 @@ class ProviderHttp:
                         raise self._too_large(raw.status, len(payload), operation, request_id)
                 else:
                     payload = await self._read(raw, operation, request_id)
-                response = Response(
-                    status=raw.status,
-                    headers=raw.headers,
-                    body=payload,
-                    request_id=raw.headers.get(self._request_id_header) or request_id,
-                    method=method,
-                    url=url,
+                headers_in = raw.headers
+                response = Response(  # positional: this runs for every response
+                    raw.status,
+                    headers_in,
+                    payload,
+                    headers_in.get(self._request_id_key) or request_id,
+                    method,
+                    url,
                 )
             finally:
                 raw.release()
