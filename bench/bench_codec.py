@@ -81,6 +81,16 @@ def compact(data: Any) -> bytes:
     return msgspec.json.encode(data)
 
 
+def mayar_detail_body() -> bytes:
+    """Mayar's documented detail response, compacted."""
+    return compact(json.loads((MAYAR_FIXTURES / "detail_response.json").read_bytes()))
+
+
+def durianpay_body() -> bytes:
+    """Durianpay's documented fetch-one promo, compacted."""
+    return compact(json.loads((DURIANPAY_FIXTURES / "fetch_one_response.json").read_bytes()))
+
+
 def durianpay_page(count: int = 100) -> bytes:
     """A fetch-all page of ``count`` promos varied from the documented one."""
     base = json.loads((DURIANPAY_FIXTURES / "fetch_one_response.json").read_bytes())
@@ -473,8 +483,8 @@ class Case:
 
 def build_cases(with_pydantic: bool) -> list[Case]:
     """The three payloads with their decoders (baseline first)."""
-    mayar = compact(json.loads((MAYAR_FIXTURES / "detail_response.json").read_bytes()))
-    promo = compact(json.loads((DURIANPAY_FIXTURES / "fetch_one_response.json").read_bytes()))
+    mayar = mayar_detail_body()
+    promo = durianpay_body()
     page = durianpay_page(100)
     cases = [
         Case(

@@ -12,6 +12,8 @@ within a fraction of a percent, so a change of 1 % is visible.
 They are not CPU time: cache misses, branch mispredictions and the kernel's
 socket work are not counted (the kernel side is the same for every variant).
 Use it to compare variants and versions; use ``bench_client.py`` for time.
+``--codec`` counts the decodes of ``bench_codec.py`` the same way (promokit
+against ``json.loads`` + the hand mapping, with the cycle collector running).
 Needs ``valgrind`` on PATH; without it the script says so and exits 0.
 """
 
@@ -24,8 +26,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
 from _common import machine_line, markdown_table, progress, say, verdict
 
@@ -46,6 +50,7 @@ BASELINE = {
 }
 MODES = {"seq": 1, "c32": 32}
 TARGETS = {"seq": 1.10, "c32": 1.25}
+PAGE_TARGET = 3.0
 COLLECTED = re.compile(rb"I\s+refs:\s+([\d,]+)")
 
 
@@ -58,8 +63,29 @@ async def child(variant: str, url: str, in_flight: int, requests: int) -> None:
         await bench_client.drive(call, requests, in_flight)
 
 
-def instructions(variant: str, url: str, in_flight: int, requests: int) -> int:
-    """Instructions the client process executed for ``requests`` calls (and its start-up)."""
+def codec_child(variant: str, calls: int) -> None:
+    """Inside valgrind: run one bench_codec decoder ``calls`` times (collector running)."""
+    import bench_codec
+
+    decode, body = CODEC_CASES[variant](bench_codec)
+    for _ in range(calls):
+        decode(body)
+
+
+CODEC_CASES: dict[str, Callable[[Any], tuple[Callable[[bytes], Any], bytes]]] = {
+    "Mayar detail: json + hand mapping": lambda m: (m.hand_mayar, m.mayar_detail_body()),
+    "Mayar detail: promokit": lambda m: (m.promokit_mayar, m.mayar_detail_body()),
+    "Durianpay promo: json + hand mapping": lambda m: (m.hand_durianpay, m.durianpay_body()),
+    "Durianpay promo: promokit": lambda m: (m.promokit_durianpay, m.durianpay_body()),
+    "Durianpay page: json + hand mapping": lambda m: (m.hand_page, m.durianpay_page(100)),
+    "Durianpay page: promokit": lambda m: (m.promokit_page, m.durianpay_page(100)),
+}
+CODEC_CALLS = {"Mayar detail": (2000, 12000), "Durianpay promo": (2000, 12000)}
+PAGE_CALLS = (20, 120)
+
+
+def instructions(*child_args: str) -> int:
+    """Instructions a child process (this script with ``child_args``) executed in all."""
     command = [
         "valgrind",
         "--tool=cachegrind",
@@ -67,17 +93,13 @@ def instructions(variant: str, url: str, in_flight: int, requests: int) -> int:
         "--cachegrind-out-file=/dev/null",
         sys.executable,
         str(Path(__file__).resolve()),
-        "--child",
-        variant,
-        url,
-        str(in_flight),
-        str(requests),
+        *child_args,
     ]
     done = subprocess.run(command, capture_output=True, check=False, timeout=900)
     found = COLLECTED.search(done.stderr)
     if done.returncode != 0 or found is None:
         tail = done.stderr.decode(errors="replace")[-2000:]
-        raise RuntimeError(f"{variant} under valgrind failed ({done.returncode}): {tail}")
+        raise RuntimeError(f"{child_args} under valgrind failed ({done.returncode}): {tail}")
     return int(found.group(1).replace(b",", b""))
 
 
@@ -87,12 +109,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", type=int, default=640, help="requests in the short run")
     parser.add_argument("--large", type=int, default=3200, help="requests in the long run")
     parser.add_argument("--quick", action="store_true", help="320 and 1,600 requests")
+    parser.add_argument(
+        "--codec", action="store_true", help="count the codec's decodes instead (bench_codec)"
+    )
     parser.add_argument("--child", nargs=4, metavar=("VARIANT", "URL", "IN_FLIGHT", "N"))
+    parser.add_argument("--codec-child", nargs=2, metavar=("VARIANT", "N"))
     args = parser.parse_args(argv)
     if args.child:
         variant, url, in_flight, requests = args.child
         asyncio.run(child(variant, url, int(in_flight), int(requests)))
         return 0
+    if args.codec_child:
+        codec_child(args.codec_child[0], int(args.codec_child[1]))
+        return 0
+    if args.codec:
+        return codec_main()
     if args.quick:
         args.small, args.large = 320, 1600
     say("## Client overhead in instructions (bench/bench_instructions.py)")
@@ -113,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for mode, in_flight in MODES.items():
                 for variant in VARIANTS:
-                    small = instructions(variant, url, in_flight, args.small)
-                    large = instructions(variant, url, in_flight, args.large)
+                    small = instructions("--child", variant, url, str(in_flight), str(args.small))
+                    large = instructions("--child", variant, url, str(in_flight), str(args.large))
                     per_request[variant, mode] = (large - small) / (args.large - args.small)
                     progress(f"  {variant} {mode}: {per_request[variant, mode]:,.0f} per request")
         finally:
@@ -143,6 +174,40 @@ def main(argv: list[str] | None = None) -> int:
         "The targets are stated for CPU time (bench_client.py); instructions leave out "
         "cache misses and kernel time, so read these ratios as the floor of the CPU ratios."
     )
+    return 1 if missed else 0
+
+
+def codec_main() -> int:
+    """Instructions per decode of bench_codec's payloads, promokit against its baseline."""
+    say("## Codec in instructions (bench/bench_instructions.py --codec)")
+    say()
+    if shutil.which("valgrind") is None:
+        say("skipped: valgrind is not installed (apt install valgrind)")
+        return 0
+    say(machine_line())
+    say("instructions per decode = difference of two runs / difference in calls, collector running")
+    per_decode: dict[str, float] = {}
+    for variant in CODEC_CASES:
+        small, large = CODEC_CALLS.get(variant.split(":")[0], PAGE_CALLS)
+        counts = [instructions("--codec-child", variant, str(calls)) for calls in (small, large)]
+        per_decode[variant] = (counts[1] - counts[0]) / (large - small)
+        progress(f"  {variant}: {per_decode[variant]:,.0f} per decode")
+    rows = []
+    missed = False
+    for variant, count in per_decode.items():
+        payload, _, who = variant.partition(": ")
+        speedup, check = "", ""
+        if who == "promokit":
+            ratio = per_decode[f"{payload}: json + hand mapping"] / count
+            speedup = f"{ratio:.2f}×"
+            if payload == "Durianpay page":
+                check = verdict(ratio, PAGE_TARGET, higher_is_better=True)
+                check += f" (≥ {PAGE_TARGET:g}× fewer)"
+                missed = check.startswith("MISS")
+        rows.append([payload, who, f"{count:,.0f}", speedup, check])
+    say()
+    headers = ["payload", "variant", "instructions/decode", "fewer than baseline", "target"]
+    say(markdown_table(headers, rows))
     return 1 if missed else 0
 
 
