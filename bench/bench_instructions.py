@@ -7,7 +7,7 @@ native) and counts the instructions the client process executes. Each
 (variant, mode) runs twice, with ``--small`` and ``--large`` requests; the
 difference divided by the difference in requests is the cost of one request,
 with start-up, imports and warm-up cancelled out. Instruction counts repeat to
-within a fraction of a percent, so a change of 1 % is visible.
+within about 1 %, so a change of a few percent is visible.
 
 They are not CPU time: cache misses, branch mispredictions and the kernel's
 socket work are not counted (the kernel side is the same for every variant).
