@@ -84,6 +84,17 @@ CODEC_CALLS = {"Mayar detail": (2000, 12000), "Durianpay promo": (2000, 12000)}
 PAGE_CALLS = (20, 120)
 
 
+def report_header(title: str) -> bool:
+    """Print the report's title and machine line; ``False`` (said why) without valgrind."""
+    say(title)
+    say()
+    if shutil.which("valgrind") is None:
+        say("skipped: valgrind is not installed (apt install valgrind)")
+        return False
+    say(machine_line())
+    return True
+
+
 def instructions(*child_args: str) -> int:
     """Instructions a child process (this script with ``child_args``) executed in all."""
     command = [
@@ -126,14 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         return codec_main()
     if args.quick:
         args.small, args.large = 320, 1600
-    say("## Client overhead in instructions (bench/bench_instructions.py)")
-    say()
-    if shutil.which("valgrind") is None:
-        say("skipped: valgrind is not installed (apt install valgrind)")
+    if not report_header("## Client overhead in instructions (bench/bench_instructions.py)"):
         return 0
     import bench_client
 
-    say(machine_line())
     say(
         f"instructions per request = (count at {args.large} − count at {args.small}) / "
         f"{args.large - args.small}, client process only, under valgrind --tool=cachegrind"
@@ -179,12 +186,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def codec_main() -> int:
     """Instructions per decode of bench_codec's payloads, promokit against its baseline."""
-    say("## Codec in instructions (bench/bench_instructions.py --codec)")
-    say()
-    if shutil.which("valgrind") is None:
-        say("skipped: valgrind is not installed (apt install valgrind)")
+    if not report_header("## Codec in instructions (bench/bench_instructions.py --codec)"):
         return 0
-    say(machine_line())
     say("instructions per decode = difference of two runs / difference in calls, collector running")
     per_decode: dict[str, float] = {}
     for variant in CODEC_CASES:

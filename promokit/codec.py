@@ -103,9 +103,9 @@ def enc_hook(obj: Any) -> Any:
     raise NotImplementedError(f"promokit cannot encode {type(obj).__name__}")
 
 
-_DECODERS: dict[tuple[Any, bool], msgspec.json.Decoder[Any]] = {}
-# The strict decoders again, keyed by type alone: decode() runs on every response.
+# One decoder per type and mode, keyed by the type alone: decode() runs on every response.
 _STRICT: dict[Any, msgspec.json.Decoder[Any]] = {}
+_LAX: dict[Any, msgspec.json.Decoder[Any]] = {}
 
 
 def decoder(tp: type[T], *, lax: bool = False) -> msgspec.json.Decoder[T]:
@@ -114,12 +114,10 @@ def decoder(tp: type[T], *, lax: bool = False) -> msgspec.json.Decoder[T]:
     ``lax`` is msgspec's ``strict=False``: numeric text decodes into ``int``,
     ``float`` and ``Decimal`` fields in C (``"75000"`` -> ``75000``).
     """
-    key = (tp, lax)
-    built = _DECODERS.get(key)
+    cache = _LAX if lax else _STRICT
+    built = cache.get(tp)
     if built is None:
-        built = _DECODERS[key] = msgspec.json.Decoder(tp, strict=not lax, dec_hook=dec_hook)
-        if not lax:
-            _STRICT[tp] = built
+        built = cache[tp] = msgspec.json.Decoder(tp, strict=not lax, dec_hook=dec_hook)
     return built
 
 

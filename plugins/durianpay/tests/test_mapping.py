@@ -10,27 +10,12 @@ from typing import Any
 import msgspec
 import pytest
 from promokit_durianpay import mapping
+from promokit_durianpay.emulator_checks import REQUIRED
 from promokit_durianpay.wire import Promo, PromoEnvelope, PromoListEnvelope
 
 import promokit
 from promokit.codec import decode
 from promokit.errors import InvalidPromotion, ResponseValidationError
-
-MANDATORY = (
-    "currency",
-    "label",
-    "type",
-    "sub_type",
-    "min_order_amount",
-    "max_discount_amount",
-    "starts_at",
-    "ends_at",
-    "discount",
-    "discount_type",
-    "limit_type",
-    "price_deduction_type",
-    "promo_details",
-)
 
 
 def _decode(body: bytes, tp: type[Any]) -> Any:
@@ -62,7 +47,7 @@ def test_seed_example_produces_the_documented_body(
     body = mapping.request_body(seed_promotion)
 
     assert body == fixture_json("create_request.json")
-    for field in MANDATORY:
+    for field in REQUIRED:
         assert field in body, field
     assert body["min_order_amount"] == ""
     assert body["max_discount_amount"] == ""
