@@ -33,6 +33,18 @@ class PromoDetails(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     wallet_types: list[str] | None = None
 
 
+class NativePromoDetails(msgspec.Struct, kw_only=True, gc=False):
+    """:class:`PromoDetails` as the native twin reads it: what a mapping needs.
+
+    No ``promo_id`` (the promo's own id again): msgspec skips an undeclared key
+    without building a string for it.
+    """
+
+    bin_list: list[int | str] | None = None
+    bank_codes: list[str] | None = None
+    wallet_types: list[str] | None = None
+
+
 class PromoPayload(msgspec.Struct, kw_only=True, omit_defaults=True):
     """The body of create (``POST``) and update (``PATCH``): every amount is a string.
 
@@ -125,6 +137,17 @@ class PromoListEnvelope(msgspec.Struct, kw_only=True, gc=False):
 LaxInt = int | Literal[""] | None
 """An amount of :class:`NativePromo`: text is already a number (lax decoding)."""
 
+# The enumeration values promokit knows, as the native twin reads them: msgspec
+# hands back these very constants (no string built per field, hashes cached), and
+# any other value sends the body to the lenient Promo, which keeps it as text.
+KnownStatus = Literal["active", "inactive", "expired", ""]
+KnownType = Literal["card_promos", "ewallet_promos", "va_promos"]
+KnownDiscountType = Literal["percentage", "flat"]
+KnownLimitType = Literal["quota", "budget", ""]
+# The fetch examples spell the direct discount "direct_dicsount".
+KnownSubType = Literal["direct_discount", "cashback", "direct_dicsount", ""]
+KnownDeduction = Literal["total_price", "product_price", "shipping_price", ""]
+
 
 class NativePromo(Promo, kw_only=True):
     """:class:`Promo` as msgspec reads it in C: the fast path of every promo decode.
@@ -134,7 +157,8 @@ class NativePromo(Promo, kw_only=True):
     built for the common ``30`` or ``"30"``), a fractional one a ``Decimal``; RFC 3339
     timestamps (with or without a zone) are ``datetime``, and a number there stays
     an ``int`` (epoch milliseconds, as :class:`~promokit.codec.Instant` reads it).
-    Anything else (``2015-05-05T12:30`` without seconds, an amount like ``"1,5"``)
+    Enumerations are the ``Known*`` literals. Anything else (``2015-05-05T12:30``
+    without seconds, an amount like ``"1,5"``, a status promokit does not know)
     fails here and the body is decoded again as the lenient :class:`Promo`
     (:func:`promokit.codec.decode_fast_first`), whose errors name the JSON path.
     """
@@ -150,6 +174,13 @@ class NativePromo(Promo, kw_only=True):
     created_at: Timestamp | None = None  # type: ignore[assignment]
     updated_at: Timestamp | None = None  # type: ignore[assignment]
     promo_usage: LaxInt = None
+    promo_details: NativePromoDetails | None = None  # type: ignore[assignment]
+    status: KnownStatus = ""
+    type: KnownType
+    discount_type: KnownDiscountType
+    limit_type: KnownLimitType = ""
+    sub_type: KnownSubType = ""
+    price_deduction_type: KnownDeduction = ""
 
 
 class NativePromoEnvelope(PromoEnvelope, kw_only=True):

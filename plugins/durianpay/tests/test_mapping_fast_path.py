@@ -5,16 +5,18 @@ from __future__ import annotations
 import copy
 import gc
 import json
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 import pytest
-from promokit_durianpay import mapping
+from promokit_durianpay import mapping, wire
 from promokit_durianpay.wire import NativePromo, Promo, decode_page, decode_promo
 
 from promokit import codec
 from promokit.errors import ResponseValidationError
+from promokit.model import Percent
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOCUMENTED = json.loads((FIXTURES / "fetch_one_response.json").read_bytes())
@@ -32,6 +34,15 @@ def _variant(**changes: Any) -> dict[str, Any]:
     promo = copy.deepcopy(DOCUMENTED)
     promo.update(changes)
     return promo
+
+
+# The four timestamps as live responses send them ("...Z"), the fast path's common case.
+ZULU = {
+    "starts_at": "2026-01-05T12:30:00Z",
+    "ends_at": "2026-02-05T12:30:00.000Z",
+    "created_at": "2026-01-01T08:00:00.412583Z",
+    "updated_at": "2026-01-02T09:15:00Z",
+}
 
 
 # Every value the fast path reads, in each of its common forms.
@@ -59,7 +70,6 @@ COMMON = [
         _variant(sub_type="cashback", price_deduction_type="shipping_price"), id="cashback"
     ),
     pytest.param(_variant(sub_type="", price_deduction_type=""), id="empty-enums"),
-    pytest.param(_variant(status="paused"), id="unknown-status"),
     pytest.param(_variant(description="", currency=""), id="empty-texts"),
     pytest.param(_variant(description="Lebaran", currency="USD"), id="texts"),
     pytest.param(_variant(code="", promo_usage="3"), id="no-code"),
@@ -70,6 +80,13 @@ COMMON = [
         _variant(discount="-5", discount_type="flat", max_discount_amount=""), id="negative"
     ),
     pytest.param(_variant(ends_at="2026-01-05T19:30:00"), id="no-zone"),
+    pytest.param(_variant(**ZULU), id="zulu"),
+    pytest.param(_variant(**{**ZULU, "updated_at": None}), id="zulu-but-one-missing"),
+    pytest.param(_variant(**{**ZULU, "starts_at": None}), id="zulu-no-start"),
+    pytest.param(_variant(**{**ZULU, "updated_at": "2026-01-02T09:15:00"}), id="zulu-one-naive"),
+    pytest.param(
+        _variant(**{**ZULU, "created_at": "2026-01-01T08:00:00+00:00"}), id="zulu-offset-0"
+    ),
     pytest.param(_variant(discount="30"), id="percent-whole-text"),
     pytest.param(_variant(discount="1e1"), id="percent-exponent"),
     pytest.param(_variant(discount="030"), id="percent-leading-zero"),
@@ -100,14 +117,13 @@ def test_the_fast_path_reads_common_forms_exactly_as_the_checked_path(
 UNCOMMON = [
     pytest.param(_variant(discount_type="flat", discount="10.5"), id="fractional-flat"),
     pytest.param(_variant(discount_type="flat", max_discount_amount="5000"), id="flat-cap"),
-    pytest.param(_variant(discount_type="bogus"), id="unknown-discount-type"),
-    pytest.param(_variant(limit_type="weekly"), id="unknown-limit-type"),
     pytest.param(_variant(limit_type="", limit_value="7"), id="limit-without-type"),
-    pytest.param(_variant(type="qris_promos"), id="unknown-promo-type"),
-    pytest.param(_variant(sub_type="voucher"), id="unknown-sub-type"),
-    pytest.param(_variant(price_deduction_type="tax"), id="unknown-deduction"),
     pytest.param(_variant(starts_at="2026-01-05T19:30:00+07:00"), id="offset-zone"),
     pytest.param(_variant(created_at=1430829000000), id="epoch-ms"),
+    pytest.param(_variant(**{**ZULU, "updated_at": 1430829000000}), id="zulu-one-epoch-ms"),
+    pytest.param(
+        _variant(**{**ZULU, "ends_at": "2026-02-05T19:30:00+07:00"}), id="zulu-one-offset"
+    ),
     pytest.param(_variant(discount="NaN"), id="nan"),
     # Lax decoding reads "-0" as the int 0; the checked path keeps Decimal("-0").
     pytest.param(_variant(discount="-0"), id="percent-minus-zero"),
@@ -133,6 +149,38 @@ def test_the_fast_path_steps_aside_for_uncommon_forms(promo: dict[str, Any]) -> 
         assert result.path == checked.path
     else:
         assert result == checked
+
+
+# Enumeration values the native twin does not know: the body is decoded leniently.
+UNKNOWN_ENUMS = [
+    pytest.param(_variant(status="paused"), "unknown", id="unknown-status"),
+    pytest.param(_variant(discount_type="bogus"), "$.discount_type", id="unknown-discount-type"),
+    pytest.param(_variant(limit_type="weekly"), "$.limit_type", id="unknown-limit-type"),
+    pytest.param(_variant(type="qris_promos"), "$.type", id="unknown-promo-type"),
+    pytest.param(_variant(sub_type="voucher"), "$.sub_type", id="unknown-sub-type"),
+    pytest.param(
+        _variant(price_deduction_type="tax"), "$.price_deduction_type", id="unknown-deduction"
+    ),
+]
+
+
+@pytest.mark.parametrize(("promo", "outcome"), UNKNOWN_ENUMS)
+def test_unknown_enumerations_step_aside_to_the_lenient_decoder(
+    promo: dict[str, Any], outcome: str
+) -> None:
+    body = json.dumps({"data": [DOCUMENTED, promo]}).encode()
+    page = decode_page(body, provider="durianpay", operation="list")
+    # One unknown value sends the whole page to the lenient Struct, never to an error.
+    assert [type(item) for item in page] == [Promo, Promo]
+    if outcome.startswith("$"):
+        with pytest.raises(ResponseValidationError) as caught:
+            mapping.to_promotions(enumerate(page), provider="durianpay", operation="list")
+        assert caught.value.path == outcome.replace("$", "$.data[1]")
+        return
+    first, second = mapping.to_promotions(enumerate(page), provider="durianpay", operation="list")
+    assert second.status == outcome
+    # The documented promo beside it reads exactly as it does natively.
+    assert first == mapping._plain_promotion(_native(DOCUMENTED), "durianpay", None)
 
 
 def test_pages_and_single_promos_decode_natively_when_they_can() -> None:
@@ -171,3 +219,24 @@ def test_decoded_promos_stay_out_of_the_cycle_collector() -> None:
     promos = decode_page(body, provider="durianpay", operation="list")
     assert not any(gc.is_tracked(promo) for promo in promos)
     assert not any(gc.is_tracked(promo.promo_details) for promo in promos)
+
+
+def test_the_native_enumerations_are_the_ones_the_mapping_reads() -> None:
+    # The fast path looks these up without a fallback: a value the native twin
+    # decodes must have a meaning there, and every meaning must be decodable.
+    assert set(get_args(wire.KnownStatus)) == set(mapping._STATUS_OF)
+    assert set(get_args(wire.KnownSubType)) == set(mapping._REWARD_OF)
+    assert set(get_args(wire.KnownDeduction)) == set(mapping._APPLIES_TO_OF)
+    assert set(get_args(wire.KnownType)) == {mapping.CARD, mapping.EWALLET, mapping.VA}
+    assert set(get_args(wire.KnownDiscountType)) == {mapping.PERCENTAGE, mapping.FLAT}
+    assert set(get_args(wire.KnownLimitType)) == {mapping.QUOTA, mapping.BUDGET, ""}
+
+
+@pytest.mark.parametrize("percent", [1, 30, 99, 100, 101, 250])
+def test_whole_percentages_read_the_same_shared_or_not(percent: int) -> None:
+    native = _native(_variant(discount=percent, max_discount_amount=""))
+    fast = mapping._plain_promotion(native, "durianpay", None)
+    assert fast is not None
+    assert isinstance(fast.discount, Percent)
+    assert fast.discount.value == Decimal(percent)
+    assert str(fast.discount.value) == str(percent)
