@@ -29,7 +29,13 @@ from promokit.model import (
     Status,
     VirtualAccountScope,
 )
-from promokit_durianpay.wire import NativePromo, Promo, PromoDetails, PromoPayload
+from promokit_durianpay.wire import (
+    NativePromo,
+    NativePromoDetails,
+    Promo,
+    PromoDetails,
+    PromoPayload,
+)
 
 PLUGIN = "durianpay"
 """The key of ``Promotion.extensions`` this plugin reads."""
@@ -63,6 +69,7 @@ _STATUS_OF: Final[dict[str, Status]] = {"": "unknown", **STATUSES}
 # A value the fast path leaves to the checked path.
 _NOT_PLAIN: Final = object()
 _WHOLE_PERCENTS: Final = tuple(Decimal(value) for value in range(101))
+_NO_DETAILS: Final = NativePromoDetails()
 
 
 # -- neutral -> wire ----------------------------------------------------------
@@ -413,28 +420,23 @@ def _plain_promotion(promo: NativePromo, provider: str, code: str | None) -> Pro
     elif limit_type != "" or (limit_value is not None and limit_value != ""):
         return None
 
-    details = promo.promo_details
+    details = promo.promo_details or _NO_DETAILS
     promo_type = promo.type
     payment: PaymentScope
+    # The native details hold tuples already (never copied here).
     if promo_type == CARD:
-        bins = details.bin_list if details is not None else None
-        banks = details.bank_codes if details is not None else None
+        bins = details.bin_list
         # A plain loop: cheaper than map(str, ...) or a comprehension (which builds a
         # function per call on CPython 3.11) for a list of two or three.
         bin_texts: list[str] = []
         if bins:
             for bin_ in bins:
                 bin_texts.append(str(bin_))
-        payment = CardScope(
-            bins=tuple(bin_texts),
-            banks=tuple(banks) if banks else (),
-        )
+        payment = CardScope(bins=tuple(bin_texts), banks=details.bank_codes or ())
     elif promo_type == EWALLET:
-        wallets = details.wallet_types if details is not None else None
-        payment = EwalletScope(wallets=tuple(wallets) if wallets else ())
+        payment = EwalletScope(wallets=details.wallet_types or ())
     elif promo_type == VA:
-        banks = details.bank_codes if details is not None else None
-        payment = VirtualAccountScope(banks=tuple(banks) if banks else ())
+        payment = VirtualAccountScope(banks=details.bank_codes or ())
     else:
         return None
 

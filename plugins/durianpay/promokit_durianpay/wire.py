@@ -37,12 +37,13 @@ class NativePromoDetails(msgspec.Struct, kw_only=True, gc=False):
     """:class:`PromoDetails` as the native twin reads it: what a mapping needs.
 
     No ``promo_id`` (the promo's own id again): msgspec skips an undeclared key
-    without building a string for it.
+    without building a string for it. Tuples, not lists: the neutral scopes hold
+    tuples, and ``tuple()`` of a tuple is the tuple itself, not a copy.
     """
 
-    bin_list: list[int | str] | None = None
-    bank_codes: list[str] | None = None
-    wallet_types: list[str] | None = None
+    bin_list: tuple[int | str, ...] | None = None
+    bank_codes: tuple[str, ...] | None = None
+    wallet_types: tuple[str, ...] | None = None
 
 
 class PromoPayload(msgspec.Struct, kw_only=True, omit_defaults=True):
