@@ -11,7 +11,7 @@ import random
 import re
 import time
 from asyncio import get_running_loop
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -43,10 +43,8 @@ log = logging.getLogger("promokit.http")
 
 DEFAULT_MAX_BODY = 1024 * 1024
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
-_REQUEST_IDS = itertools.count(1)
 _JSON_STARTS = (b"{", b"[")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "DELETE"})
-_PROCESS_TAG = f"{os.getpid():x}{random.getrandbits(24):06x}"
 
 
 def path_segment(value: str) -> str:
@@ -57,9 +55,28 @@ def path_segment(value: str) -> str:
     return value if _UNRESERVED(value) else quote(value, safe="")
 
 
+def _request_ids() -> Iterator[str]:
+    """``pk_<pid><random>_1``, ``_2``, ...: unique per process, built in C per call."""
+    prefix = f"pk_{os.getpid():x}{random.getrandbits(24):06x}_"
+    return map(prefix.__add__, map(str, itertools.count(1)))
+
+
+_ids = _request_ids()
+
+
+def _renew_request_ids() -> None:
+    # A forked worker (gunicorn --preload, multiprocessing) would otherwise repeat
+    # its parent's ids; random is reseeded in the child before this runs.
+    global _ids
+    _ids = _request_ids()
+
+
+os.register_at_fork(after_in_child=_renew_request_ids)
+
+
 def new_request_id() -> str:
     """Our own request id, sent as ``X-Request-Id`` (cheaper than a uuid4 per call)."""
-    return f"pk_{_PROCESS_TAG}_{next(_REQUEST_IDS)}"
+    return next(_ids)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass costs ~0.7 µs more to build
