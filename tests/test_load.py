@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +17,30 @@ from promokit.emulator import EmulatorServer, VirtualClock
 from promokit.plugins import Plugins
 
 from .conftest import CANARY_KEY, EchoEmulator
+
+
+class LoopStalls:
+    """The longest time the event loop was late to wake a 5 ms sleeper, while watched."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+
+    @contextlib.asynccontextmanager
+    async def watching(self) -> AsyncIterator[None]:
+        task = asyncio.create_task(self._watch())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            expected = loop.time() + 0.005
+            await asyncio.sleep(0.005)
+            self.longest = max(self.longest, loop.time() - expected)
 
 
 def settings(url: str, **extra: Any) -> dict[str, Any]:
@@ -45,7 +71,9 @@ async def test_a_thousand_calls_under_faults_stay_bounded_and_clean(plugins: Plu
                 outcome = type(error).__name__
             return time.monotonic() - started, outcome
 
-        results = await asyncio.gather(*(one() for _ in range(calls)))
+        stalls = LoopStalls()
+        async with stalls.watching():
+            results = await asyncio.gather(*(one() for _ in range(calls)))
         session = http.transport.session()
         await client.aclose()
         assert session.closed
@@ -63,9 +91,12 @@ async def test_a_thousand_calls_under_faults_stay_bounded_and_clean(plugins: Plu
     # Deadlines here include time queued for a slot, as the caller experiences it.
     # Every call ends at its deadline; on a shared 2-core box a thousand tasks waking
     # together can delay the last few, so the 100 ms bound is asserted for 99% of them.
+    # A stall of the whole loop (a full collection of the suite's garbage, the VM
+    # descheduled) delays every timer alike and is added to the bounds; a deadline
+    # that failed to fire would show as the 2 s stall of the delay fault instead.
     late = sorted(duration - deadline for duration in durations)
-    assert late[int(calls * 0.99) - 1] < 0.1, late[-10:]
-    assert late[-1] < 0.5, late[-10:]
+    assert late[int(calls * 0.99) - 1] < 0.1 + stalls.longest, (late[-10:], stalls.longest)
+    assert late[-1] < 0.5 + stalls.longest, (late[-10:], stalls.longest)
     # Stuck calls hold their slot until their deadline, so some queued calls expire too;
     # every failure is typed, and most calls still succeed.
     assert set(outcomes) <= {"ok", "ProviderServerError", "RequestTimeout", "Overloaded"}
