@@ -163,6 +163,7 @@ class Client:
                 secrets=secrets,
                 sleep=self._sleep,
                 credential_hint=_credential_hint(settings),
+                observer=self.plugins.request_observer(),
             )
         return cls(settings, http)
 

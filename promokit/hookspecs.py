@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from promokit.observe import RequestEvent
     from promokit.plugins import ProviderRegistry
 
 PROJECT = "promokit"
@@ -29,4 +30,26 @@ def promokit_register_providers(registry: ProviderRegistry) -> None:
         The class's ``plugin_name`` must be unique across installed plugins.
 
     The hook must only register classes: no I/O, no network, no credentials.
+    """
+
+
+# -- observation ---------------------------------------------------------------
+
+
+@hookspec
+def promokit_request_done(event: RequestEvent) -> None:
+    """Observe one HTTP attempt to a provider, as it ended (metrics, traces, audits).
+
+    Called when: after every attempt of every client built with this plugin set,
+    retries included, in the event loop, once the answer was read (or the attempt
+    failed) and before its body is decoded.
+
+    :param event: a :class:`~promokit.observe.RequestEvent`: provider alias,
+        operation, method, URL, attempt number, duration, status, request id and the
+        error's class name. It holds no headers or bodies, hence no secrets.
+
+    Keep it quick and non-blocking: it runs inside the caller's request. An
+    exception it raises is logged (``promokit.observe``) and does not change the
+    call's outcome. A client binds the implementations present when it first builds
+    a provider; with none registered, nothing is measured or built per request.
     """

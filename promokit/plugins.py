@@ -10,6 +10,7 @@ import pluggy
 
 from promokit import hookspecs
 from promokit.errors import ConfigurationError, PluginError
+from promokit.observe import RequestEvent, RequestObserver, guarded
 from promokit.provider import Provider
 
 ENTRY_POINT_GROUP = "promokit"
@@ -161,6 +162,28 @@ class Plugins:
                     ) from exc
             self._registry = registry
         return self._registry
+
+    def request_observer(self) -> RequestObserver | None:
+        """A function telling every ``promokit_request_done`` implementation of an event.
+
+        ``None`` when no plugin implements the hook: transports then measure and
+        build nothing per request. Each implementation is called on its own, so one
+        that raises (logged) does not keep the event from the others.
+        """
+        implementations = self.pm.hook.promokit_request_done.get_hookimpls()
+        if not implementations:
+            return None
+        # Newest registration first, as pluggy itself calls them.
+        observers = [
+            guarded(impl.function, wants_event="event" in impl.argnames)
+            for impl in reversed(implementations)
+        ]
+
+        def notify(event: RequestEvent) -> None:
+            for observer in observers:
+                observer(event)
+
+        return notify
 
     def version_of(self, provider_name: str) -> str:
         """The installed version of the plugin that registered ``provider_name``."""

@@ -37,6 +37,7 @@ from promokit.errors import (
     error_class_for_status,
 )
 from promokit.limits import RateLimiter, RetryBudget, Sleep, Slots
+from promokit.observe import RequestEvent, RequestObserver
 from promokit.redact import redact_body
 
 log = logging.getLogger("promokit.http")
@@ -259,6 +260,7 @@ class ProviderHttp:
         sleep: Sleep = asyncio.sleep,
         request_id_header: str = "X-Request-Id",
         credential_hint: str = "",
+        observer: RequestObserver | None = None,
     ) -> None:
         self.transport = transport
         self.provider = provider
@@ -284,6 +286,8 @@ class ProviderHttp:
         self._request_id_key = istr(request_id_header)
         self._connect_timeout = aiohttp.ClientTimeout(sock_connect=connect_timeout)
         self.attempts = 0
+        # Told of every attempt (promokit_request_done); None costs one check per call.
+        self.observer = observer
 
     def __repr__(self) -> str:
         return f"ProviderHttp(provider={self.provider!r}, base_url={self.base_url!r})"
@@ -322,9 +326,14 @@ class ProviderHttp:
             try:
                 # The first attempt takes its arguments directly: the _Call record is
                 # built only when a failure has to be retried.
-                response = await self._attempt(
-                    loop, method, path, operation, body, params, deadline, expect_json
-                )
+                if self.observer is None:
+                    response = await self._attempt(
+                        loop, method, path, operation, body, params, deadline, expect_json
+                    )
+                else:
+                    response = await self._observed_attempt(
+                        1, loop, method, path, operation, body, params, deadline, expect_json
+                    )
             except PromokitError as error:
                 if not self._should_retry(error, safe):
                     raise
@@ -367,17 +376,21 @@ class ProviderHttp:
             return not cost
 
         async def attempt() -> Response:
+            arguments = (
+                loop,
+                call.method,
+                call.path,
+                call.operation,
+                call.body,
+                call.params,
+                deadline,
+                call.expect_json,
+            )
             try:
-                return await self._attempt(
-                    loop,
-                    call.method,
-                    call.path,
-                    call.operation,
-                    call.body,
-                    call.params,
-                    deadline,
-                    call.expect_json,
-                )
+                if self.observer is None:
+                    return await self._attempt(*arguments)
+                # The first failure was attempt 1; every earlier retry left one error.
+                return await self._observed_attempt(len(pending) + 1, *arguments)
             except PromokitError as error:
                 pending.append(error)
                 raise
@@ -412,6 +425,71 @@ class ProviderHttp:
                 type(error).__name__,
                 1 if state is None else state.attempt_number + 1,
             )
+
+    async def _observed_attempt(
+        self,
+        number: int,
+        loop: asyncio.AbstractEventLoop,
+        method: str,
+        path: str,
+        operation: str,
+        body: bytes | None,
+        params: Mapping[str, str] | None,
+        deadline: float,
+        expect_json: bool,
+    ) -> Response:
+        """:meth:`_attempt`, timed and reported to :attr:`observer` however it ends."""
+        started = loop.time()
+        url = self.base_url + path
+        try:
+            response = await self._attempt(
+                loop, method, path, operation, body, params, deadline, expect_json
+            )
+        except BaseException as error:
+            self._observe(number, operation, method, url, loop.time() - started, error=error)
+            raise
+        self._observe(
+            number,
+            operation,
+            method,
+            url,
+            loop.time() - started,
+            status=response.status,
+            request_id=response.request_id,
+        )
+        return response
+
+    def _observe(
+        self,
+        number: int,
+        operation: str,
+        method: str,
+        url: str,
+        duration: float,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        observer = self.observer
+        if observer is None:
+            return
+        if error is not None:
+            status = getattr(error, "status", None)
+            request_id = getattr(error, "request_id", None)
+        observer(
+            RequestEvent(
+                provider=self.provider,
+                operation=operation,
+                method=method,
+                url=url,
+                attempt=number,
+                duration=duration,
+                status=status,
+                request_id=request_id,
+                error=None if error is None else type(error).__name__,
+            )
+        )
 
     async def _attempt(
         self,
