@@ -119,6 +119,19 @@ class ErrorInfo(msgspec.Struct, frozen=True, kw_only=True):
 
 ErrorParser = Callable[[Response], ErrorInfo | None]
 
+# What ProviderHttp._attempt takes: loop, method, path, operation, body, params,
+# deadline, expect_json.
+_AttemptArguments = tuple[
+    asyncio.AbstractEventLoop,
+    str,
+    str,
+    str,
+    bytes | None,
+    Mapping[str, str] | None,
+    float,
+    bool,
+]
+
 
 def default_error_info(response: Response) -> ErrorInfo | None:
     """The fallback reading of a response: any status >= 400 is a failure."""
@@ -332,7 +345,7 @@ class ProviderHttp:
                     )
                 else:
                     response = await self._observed_attempt(
-                        1, loop, method, path, operation, body, params, deadline, expect_json
+                        1, (loop, method, path, operation, body, params, deadline, expect_json)
                     )
             except PromokitError as error:
                 if not self._should_retry(error, safe):
@@ -376,7 +389,7 @@ class ProviderHttp:
             return not cost
 
         async def attempt() -> Response:
-            arguments = (
+            arguments: _AttemptArguments = (
                 loop,
                 call.method,
                 call.path,
@@ -390,7 +403,7 @@ class ProviderHttp:
                 if self.observer is None:
                     return await self._attempt(*arguments)
                 # The first failure was attempt 1; every earlier retry left one error.
-                return await self._observed_attempt(len(pending) + 1, *arguments)
+                return await self._observed_attempt(len(pending) + 1, arguments)
             except PromokitError as error:
                 pending.append(error)
                 raise
@@ -426,25 +439,13 @@ class ProviderHttp:
                 1 if state is None else state.attempt_number + 1,
             )
 
-    async def _observed_attempt(
-        self,
-        number: int,
-        loop: asyncio.AbstractEventLoop,
-        method: str,
-        path: str,
-        operation: str,
-        body: bytes | None,
-        params: Mapping[str, str] | None,
-        deadline: float,
-        expect_json: bool,
-    ) -> Response:
-        """:meth:`_attempt`, timed and reported to :attr:`observer` however it ends."""
+    async def _observed_attempt(self, number: int, arguments: _AttemptArguments) -> Response:
+        """:meth:`_attempt` with ``arguments``, timed and told to :attr:`observer`."""
+        loop, method, path, operation = arguments[:4]
         started = loop.time()
         url = self.base_url + path
         try:
-            response = await self._attempt(
-                loop, method, path, operation, body, params, deadline, expect_json
-            )
+            response = await self._attempt(*arguments)
         except BaseException as error:
             self._observe(number, operation, method, url, loop.time() - started, error=error)
             raise

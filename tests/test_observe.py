@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
@@ -50,6 +52,29 @@ def config(url: str, **extra: Any) -> dict[str, Any]:
     return {"default": "shop", "providers": {"shop": {**settings, **extra}}}
 
 
+def echo(*faults: dict[str, Any]) -> EchoEmulator:
+    """The echo emulator holding item ``it_1``, with ``faults`` queued."""
+    emulator = EchoEmulator()
+    emulator.items["it_1"] = {"id": "it_1", "name": "x", "amount": 1}
+    for fault in faults:
+        emulator.faults.add(**fault)
+    return emulator
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    emulator: EchoEmulator, plugins: Plugins, **settings: Any
+) -> AsyncIterator[tuple[EmulatorServer, promokit.Client]]:
+    """``emulator`` on loopback and a client of it, alias ``shop``, that never sleeps."""
+    async with (
+        EmulatorServer(emulator) as server,
+        promokit.Client.from_config(
+            config(server.url, **settings), plugins=plugins, sleep=no_sleep
+        ) as client,
+    ):
+        yield server, client
+
+
 @pytest.fixture
 def recorder(plugins: Plugins) -> Recorder:
     recorder = Recorder()
@@ -64,12 +89,7 @@ async def no_sleep(seconds: float) -> None:
 async def test_a_success_is_one_event_with_the_facts_of_the_attempt(
     plugins: Plugins, recorder: Recorder
 ) -> None:
-    emulator = EchoEmulator()
-    emulator.items["it_1"] = {"id": "it_1", "name": "x", "amount": 1}
-    async with (
-        EmulatorServer(emulator) as server,
-        promokit.Client.from_config(config(server.url), plugins=plugins) as client,
-    ):
+    async with serving(echo(), plugins) as (server, client):
         await client.get("it_1")
     [event] = recorder.events
     assert event.provider == "shop"  # the alias, not the plugin
@@ -87,12 +107,9 @@ async def test_a_success_is_one_event_with_the_facts_of_the_attempt(
 async def test_each_retry_is_its_own_event_numbered_in_order(
     plugins: Plugins, recorder: Recorder
 ) -> None:
-    emulator = EchoEmulator()
-    emulator.items["it_1"] = {"id": "it_1", "name": "x", "amount": 1}
-    emulator.faults.add("status", count=2, status=503)
-    async with (
-        EmulatorServer(emulator) as server,
-        promokit.Client.from_config(config(server.url), plugins=plugins, sleep=no_sleep) as client,
+    async with serving(echo({"kind": "status", "count": 2, "status": 503}), plugins) as (
+        _,
+        client,
     ):
         await client.get("it_1")
     assert [(e.attempt, e.status, e.error) for e in recorder.events] == [
@@ -107,15 +124,8 @@ async def test_each_retry_is_its_own_event_numbered_in_order(
 async def test_failures_without_an_answer_are_reported_too(
     plugins: Plugins, recorder: Recorder
 ) -> None:
-    emulator = EchoEmulator()
-    emulator.items["it_1"] = {"id": "it_1", "name": "x", "amount": 1}
-    emulator.faults.add("delay", delay=1.0, count=1)
-    async with (
-        EmulatorServer(emulator) as server,
-        promokit.Client.from_config(
-            config(server.url, timeout=0.2, max_retries=0), plugins=plugins
-        ) as client,
-    ):
+    slow = echo({"kind": "delay", "delay": 1.0, "count": 1})
+    async with serving(slow, plugins, timeout=0.2, max_retries=0) as (_, client):
         with pytest.raises(RequestTimeout):
             await client.get("it_1")
         with pytest.raises(NotFound):
@@ -129,13 +139,7 @@ async def test_failures_without_an_answer_are_reported_too(
 
 
 async def test_a_cancelled_call_reports_its_attempt(plugins: Plugins, recorder: Recorder) -> None:
-    emulator = EchoEmulator()
-    emulator.items["it_1"] = {"id": "it_1", "name": "x", "amount": 1}
-    emulator.faults.add("delay", delay=2.0, count=1)
-    async with (
-        EmulatorServer(emulator) as server,
-        promokit.Client.from_config(config(server.url), plugins=plugins) as client,
-    ):
+    async with serving(echo({"kind": "delay", "delay": 2.0, "count": 1}), plugins) as (_, client):
         task = asyncio.create_task(client.get("it_1"))
         await asyncio.sleep(0.1)
         task.cancel()
@@ -151,12 +155,7 @@ async def test_a_failing_observer_is_logged_and_changes_nothing(
     plugins.register(Broken(), name="broken")
     plugins.register(Counting(), name="counting")
     Counting.calls = 0
-    emulator = EchoEmulator()
-    emulator.items["it_1"] = {"id": "it_1", "name": "x", "amount": 1}
-    async with (
-        EmulatorServer(emulator) as server,
-        promokit.Client.from_config(config(server.url), plugins=plugins) as client,
-    ):
+    async with serving(echo(), plugins) as (_, client):
         with caplog.at_level(logging.ERROR, logger="promokit.observe"):
             promotion = await client.get("it_1")
     assert promotion.id == "it_1"
@@ -168,12 +167,9 @@ async def test_a_failing_observer_is_logged_and_changes_nothing(
 
 
 async def test_events_hold_no_secret(plugins: Plugins, recorder: Recorder) -> None:
-    emulator = EchoEmulator()
-    emulator.items["it_1"] = {"id": "it_1", "name": "x", "amount": 1, "api_key": CANARY_KEY}
-    async with (
-        EmulatorServer(emulator) as server,
-        promokit.Client.from_config(config(server.url), plugins=plugins) as client,
-    ):
+    emulator = echo()
+    emulator.items["it_1"]["api_key"] = CANARY_KEY
+    async with serving(emulator, plugins) as (_, client):
         await client.get("it_1")
     [event] = recorder.events
     assert CANARY_KEY not in msgspec.json.encode(event).decode()
@@ -182,11 +178,7 @@ async def test_events_hold_no_secret(plugins: Plugins, recorder: Recorder) -> No
 
 async def test_without_observers_nothing_is_measured(plugins: Plugins) -> None:
     assert plugins.request_observer() is None
-    emulator = EchoEmulator()
-    async with (
-        EmulatorServer(emulator) as server,
-        promokit.Client.from_config(config(server.url), plugins=plugins) as client,
-    ):
+    async with serving(echo(), plugins) as (_, client):
         http = client.provider().http
         assert http is not None
         assert http.observer is None  # the request path takes its unobserved branch
