@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import aiohttp
 import msgspec
-from multidict import CIMultiDictProxy, istr
+from multidict import CIMultiDict, CIMultiDictProxy, istr
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from promokit.deadlines import Deadlines
@@ -279,11 +279,11 @@ class ProviderHttp:
         self.provider = provider
         self.credential_hint = credential_hint
         self.base_url = base_url.rstrip("/")
-        self._headers = {
-            "Accept": "application/json",
-            "Content-Type": "application/json",
-            **headers,
-        }
+        # A CIMultiDict, as aiohttp keeps headers: handed a plain dict, it converts
+        # it first (~0.6 µs per request).
+        self._headers: CIMultiDict[str] = CIMultiDict(
+            {"Accept": "application/json", "Content-Type": "application/json", **headers}
+        )
         self.error_parser = error_parser
         self.timeout = timeout
         self.connect_timeout = connect_timeout
@@ -294,8 +294,8 @@ class ProviderHttp:
         self.max_body = max_body
         self._secrets = secrets
         self._sleep = sleep
-        self._request_id_header = request_id_header
-        # Case-insensitive lookups with an istr key skip a conversion per response.
+        # An istr key: sent as spelled, and looked up in the response's headers
+        # without a case conversion per call.
         self._request_id_key = istr(request_id_header)
         self._connect_timeout = aiohttp.ClientTimeout(sock_connect=connect_timeout)
         self.attempts = 0
@@ -514,7 +514,7 @@ class ProviderHttp:
                 **self._context(operation, request_id),
             )
         headers = self._headers.copy()
-        headers[self._request_id_header] = request_id
+        headers[self._request_id_key] = request_id
         # The deadline is a watch on one shared loop timer (Deadlines); aiohttp only
         # bounds the TCP connect. A per-request ClientTimeout(total=...) would arm more
         # timers per request and cost ~10 % of a loopback request's CPU.

@@ -37,6 +37,8 @@ async def test_create_and_get_over_http(
     assert sent.headers["Authorization"].startswith("Bearer sk_test_")
     assert sent.headers["Content-Type"] == "application/json"
     assert sent.headers["X-Request-Id"].startswith("pk_")
+    # Names go on the wire spelled as documented (a plain dict keeps them exactly).
+    assert {"Accept", "Authorization", "Content-Type", "X-Request-Id"} <= set(sent.headers)
 
 
 async def test_every_unsupported_field_is_reported_with_zero_requests(
