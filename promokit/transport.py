@@ -72,7 +72,8 @@ def _renew_request_ids() -> None:
     _ids = _request_ids()
 
 
-os.register_at_fork(after_in_child=_renew_request_ids)
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
+    os.register_at_fork(after_in_child=_renew_request_ids)
 
 
 def new_request_id() -> str:
