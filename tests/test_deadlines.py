@@ -24,6 +24,7 @@ async def _sleeper(deadlines: Deadlines, after: float, sleep: float) -> str:
     return "finished"
 
 
+@pytest.mark.usefixtures("settled_gc")
 async def test_in_order_deadlines_share_one_timer_and_fire_on_time() -> None:
     loop = asyncio.get_running_loop()
     shared = Deadlines(loop)
@@ -76,6 +77,7 @@ async def test_finished_watches_behind_a_slow_one_are_compacted() -> None:
     stuck.close()
 
 
+@pytest.mark.usefixtures("settled_gc")
 async def test_an_early_deadline_after_the_queue_drained_is_not_served_late() -> None:
     loop = asyncio.get_running_loop()
     shared = Deadlines(loop)

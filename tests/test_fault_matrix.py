@@ -291,6 +291,7 @@ async def test_429_longer_than_the_deadline_is_raised_without_waiting(rig: Rig) 
     assert rig.slept == []
 
 
+@pytest.mark.usefixtures("settled_gc")
 async def test_slow_body_ends_at_the_deadline(rig: Rig) -> None:
     created = await create(rig)
     rig.emulator.faults.add("slow_body", delay=0.05, count=5, method="GET")

@@ -49,6 +49,7 @@ def settings(url: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+@pytest.mark.usefixtures("settled_gc")
 async def test_a_thousand_calls_under_faults_stay_bounded_and_clean(plugins: Plugins) -> None:
     emulator = EchoEmulator()
     emulator.items["it_1"] = {"id": "it_1", "name": "x", "amount": 1}
@@ -157,6 +158,7 @@ async def test_the_rate_limit_holds_over_every_sixty_second_window(plugins: Plug
     assert 100 / (elapsed / 60) >= 0.95 * 20 * (240 / 241)
 
 
+@pytest.mark.usefixtures("settled_gc")
 async def test_cancellation_leaves_no_connection_behind(plugins: Plugins) -> None:
     emulator = EchoEmulator()
     emulator.items["it_1"] = {"id": "it_1", "name": "x", "amount": 1}

@@ -167,6 +167,7 @@ async def test_connection_refused_is_not_sent_and_retried(transport: Transport) 
     assert len(slept) == 2
 
 
+@pytest.mark.usefixtures("settled_gc")
 async def test_deadline_bounds_a_slow_server(emulator: Any, transport: Transport) -> None:
     fake, server = emulator
     fake.faults.add("delay", delay=1.0, count=5)
@@ -178,6 +179,7 @@ async def test_deadline_bounds_a_slow_server(emulator: Any, transport: Transport
     assert caught.value.outcome == "unknown"
 
 
+@pytest.mark.usefixtures("settled_gc")
 async def test_slow_body_is_bounded_by_the_deadline(emulator: Any, transport: Transport) -> None:
     fake, server = emulator
     fake.faults.add("slow_body", delay=0.05, count=5)
@@ -227,6 +229,7 @@ async def test_redirects_are_a_configuration_error(transport: Transport) -> None
             await http.request("GET", "/x", operation="get")
 
 
+@pytest.mark.usefixtures("settled_gc")
 async def test_cancellation_propagates_quickly(emulator: Any, transport: Transport) -> None:
     fake, server = emulator
     fake.faults.add("delay", delay=5.0)
