@@ -444,54 +444,33 @@ class ProviderHttp:
         """:meth:`_attempt` with ``arguments``, timed and told to :attr:`observer`."""
         loop, method, path, operation = arguments[:4]
         started = loop.time()
-        url = self.base_url + path
+        status: int | None = None
+        request_id: str | None = None
+        failure: str | None = None
         try:
             response = await self._attempt(*arguments)
+            status, request_id = response.status, response.request_id
+            return response
         except BaseException as error:
-            self._observe(number, operation, method, url, loop.time() - started, error=error)
-            raise
-        self._observe(
-            number,
-            operation,
-            method,
-            url,
-            loop.time() - started,
-            status=response.status,
-            request_id=response.request_id,
-        )
-        return response
-
-    def _observe(
-        self,
-        number: int,
-        operation: str,
-        method: str,
-        url: str,
-        duration: float,
-        *,
-        status: int | None = None,
-        request_id: str | None = None,
-        error: BaseException | None = None,
-    ) -> None:
-        observer = self.observer
-        if observer is None:
-            return
-        if error is not None:
             status = getattr(error, "status", None)
             request_id = getattr(error, "request_id", None)
-        observer(
-            RequestEvent(
-                provider=self.provider,
-                operation=operation,
-                method=method,
-                url=url,
-                attempt=number,
-                duration=duration,
-                status=status,
-                request_id=request_id,
-                error=None if error is None else type(error).__name__,
-            )
-        )
+            failure = type(error).__name__
+            raise
+        finally:
+            if self.observer is not None:
+                self.observer(
+                    RequestEvent(
+                        provider=self.provider,
+                        operation=operation,
+                        method=method,
+                        url=self.base_url + path,
+                        attempt=number,
+                        duration=loop.time() - started,
+                        status=status,
+                        request_id=request_id,
+                        error=failure,
+                    )
+                )
 
     async def _attempt(
         self,

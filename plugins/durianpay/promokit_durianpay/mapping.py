@@ -447,8 +447,8 @@ def _plain_promotion(promo: NativePromo, provider: str, code: str | None) -> Pro
 
     # msgspec reads "...Z" as the UTC singleton: the common case is four of them,
     # checked at once. None, text without a zone (UTC too), another zone or epoch
-    # milliseconds (no ``tzinfo``) are sorted out one by one below.
-    # Any: each is a UTC datetime or None once the checks below have passed.
+    # milliseconds (no ``tzinfo``) are sorted out one by one below; typed Any
+    # because each is a UTC datetime or None only once those checks have passed.
     starts_at: Any = promo.starts_at
     ends_at: Any = promo.ends_at
     created_at: Any = promo.created_at
