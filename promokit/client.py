@@ -91,6 +91,9 @@ class Client:
 
     async def aclose(self) -> None:
         """Close the HTTP session (if the client created it) and the ledger; idempotent."""
+        # Forget the checked providers first: _ready() then takes the slow path, which
+        # refuses a closed client, without a closed-check on every call.
+        self._checked.clear()
         await self._transport.aclose()
         if self._owns_ledger and self._ledger is not None:
             # Like a caller's session, a caller's ledger stays open for its owner.
@@ -170,7 +173,7 @@ class Client:
     def _ready(self, alias: str | None, operation: str) -> Provider:
         # Every call passes here: a checked (alias, operation) is one dict lookup.
         provider = self._checked.get((alias, operation))
-        if provider is None or self._transport.closed:
+        if provider is None:
             provider = self.provider(alias)
             require_operation(
                 provider.manifest, operation, provider=provider.alias, plugin=provider.plugin_name
