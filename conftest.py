@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import pytest
@@ -23,3 +24,19 @@ def _no_secret_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     with guard_secrets((CANARY_KEY,)):
         yield
+
+
+@pytest.fixture
+def settled_gc() -> Iterator[None]:
+    """Keep a full garbage collection of earlier tests' objects out of a timed test.
+
+    Late in the suite a full collection takes 100 ms and more, long enough to break
+    a deadline bound it happens to fall into; objects frozen here (``gc.freeze``)
+    are skipped by collections until the test ends.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from promokit.call_deadline import deadline
 from promokit.capabilities import FieldSupport, Limits, Manifest, Plan, PlanLine
 from promokit.client import Client
 from promokit.errors import (
@@ -96,6 +97,7 @@ __all__ = [
     "Validation",
     "VirtualAccountScope",
     "__version__",
+    "deadline",
     "evaluate",
     "hookimpl",
 ]

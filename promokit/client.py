@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import msgspec
 
+from promokit.call_deadline import deadline, within
 from promokit.capabilities import Plan, Policy, plan, require_operation
 from promokit.config import Config, load_config
 from promokit.errors import ConfigurationError, InvalidInput, Problem
@@ -204,6 +205,7 @@ class Client:
         *,
         policy: Policy = "strict",
         idempotency_key: str | None = None,
+        timeout: float | None = None,
     ) -> Promotion:
         """Create ``promotion`` exactly once; every problem is reported before any request.
 
@@ -211,15 +213,22 @@ class Client:
         from the promotion's fingerprint and the alias), so calling again with the same
         key returns the recorded promotion without a request. When the outcome of a
         send is unknown, the promotion is looked up by its natural key instead of
-        being resent; the result then has ``reconciled=True``.
+        being resent; the result then has ``reconciled=True``. ``timeout`` bounds the
+        whole call, that lookup included (see :func:`promokit.deadline`).
         """
         instance = self._ready(provider, "create")
         checked = self.plan(promotion, instance.alias, policy=policy)
         checked.raise_for_problems()
-        return await self.writes.create(instance, checked.promotion, key=idempotency_key)
+        with deadline(timeout):
+            return await self.writes.create(instance, checked.promotion, key=idempotency_key)
 
     async def reconcile(
-        self, idempotency_key: str, provider: str | None = None, *, found_id: str | None = None
+        self,
+        idempotency_key: str,
+        provider: str | None = None,
+        *,
+        found_id: str | None = None,
+        timeout: float | None = None,
     ) -> Promotion | None:
         """Finish a create whose outcome was unknown (see :class:`OutcomeUnknown`).
 
@@ -227,9 +236,9 @@ class Client:
         created (the key may then be used again). ``found_id`` records a promotion
         found by hand, for providers that generate codes.
         """
-        return await self.writes.reconcile(
-            self.provider(provider), idempotency_key, found_id=found_id
-        )
+        instance = self.provider(provider)
+        with deadline(timeout):
+            return await self.writes.reconcile(instance, idempotency_key, found_id=found_id)
 
     async def create_bulk(
         self,
@@ -240,12 +249,14 @@ class Client:
         idempotency_key: str | None = None,
         on_progress: ProgressCallback | None = None,
         concurrency: int = 4,
+        timeout: float | None = None,
     ) -> BulkResult:
         """Generate ``count`` single-use codes, in as many batches as the provider needs.
 
         Each batch is its own promotion named ``"<name> [i/n tag]"`` and its own ledger
         entry, so an interrupted job re-run with the same arguments resumes where it
         stopped and never creates a batch twice. The provider's rate limit paces it.
+        ``timeout`` bounds the whole job; batches it cuts short are resumed by a re-run.
         """
         if count < 1:
             raise InvalidInput("count must be at least 1", problems=[Problem("count", ">= 1")])
@@ -282,16 +293,22 @@ class Client:
             if on_progress is not None:
                 on_progress(done, count)
 
-        async with asyncio.TaskGroup() as group:
-            for index in range(batches):
-                group.create_task(run(index))
+        # Tasks copy the context they start in: every batch inherits the deadline.
+        with deadline(timeout):
+            async with asyncio.TaskGroup() as group:
+                for index in range(batches):
+                    group.create_task(run(index))
         created = tuple(result for result in results if result is not None)
         codes = tuple(coupon.code for result in created for coupon in result.coupons)
         return BulkResult(promotions=created, codes=codes, idempotency_key=key)
 
-    async def get(self, promotion_id: str, provider: str | None = None) -> Promotion:
+    async def get(
+        self, promotion_id: str, provider: str | None = None, *, timeout: float | None = None
+    ) -> Promotion:
         """Fetch one promotion by the provider's id."""
-        return await self._ready(provider, "get").get(promotion_id)
+        call = self._ready(provider, "get").get(promotion_id)
+        # Without a timeout, no deadline block: a ``with`` costs ~1 % of a call.
+        return await (call if timeout is None else within(timeout, call))
 
     async def list(
         self,
@@ -300,21 +317,50 @@ class Client:
         status: str | None = None,
         search: str | None = None,
         product_id: str | None = None,
+        timeout: float | None = None,
     ) -> AsyncIterator[Promotion]:
-        """Every promotion of ``provider``, fetched page by page as you iterate."""
+        """Every promotion of ``provider``, fetched page by page as you iterate.
+
+        ``timeout`` bounds the wait for each next promotion (a page fetch, at most),
+        not the whole iteration, whose pace is yours.
+        """
         instance = self._ready(provider, "list")
-        async for promotion in instance.list(status=status, search=search, product_id=product_id):
-            yield promotion
+        bound = deadline(timeout)  # checked now, before the first page is asked for
+        pages = instance.list(status=status, search=search, product_id=product_id)
+        try:
+            while True:
+                # Entered and left around each step, never across a yield: a context
+                # variable set in a generator would leak into the caller's code.
+                with bound:
+                    try:
+                        promotion = await anext(pages)
+                    except StopAsyncIteration:
+                        return
+                yield promotion
+        finally:
+            # A caller that stops early closes this generator: close the provider's too.
+            close = getattr(pages, "aclose", None)
+            if close is not None:
+                await close()
 
     async def validate(
-        self, code: str, checkout: Checkout, provider: str | None = None
+        self,
+        code: str,
+        checkout: Checkout,
+        provider: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> Validation:
         """Would ``code`` apply to ``checkout``? A refusal is a result, not an error."""
-        return await self._ready(provider, "validate").validate(code, checkout)
+        call = self._ready(provider, "validate").validate(code, checkout)
+        return await (call if timeout is None else within(timeout, call))
 
-    async def usage(self, code: str, provider: str | None = None) -> Usage:
+    async def usage(
+        self, code: str, provider: str | None = None, *, timeout: float | None = None
+    ) -> Usage:
         """How much of ``code``'s limit is used."""
-        return await self._ready(provider, "usage").usage(code)
+        call = self._ready(provider, "usage").usage(code)
+        return await (call if timeout is None else within(timeout, call))
 
     async def update(
         self,
@@ -323,17 +369,22 @@ class Client:
         provider: str | None = None,
         *,
         policy: Policy = "strict",
+        timeout: float | None = None,
     ) -> Promotion:
         """Replace promotion ``promotion_id``; checked like :meth:`create` first."""
         instance = self._ready(provider, "update")
         checked = self.plan(promotion, instance.alias, policy=policy)
         checked.raise_for_problems()
-        return await instance.update(promotion_id, checked.promotion)
+        with deadline(timeout):
+            return await instance.update(promotion_id, checked.promotion)
 
-    async def delete(self, promotion_id: str, provider: str | None = None) -> None:
+    async def delete(
+        self, promotion_id: str, provider: str | None = None, *, timeout: float | None = None
+    ) -> None:
         """Remove promotion ``promotion_id`` (and forget the ledger's record of creating it)."""
         instance = self._ready(provider, "delete")
-        await instance.delete(promotion_id)
+        with deadline(timeout):
+            await instance.delete(promotion_id)
         await self.ledger.release(instance.alias, promotion_id)
 
 

@@ -21,6 +21,7 @@ import msgspec
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from promokit.call_deadline import CALL_DEADLINE
 from promokit.deadlines import Deadlines
 from promokit.errors import (
     AuthenticationError,
@@ -352,6 +353,9 @@ class ProviderHttp:
         """
         loop = get_running_loop()
         deadline = loop.time() + (self.timeout if timeout is None else timeout)
+        bound = CALL_DEADLINE.get()  # promokit.deadline() or a client call's timeout=
+        if bound is not None and bound < deadline:
+            deadline = bound
         safe = method in _SAFE_METHODS if idempotent is None else idempotent
         slots = self.slots
         if not slots.try_acquire():

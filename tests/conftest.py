@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -137,22 +136,6 @@ class _EchoPlugin:
     @promokit.hookimpl
     def promokit_register_providers(self, registry: ProviderRegistry) -> None:
         registry.add(EchoProvider)
-
-
-@pytest.fixture
-def settled_gc() -> Iterator[None]:
-    """Keep a full garbage collection of earlier tests' objects out of a timed test.
-
-    Late in the suite a full collection takes 100 ms and more, long enough to break
-    a deadline bound it happens to fall into; objects frozen here (``gc.freeze``)
-    are skipped by collections until the test ends.
-    """
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 @pytest.fixture

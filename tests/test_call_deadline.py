@@ -1,0 +1,168 @@
+"""Per-call deadlines: ``timeout=`` on client calls and ``promokit.deadline()`` blocks."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from typing import Any
+
+import msgspec
+import pytest
+
+import promokit
+from promokit import Fixed, InvalidInput, OutcomeUnknown, Promotion, RequestTimeout
+from promokit.call_deadline import CALL_DEADLINE, CallDeadline, within
+from promokit.emulator import EmulatorServer
+
+GOOD = Promotion(name="Echo sale", discount=Fixed(amount=5000))
+# The echo provider's own timeout is 2 s (conftest): every bound below is far shorter.
+SLACK = 0.25
+
+
+def slow(server: EmulatorServer, seconds: float = 1.5, count: int = 5) -> None:
+    server.emulator.faults.add("delay", delay=seconds, count=count)
+
+
+@pytest.mark.usefixtures("settled_gc")
+async def test_a_call_timeout_cuts_the_providers_timeout_short(
+    echo_client: promokit.Client, echo_server: EmulatorServer
+) -> None:
+    created = await echo_client.create(GOOD)
+    slow(echo_server)
+    started = time.monotonic()
+    with pytest.raises(RequestTimeout) as caught:
+        await echo_client.get(created.id or "", timeout=0.2)
+    assert time.monotonic() - started < 0.2 + SLACK
+    assert caught.value.operation == "get"
+    assert caught.value.outcome == "unknown"
+    assert CALL_DEADLINE.get() is None  # nothing left behind for the next call
+
+
+async def test_a_longer_call_timeout_never_extends_the_providers(
+    echo_client: promokit.Client, echo_server: EmulatorServer
+) -> None:
+    created = await echo_client.create(GOOD)
+    slow(echo_server, seconds=3.0)
+    started = time.monotonic()
+    with pytest.raises(RequestTimeout):
+        await echo_client.get(created.id or "", timeout=60)
+    assert time.monotonic() - started < 2.0 + SLACK  # the provider's 2 s applied
+
+
+@pytest.mark.usefixtures("settled_gc")
+async def test_a_block_bounds_every_call_inside_it(
+    echo_client: promokit.Client, echo_server: EmulatorServer
+) -> None:
+    created = await echo_client.create(GOOD)
+    started = time.monotonic()
+    with promokit.deadline(0.4):
+        assert (await echo_client.get(created.id or "")).id == created.id
+        slow(echo_server)
+        with pytest.raises(RequestTimeout):
+            await echo_client.get(created.id or "")
+    assert time.monotonic() - started < 0.4 + SLACK
+    # Outside the block the provider's own timeout is back.
+    echo_server.emulator.faults.clear()
+    assert (await echo_client.get(created.id or "")).id == created.id
+
+
+@pytest.mark.usefixtures("settled_gc")
+async def test_the_earlier_of_nested_deadlines_wins(
+    echo_client: promokit.Client, echo_server: EmulatorServer
+) -> None:
+    created = await echo_client.create(GOOD)
+    slow(echo_server)
+    started = time.monotonic()
+    async with promokit.deadline(0.2):
+        with pytest.raises(RequestTimeout):
+            await echo_client.get(created.id or "", timeout=5)
+    assert time.monotonic() - started < 0.2 + SLACK
+    started = time.monotonic()
+    with promokit.deadline(5), pytest.raises(RequestTimeout):
+        await echo_client.get(created.id or "", timeout=0.2)
+    assert time.monotonic() - started < 0.2 + SLACK
+
+
+async def test_tasks_started_inside_a_block_inherit_its_deadline() -> None:
+    async def seen() -> float | None:
+        return CALL_DEADLINE.get()
+
+    loop = asyncio.get_running_loop()
+    with promokit.deadline(10):
+        inherited = await asyncio.create_task(seen())
+    assert inherited is not None
+    assert 9 < inherited - loop.time() <= 10
+    assert await asyncio.create_task(seen()) is None
+
+
+async def test_a_create_cut_short_is_outcome_unknown_and_never_resent(
+    echo_client: promokit.Client, echo_server: EmulatorServer
+) -> None:
+    coded = msgspec.structs.replace(GOOD, code="ECHO10")
+    slow(echo_server, count=1)
+    started = time.monotonic()
+    with pytest.raises(OutcomeUnknown) as caught:
+        await echo_client.create(coded, timeout=0.2)
+    # The lookup by natural key is bounded by the same deadline: the call ends on
+    # time and says how to finish the write, instead of overrunning or resending.
+    assert time.monotonic() - started < 0.2 + SLACK
+    assert "reconcile" in str(caught.value)
+    assert [r.method for r in echo_server.emulator.requests] == ["POST"]
+    await asyncio.sleep(1.5)  # the delayed create commits meanwhile
+    found = await echo_client.reconcile(caught.value.idempotency_key or "")
+    assert found is not None
+    assert found.code == "ECHO10"
+    assert len(echo_server.emulator.items) == 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("bad", [0, -1, math.nan, math.inf, True, "1", None])
+async def test_a_bad_timeout_is_refused_naming_the_field_before_any_request(
+    echo_client: promokit.Client, echo_server: EmulatorServer, bad: Any
+) -> None:
+    if bad is None:  # None means "no deadline", so it is only bad for a block's value
+        assert CallDeadline(None)._seconds is None
+        return
+    for call in (
+        lambda: echo_client.get("it_1", timeout=bad),
+        lambda: echo_client.create(GOOD, timeout=bad),
+    ):
+        with pytest.raises(InvalidInput) as caught:
+            await call()
+        assert [problem.path for problem in caught.value.problems] == ["timeout"]
+        assert "timeout" in str(caught.value)
+    with pytest.raises(InvalidInput):
+        promokit.deadline(bad)
+    assert echo_server.emulator.requests == []
+
+
+async def test_a_refused_call_is_closed_not_left_unawaited() -> None:
+    async def never() -> None:  # pragma: no cover - must not run
+        raise AssertionError("ran")
+
+    call = never()
+    with pytest.raises(InvalidInput):
+        await within(0, call)
+    # Closed: awaiting it again is an error, and no "never awaited" warning is due.
+    with pytest.raises(RuntimeError):
+        await call
+
+
+async def test_a_block_is_entered_once() -> None:
+    block = promokit.deadline(1)
+    with block:
+        with pytest.raises(RuntimeError), block:
+            pass
+        assert CALL_DEADLINE.get() is not None
+    assert CALL_DEADLINE.get() is None
+    with block:  # and again after leaving it
+        assert CALL_DEADLINE.get() is not None
+
+
+async def test_a_later_inner_block_leaves_the_earlier_outer_one() -> None:
+    with promokit.deadline(1):
+        outer = CALL_DEADLINE.get()
+        with promokit.deadline(30):
+            assert CALL_DEADLINE.get() == outer
+        assert CALL_DEADLINE.get() == outer
+    assert repr(promokit.deadline(2)) == "CallDeadline(seconds=2.0)"
