@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from promokit import codec, render
+from promokit.call_deadline import deadline
 from promokit.capabilities import Policy
 from promokit.client import Client
 from promokit.config import load_config
@@ -42,6 +43,7 @@ class Context:
         self.config = config
         self.as_json = as_json
         self.debug = debug
+        self.timeout: float | None = None  # set by --timeout on commands that call providers
         self.out = Console(soft_wrap=True)
         self.err = Console(stderr=True, soft_wrap=True)
 
@@ -98,6 +100,25 @@ def common(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def bounded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--timeout`` to a command that calls providers (apply under :func:`common`)."""
+
+    @click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        metavar="SECONDS",
+        help="Deadline for the whole command's provider requests "
+        "(default: each provider's configured timeout, per call).",
+    )
+    @functools.wraps(command)
+    def wrapper(context: Context, timeout: float | None, **kwargs: Any) -> Any:
+        context.timeout = timeout
+        return command(context, **kwargs)
+
+    return wrapper
+
+
 def fail(context: Context, error: PromokitError) -> NoReturn:
     """One clear line (plus any listed problems) and the exit code for the error."""
     if context.debug:
@@ -131,7 +152,8 @@ def run(context: Context, work: Callable[[Client], Awaitable[T]]) -> T:
 
     async def main() -> T:
         async with context.client() as client:
-            return await work(client)
+            with deadline(context.timeout):
+                return await work(client)
 
     return asyncio.run(main())
 
@@ -245,6 +267,7 @@ def plan(
     help="Generate this many single-use codes per promotion (bulk).",
 )
 @common
+@bounded
 def create(
     context: Context,
     file: str,
@@ -315,6 +338,7 @@ async def _bulk(
 @click.argument("promotion_id")
 @click.option("--provider", "-p", default=None)
 @common
+@bounded
 def get(context: Context, promotion_id: str, provider: str | None) -> None:
     """Show one promotion in the neutral model."""
     found = run(context, lambda client: client.get(promotion_id, provider))
@@ -327,6 +351,7 @@ def get(context: Context, promotion_id: str, provider: str | None) -> None:
 @click.option("--search", default=None, help="Words in the name.")
 @click.option("--product", "product_id", default=None)
 @common
+@bounded
 def list_(
     context: Context,
     provider: str | None,
@@ -362,6 +387,7 @@ def list_(
 @click.option("--bank", default=None)
 @click.option("--wallet", default=None)
 @common
+@bounded
 def validate(
     context: Context, code: str, amount: int, provider: str | None, **checkout: Any
 ) -> None:
@@ -377,6 +403,7 @@ def validate(
 @click.argument("code")
 @click.option("--provider", "-p", default=None)
 @common
+@bounded
 def usage(context: Context, code: str, provider: str | None) -> None:
     """How much of CODE's limit is used."""
     result = run(context, lambda client: client.usage(code, provider))
@@ -387,6 +414,7 @@ def usage(context: Context, code: str, provider: str | None) -> None:
 @click.argument("promotion_id")
 @click.option("--provider", "-p", default=None)
 @common
+@bounded
 def delete(context: Context, promotion_id: str, provider: str | None) -> None:
     """Remove a promotion (where the provider allows it)."""
     run(context, lambda client: client.delete(promotion_id, provider))
@@ -398,6 +426,7 @@ def delete(context: Context, promotion_id: str, provider: str | None) -> None:
 @click.option("--provider", "-p", default=None)
 @click.option("--found-id", default=None, help="Record this promotion id as the outcome.")
 @common
+@bounded
 def reconcile(
     context: Context, idempotency_key: str, provider: str | None, found_id: str | None
 ) -> None:
@@ -417,6 +446,7 @@ def reconcile(
 @click.option("--provider", "-p", default=None)
 @click.option("--status", default=None)
 @common
+@bounded
 def export(context: Context, provider: str | None, status: str | None) -> None:
     """Every promotion of a provider as neutral JSON, streamed page by page to stdout."""
 
@@ -469,6 +499,7 @@ def _parse_fill(values: tuple[str, ...]) -> dict[str, Any]:
 )
 @click.option("--include-expired", is_flag=True)
 @common
+@bounded
 def migrate(
     context: Context,
     source: str,

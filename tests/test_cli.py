@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -284,3 +285,20 @@ def test_reconcile_settles_an_unknown_create(
     assert settled.exit_code == 0, settled.output
     assert json.loads(settled.output)["found"]["reconciled"] is True
     assert len(emulators.mayar.discounts) == 1
+
+
+def test_timeout_bounds_a_command_and_refuses_bad_values(
+    config: Path, emulators: BackgroundEmulators
+) -> None:
+    cfg = ("--config", str(config))
+    emulators.mayar.faults.add("delay", delay=3.0, count=1)
+    started = time.monotonic()
+    slow = invoke("get", "some-id", "--timeout", "0.3", "--json", *cfg)
+    assert time.monotonic() - started < 2.0  # the provider's own timeout is 30 s
+    assert slow.exit_code == 1
+    assert json.loads(slow.output)["error"] == "RequestTimeout"
+    for bad in ("0", "-1", "soon"):
+        refused = invoke("get", "some-id", "--timeout", bad, *cfg)
+        assert refused.exit_code == 2
+        assert "--timeout" in refused.output
+    assert "--timeout" not in invoke("emulate", "--help").output  # only where it applies
