@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import gc
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -76,6 +77,7 @@ class Result:
     """Samples of every metric of one (variant, mode), one value per repeat."""
 
     cpu_us: Samples = field(default_factory=Samples)
+    sys_us: Samples = field(default_factory=Samples)
     rate: Samples = field(default_factory=Samples)
     p50_ms: Samples = field(default_factory=Samples)
     p99_ms: Samples = field(default_factory=Samples)
@@ -92,8 +94,8 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-async def drive(call: Call, n: int, in_flight: int) -> tuple[float, float, list[float]]:
-    """Run ``n`` calls with ``in_flight`` workers; CPU seconds, wall seconds, latencies."""
+async def drive(call: Call, n: int, in_flight: int) -> tuple[float, float, list[float], float]:
+    """Run ``n`` calls with ``in_flight`` workers: CPU s, wall s, latencies, kernel CPU s."""
     latencies: list[float] = []
     record = latencies.append
     clock = time.perf_counter
@@ -106,12 +108,14 @@ async def drive(call: Call, n: int, in_flight: int) -> tuple[float, float, list[
             record(clock() - started)
 
     gc.collect()
+    kernel = resource.getrusage(resource.RUSAGE_SELF).ru_stime
     cpu, wall = time.process_time(), clock()
     if in_flight == 1:
         await worker()
     else:
         await asyncio.gather(*(worker() for _ in range(in_flight)))
-    return time.process_time() - cpu, clock() - wall, latencies
+    cpu, wall = time.process_time() - cpu, clock() - wall
+    return cpu, wall, latencies, resource.getrusage(resource.RUSAGE_SELF).ru_stime - kernel
 
 
 async def make_call(variant: str, url: str, stack: AsyncExitStack) -> Call:
@@ -206,13 +210,15 @@ async def measure_block(
             chunk = args.chunk * in_flight
             rounds = max(1, n // chunk)
             cpu = dict.fromkeys(variants, 0.0)
+            kernel = dict.fromkeys(variants, 0.0)
             wall = dict.fromkeys(variants, 0.0)
             latencies: dict[str, list[float]] = {variant: [] for variant in variants}
             for round_ in range(rounds):
                 shift = round_ % len(variants)
                 for variant in variants[shift:] + variants[:shift]:
-                    spent, took, seen = await drive(calls[variant], chunk, in_flight)
+                    spent, took, seen, in_kernel = await drive(calls[variant], chunk, in_flight)
                     cpu[variant] += spent
+                    kernel[variant] += in_kernel
                     wall[variant] += took
                     latencies[variant] += seen
             for variant in variants:
@@ -220,6 +226,7 @@ async def measure_block(
                 ordered = sorted(latencies[variant])
                 result = results[variant, mode] = Result()
                 result.cpu_us.add(cpu[variant] / done * 1e6)
+                result.sys_us.add(kernel[variant] / done * 1e6)
                 result.rate.add(done / wall[variant])
                 result.p50_ms.add(percentile(ordered, 0.50) * 1e3)
                 result.p99_ms.add(percentile(ordered, 0.99) * 1e3)
@@ -325,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
                     for key, result in one.items():
                         target = results[key]
                         target.cpu_us.add(result.cpu_us.values[0])
+                        target.sys_us.add(result.sys_us.values[0])
                         target.rate.add(result.rate.values[0])
                         target.p50_ms.add(result.p50_ms.values[0])
                         target.p99_ms.add(result.p99_ms.values[0])
@@ -360,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
                 [
                     variant,
                     result.cpu_us.spread(),
+                    f"{result.sys_us.median:.1f}",
                     ratio.spread("{:.3f}") + ("" if baseline == variant else f" vs {baseline}"),
                     f"{result.rate.median:,.0f}",
                     f"{result.p50_ms.median:.3f}",
@@ -373,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
                 [
                     "variant",
                     "CPU µs/req median (min–max)",
+                    "of which kernel µs",
                     "CPU ratio median (min–max)",
                     "req/s",
                     "p50 ms",
@@ -386,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     say()
     say(
         "CPU ratio = client CPU per request / the baseline's, per repeat, then median. "
-        "'client core busy' = CPU/req × req/s (≈ 1 means the client core is the bottleneck)."
+        "'client core busy' = CPU/req × req/s (≈ 1 means the client core is the bottleneck). "
+        "'of which kernel' = system time (getrusage) per request: socket work, page faults."
     )
     return 1 if missed else 0
 

@@ -95,18 +95,20 @@ def report_header(title: str) -> bool:
     return True
 
 
-def instructions(*child_args: str) -> int:
-    """Instructions a child process (this script with ``child_args``) executed in all."""
+def instructions(
+    *child_args: str, script: Path | None = None, env: dict[str, str] | None = None
+) -> int:
+    """Instructions a child process (``script``, default this one, with ``child_args``) executed."""
     command = [
         "valgrind",
         "--tool=cachegrind",
         "--cache-sim=no",
         "--cachegrind-out-file=/dev/null",
         sys.executable,
-        str(Path(__file__).resolve()),
+        str(script or Path(__file__).resolve()),
         *child_args,
     ]
-    done = subprocess.run(command, capture_output=True, check=False, timeout=900)
+    done = subprocess.run(command, capture_output=True, check=False, timeout=900, env=env)
     found = COLLECTED.search(done.stderr)
     if done.returncode != 0 or found is None:
         tail = done.stderr.decode(errors="replace")[-2000:]

@@ -24,15 +24,22 @@ def slow(server: EmulatorServer, seconds: float = 1.5, count: int = 5) -> None:
     server.emulator.faults.add("delay", delay=seconds, count=count)
 
 
+@pytest.fixture
+async def item_id(echo_client: promokit.Client) -> str:
+    """The id of a promotion created (at full speed) on the echo emulator."""
+    created = await echo_client.create(GOOD)
+    assert created.id is not None
+    return created.id
+
+
 @pytest.mark.usefixtures("settled_gc")
 async def test_a_call_timeout_cuts_the_providers_timeout_short(
-    echo_client: promokit.Client, echo_server: EmulatorServer
+    echo_client: promokit.Client, echo_server: EmulatorServer, item_id: str
 ) -> None:
-    created = await echo_client.create(GOOD)
     slow(echo_server)
     started = time.monotonic()
     with pytest.raises(RequestTimeout) as caught:
-        await echo_client.get(created.id or "", timeout=0.2)
+        await echo_client.get(item_id, timeout=0.2)
     assert time.monotonic() - started < 0.2 + SLACK
     assert caught.value.operation == "get"
     assert caught.value.outcome == "unknown"
@@ -40,47 +47,44 @@ async def test_a_call_timeout_cuts_the_providers_timeout_short(
 
 
 async def test_a_longer_call_timeout_never_extends_the_providers(
-    echo_client: promokit.Client, echo_server: EmulatorServer
+    echo_client: promokit.Client, echo_server: EmulatorServer, item_id: str
 ) -> None:
-    created = await echo_client.create(GOOD)
     slow(echo_server, seconds=3.0)
     started = time.monotonic()
     with pytest.raises(RequestTimeout):
-        await echo_client.get(created.id or "", timeout=60)
+        await echo_client.get(item_id, timeout=60)
     assert time.monotonic() - started < 2.0 + SLACK  # the provider's 2 s applied
 
 
 @pytest.mark.usefixtures("settled_gc")
 async def test_a_block_bounds_every_call_inside_it(
-    echo_client: promokit.Client, echo_server: EmulatorServer
+    echo_client: promokit.Client, echo_server: EmulatorServer, item_id: str
 ) -> None:
-    created = await echo_client.create(GOOD)
     started = time.monotonic()
     with promokit.deadline(0.4):
-        assert (await echo_client.get(created.id or "")).id == created.id
+        assert (await echo_client.get(item_id)).id == item_id
         slow(echo_server)
         with pytest.raises(RequestTimeout):
-            await echo_client.get(created.id or "")
+            await echo_client.get(item_id)
     assert time.monotonic() - started < 0.4 + SLACK
     # Outside the block the provider's own timeout is back.
     echo_server.emulator.faults.clear()
-    assert (await echo_client.get(created.id or "")).id == created.id
+    assert (await echo_client.get(item_id)).id == item_id
 
 
 @pytest.mark.usefixtures("settled_gc")
 async def test_the_earlier_of_nested_deadlines_wins(
-    echo_client: promokit.Client, echo_server: EmulatorServer
+    echo_client: promokit.Client, echo_server: EmulatorServer, item_id: str
 ) -> None:
-    created = await echo_client.create(GOOD)
     slow(echo_server)
     started = time.monotonic()
     async with promokit.deadline(0.2):
         with pytest.raises(RequestTimeout):
-            await echo_client.get(created.id or "", timeout=5)
+            await echo_client.get(item_id, timeout=5)
     assert time.monotonic() - started < 0.2 + SLACK
     started = time.monotonic()
     with promokit.deadline(5), pytest.raises(RequestTimeout):
-        await echo_client.get(created.id or "", timeout=0.2)
+        await echo_client.get(item_id, timeout=0.2)
     assert time.monotonic() - started < 0.2 + SLACK
 
 
