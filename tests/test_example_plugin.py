@@ -135,4 +135,4 @@ def test_the_installed_example_passes_the_conformance_suite(
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert "11 passed" in done.stdout, done.stdout[-2000:]
+    assert "12 passed" in done.stdout, done.stdout[-2000:]

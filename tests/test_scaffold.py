@@ -95,7 +95,7 @@ def test_the_generated_package_and_the_doc_examples_pass(
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     # 12 generated tests, then the documentation's conformance class (11) and fixture example.
-    assert "24 passed" in done.stdout, done.stdout[-2000:]
+    assert "26 passed" in done.stdout, done.stdout[-2000:]
 
 
 def test_the_cli_lists_the_installed_scaffold(installed: tuple[Path, Path], tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -38,6 +39,7 @@ import pytest
 import pytest_asyncio
 
 from promokit import codec
+from promokit.call_deadline import deadline
 from promokit.capabilities import FIELDS, OPERATIONS, require_operation
 from promokit.client import Client
 from promokit.emulator import Emulator, EmulatorServer, RecordedRequest, VirtualClock
@@ -49,6 +51,7 @@ from promokit.errors import (
     OutcomeUnknown,
     PromokitError,
     ProviderError,
+    RequestTimeout,
     UnsupportedFeature,
 )
 from promokit.evaluate import evaluate
@@ -826,6 +829,28 @@ class ProviderConformance:
         assert max(harness.sleep.calls) >= 7, (
             f"Retry-After: 7 was not honoured (slept {harness.sleep.calls})"
         )
+
+    @pytest.mark.asyncio
+    async def test_reads_end_by_the_callers_deadline(self, promokit_conformance: Harness) -> None:
+        """A read under ``promokit.deadline()`` ends by it even when the gateway stalls.
+
+        Requests sent through ``self.http`` get the caller's deadline for free; one
+        sent any other way would wait for the stalled gateway.
+        """
+        harness = promokit_conformance
+        created = await harness.client.create(self.sample(1))
+        read = await self._read_operation(harness, created)
+        if harness.emulator is None:
+            with deadline(0.5):  # no HTTP, nothing to stall: the read just works
+                await read()
+            return
+        harness.emulator.faults.add("delay", delay=5.0, method="GET", count=3)
+        started = time.monotonic()
+        with pytest.raises(RequestTimeout), deadline(0.3):
+            await read()
+        took = time.monotonic() - started
+        # Far below the stall (5 s) and the provider's own timeout (30 s): slack for CI.
+        assert took < 2.0, f"a read under a 0.3 s deadline took {took:.1f} s"
 
     async def _read_operation(self, harness: Harness, created: Promotion) -> Any:
         manifest = self.provider.manifest
