@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
+import aiohttp
 import msgspec
 import pytest
 
@@ -163,6 +164,21 @@ class RetryingEcho(builtin.ShippedEchoProvider):
 async def test_a_blindly_retried_create_fails() -> None:
     with pytest.raises(AssertionError, match=r"a failed create was sent 2 times"):
         await run_check(echo_suite(RetryingEcho), "test_retries_happen_only_where_safe")
+
+
+class BypassingEcho(builtin.ShippedEchoProvider):
+    """Fetches with a session of its own instead of ``self.http`` (no deadline, no retries)."""
+
+    async def get(self, promotion_id: str) -> promokit.Promotion:
+        headers = self.auth_headers(self.settings)
+        url = self.http.base_url + self.http.path("items", promotion_id)
+        async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as got:
+            return self._neutral(await got.read(), "get")
+
+
+async def test_a_read_that_bypasses_the_transport_fails_the_deadline_check() -> None:
+    with pytest.raises(AssertionError, match="waited out a 3 s stall"):
+        await run_check(echo_suite(BypassingEcho), "test_reads_end_by_the_callers_deadline")
 
 
 class FlatErrorsEcho(builtin.ShippedEchoProvider):
