@@ -9,7 +9,7 @@ from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any, TypeVar
 
-from promokit.errors import InvalidInput, Problem
+from promokit.errors import ConfigurationError, InvalidInput, Problem
 
 T = TypeVar("T")
 
@@ -54,7 +54,13 @@ class CallDeadline:
             raise RuntimeError("this deadline block is already entered")
         if self._seconds is None:
             return
-        when = asyncio.get_running_loop().time() + self._seconds
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise ConfigurationError(
+                "enter promokit.deadline() inside async code (its clock is the event loop's)"
+            ) from None
+        when = loop.time() + self._seconds
         outer = CALL_DEADLINE.get()
         if outer is None or when < outer:
             self._token = CALL_DEADLINE.set(when)
@@ -95,7 +101,8 @@ def deadline(seconds: float | None) -> CallDeadline:
             usage = await client.usage(code)
 
     Raises :class:`~promokit.errors.InvalidInput` (field ``timeout``) unless
-    ``seconds`` is a positive, finite number.
+    ``seconds`` is a positive, finite number; entering the block outside async code
+    raises :class:`~promokit.errors.ConfigurationError`.
     """
     return CallDeadline(seconds)
 

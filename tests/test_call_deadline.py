@@ -170,3 +170,10 @@ async def test_a_later_inner_block_leaves_the_earlier_outer_one() -> None:
             assert CALL_DEADLINE.get() == outer
         assert CALL_DEADLINE.get() == outer
     assert repr(promokit.deadline(2)) == "CallDeadline(seconds=2.0)"
+
+
+def test_a_block_outside_async_code_says_where_it_belongs() -> None:
+    block = promokit.deadline(1)
+    with pytest.raises(promokit.ConfigurationError, match="inside async code"), block:
+        pass
+    assert CALL_DEADLINE.get() is None
