@@ -346,16 +346,18 @@ class ProviderHttp:
     ) -> Response:
         """Send and return a successful :class:`Response`, or raise a typed error.
 
-        ``idempotent`` defaults to true for GET and DELETE. A non-idempotent request
+        The deadline is ``timeout`` (default: the provider's) from now, or the
+        caller's :func:`promokit.deadline` if that ends first. ``idempotent``
+        defaults to true for GET and DELETE. A non-idempotent request
         is retried only when it provably never reached the provider. With
         ``expect_json`` (the default) a success whose body is empty or not JSON (a
         proxy or maintenance page) is a :class:`ProviderResponseError`.
         """
         loop = get_running_loop()
         deadline = loop.time() + (self.timeout if timeout is None else timeout)
-        bound = CALL_DEADLINE.get()  # promokit.deadline() or a client call's timeout=
-        if bound is not None and bound < deadline:
-            deadline = bound
+        call_deadline = CALL_DEADLINE.get()  # promokit.deadline() or a call's timeout=
+        if call_deadline is not None and call_deadline < deadline:
+            deadline = call_deadline
         safe = method in _SAFE_METHODS if idempotent is None else idempotent
         slots = self.slots
         if not slots.try_acquire():

@@ -12,7 +12,7 @@ import pytest
 
 import promokit
 from promokit import Fixed, InvalidInput, OutcomeUnknown, Promotion, RequestTimeout
-from promokit.call_deadline import CALL_DEADLINE, CallDeadline, within
+from promokit.call_deadline import CALL_DEADLINE, within
 from promokit.emulator import EmulatorServer
 
 GOOD = Promotion(name="Echo sale", discount=Fixed(amount=5000))
@@ -120,24 +120,31 @@ async def test_a_create_cut_short_is_outcome_unknown_and_never_resent(
     assert len(echo_server.emulator.items) == 1  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("bad", [0, -1, math.nan, math.inf, True, "1", None])
+@pytest.mark.parametrize("bad", [0, -1, math.nan, math.inf, True, "1"])
 async def test_a_bad_timeout_is_refused_naming_the_field_before_any_request(
     echo_client: promokit.Client, echo_server: EmulatorServer, bad: Any
 ) -> None:
-    if bad is None:  # None means "no deadline", so it is only bad for a block's value
-        assert CallDeadline(None)._seconds is None
-        return
-    for call in (
-        lambda: echo_client.get("it_1", timeout=bad),
-        lambda: echo_client.create(GOOD, timeout=bad),
-    ):
+    checkout = promokit.Checkout(amount=10_000)
+    calls = {  # echo over HTTP for get and create; the in-process "mem" for the rest
+        "get": lambda: echo_client.get("it_1", timeout=bad),
+        "create": lambda: echo_client.create(GOOD, timeout=bad),
+        "reconcile": lambda: echo_client.reconcile("create:echo:0", timeout=bad),
+        "create_bulk": lambda: echo_client.create_bulk(GOOD, 3, "mem", timeout=bad),
+        "list": lambda: anext(echo_client.list("mem", timeout=bad)),
+        "validate": lambda: echo_client.validate("ECHO10", checkout, "mem", timeout=bad),
+        "usage": lambda: echo_client.usage("ECHO10", "mem", timeout=bad),
+        "update": lambda: echo_client.update("mem_1", GOOD, "mem", timeout=bad),
+        "delete": lambda: echo_client.delete("mem_1", "mem", timeout=bad),
+    }
+    for operation, call in calls.items():
         with pytest.raises(InvalidInput) as caught:
             await call()
-        assert [problem.path for problem in caught.value.problems] == ["timeout"]
+        assert [problem.path for problem in caught.value.problems] == ["timeout"], operation
         assert "timeout" in str(caught.value)
     with pytest.raises(InvalidInput):
         promokit.deadline(bad)
     assert echo_server.emulator.requests == []
+    assert [p async for p in echo_client.list("mem")] == []  # nothing was created
 
 
 async def test_a_refused_call_is_closed_not_left_unawaited() -> None:
@@ -153,6 +160,8 @@ async def test_a_refused_call_is_closed_not_left_unawaited() -> None:
 
 
 async def test_a_block_is_entered_once() -> None:
+    with promokit.deadline(None):  # None sets no deadline
+        assert CALL_DEADLINE.get() is None
     block = promokit.deadline(1)
     with block:
         with pytest.raises(RuntimeError), block:
