@@ -137,6 +137,7 @@ def fail(context: Context, error: PromokitError) -> NoReturn:
                     "outcome": error.outcome,
                     "retryable": error.retryable,
                     "problems": [str(p) for p in error.problems],
+                    "notes": list(getattr(error, "__notes__", ())),
                 },
                 indent=2,
             )
@@ -144,6 +145,8 @@ def fail(context: Context, error: PromokitError) -> NoReturn:
     else:
         context.err.print(f"[bold red]error:[/] {type(error).__name__}: ", end="", markup=True)
         context.err.print(str(error), markup=False, highlight=False)
+        for note in getattr(error, "__notes__", ()):  # e.g. how to resume a bulk job
+            context.err.print(f"  {note}", markup=False, highlight=False)
     raise SystemExit(code)
 
 

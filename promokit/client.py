@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import os
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -16,7 +16,7 @@ import msgspec
 from promokit.call_deadline import deadline, within
 from promokit.capabilities import Plan, Policy, plan, require_operation
 from promokit.config import Config, load_config
-from promokit.errors import ConfigurationError, InvalidInput, Problem
+from promokit.errors import ConfigurationError, InvalidInput, Problem, PromokitError
 from promokit.ledger import Ledger, SqliteLedgerStore
 from promokit.limits import Clock, RateLimiter, RetryBudget, Sleep, Slots
 from promokit.model import Checkout, Promotion, Quota, Usage, Validation
@@ -293,11 +293,15 @@ class Client:
             if on_progress is not None:
                 on_progress(done, count)
 
-        # Tasks copy the context they start in: every batch inherits the deadline.
-        with deadline(timeout):
-            async with asyncio.TaskGroup() as group:
-                for index in range(batches):
-                    group.create_task(run(index))
+        try:
+            # Tasks copy the context they start in: every batch inherits the deadline.
+            with deadline(timeout):
+                async with asyncio.TaskGroup() as group:
+                    for index in range(batches):
+                        group.create_task(run(index))
+        except ExceptionGroup as failed:
+            finished = sum(result is not None for result in results)
+            raise _bulk_stopped(failed, finished, batches, key) from None
         created = tuple(result for result in results if result is not None)
         codes = tuple(coupon.code for result in created for coupon in result.coupons)
         return BulkResult(promotions=created, codes=codes, idempotency_key=key)
@@ -386,6 +390,38 @@ class Client:
         with deadline(timeout):
             await instance.delete(promotion_id)
         await self.ledger.release(instance.alias, promotion_id)
+
+
+def _bulk_stopped(
+    failed: ExceptionGroup[Exception], finished: int, batches: int, key: str
+) -> Exception:
+    """The typed error a bulk job stopped on, noting how far it got and how to resume.
+
+    A ``TaskGroup`` reports failures as an ``ExceptionGroup``, which ``except
+    PromokitError`` does not catch: the first failure is raised instead, the others
+    noted on it. A group holding anything but promokit errors (a bug, not
+    an answer) is kept whole.
+    """
+    errors = list(_leaves(failed))
+    typed = [error for error in errors if isinstance(error, PromokitError)]
+    if not typed or len(typed) != len(errors):
+        return failed
+    first = typed[0]
+    first.add_note(
+        f"create_bulk stopped with {finished} of {batches} batches created; call it "
+        f"again with the same arguments (idempotency_key={key!r}) to resume"
+    )
+    for other in typed[1:]:
+        first.add_note(f"another batch failed too: {type(other).__name__}: {other}")
+    return first
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> Iterator[BaseException]:
+    for error in group.exceptions:
+        if isinstance(error, BaseExceptionGroup):
+            yield from _leaves(error)
+        else:
+            yield error
 
 
 def _credential_hint(settings: ProviderSettings) -> str:

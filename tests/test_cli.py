@@ -37,6 +37,14 @@ ends_at = 2030-01-01T00:00:00Z
 payment = { type = "card", bins = ["424242"] }
 """
 
+WELCOME = """
+[[promotions]]
+name = "Welcome gift"
+discount = { type = "fixed", amount = 10000 }
+limit = { type = "quota", uses = 1 }
+ends_at = 2030-01-01T00:00:00Z
+"""
+
 
 @pytest.fixture
 def emulators() -> Iterator[BackgroundEmulators]:
@@ -246,23 +254,32 @@ def test_switching_default_switches_every_command(
 def test_bulk_create_generates_the_requested_number_of_codes(
     config: Path, tmp_path: Path, emulators: BackgroundEmulators
 ) -> None:
-    file = write(
-        tmp_path,
-        "welcome.toml",
-        """
-[[promotions]]
-name = "Welcome gift"
-discount = { type = "fixed", amount = 10000 }
-limit = { type = "quota", uses = 1 }
-ends_at = 2030-01-01T00:00:00Z
-""",
-    )
+    file = write(tmp_path, "welcome.toml", WELCOME)
     result = invoke("create", file, "--count", "120", "--json", "--config", str(config))
     assert result.exit_code == 0, result.output
     codes = json.loads(result.output)[0]["codes"]
     assert len(codes) == len(set(codes)) == 120
     assert len(emulators.mayar.discounts) == 3  # 50 + 50 + 20
     assert MAYAR_KEY not in result.output
+
+
+def test_a_bulk_create_that_stops_says_how_to_resume_in_one_error(
+    config: Path, tmp_path: Path, emulators: BackgroundEmulators
+) -> None:
+    file = write(tmp_path, "gift.toml", WELCOME)
+    emulators.mayar.faults.add(
+        "status", status=400, body=b'{"statusCode":400,"messages":"Gagal"}', method="POST"
+    )
+    cfg = ("--config", str(config))
+    stopped = invoke("create", file, "--count", "120", *cfg)
+    assert stopped.exit_code == 1
+    assert "Traceback" not in stopped.output
+    assert "BadRequest" in stopped.output
+    assert "call it again with the same arguments" in stopped.output
+    as_json = invoke("create", file, "--count", "120", "--json", *cfg)
+    assert as_json.exit_code == 0, as_json.output  # the fault was used up: the re-run resumes
+    assert len(json.loads(as_json.output)[0]["codes"]) == 120
+    assert len(emulators.mayar.discounts) == 3
 
 
 def test_reconcile_settles_an_unknown_create(

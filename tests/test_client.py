@@ -19,6 +19,7 @@ from promokit import (
     Rejection,
     UnsupportedFeature,
 )
+from promokit.client import _bulk_stopped
 from promokit.emulator import EmulatorServer
 from promokit.plugins import Plugins
 
@@ -208,3 +209,19 @@ def test_extensions_are_checked_only_for_their_own_plugin(echo_client: promokit.
     refused = echo_client.plan(own)
     assert [problem.path for problem in refused.problems] == ["extensions"]
     assert echo_client.plan(own, policy="drop").promotion.extensions == {}
+
+
+def test_a_stopped_bulk_job_raises_its_first_typed_error_with_the_rest_noted() -> None:
+    first = promokit.BadRequest("no", provider="shop", operation="create", status=400)
+    second = promokit.RequestTimeout("slow", provider="shop", operation="create")
+    nested = ExceptionGroup("inner", [second])
+    raised = _bulk_stopped(ExceptionGroup("batches", [first, nested]), 1, 3, "bulk:k")
+    assert raised is first
+    assert first.__notes__ == [
+        "create_bulk stopped with 1 of 3 batches created; call it again with the same "
+        "arguments (idempotency_key='bulk:k') to resume",
+        "another batch failed too: RequestTimeout: [shop create] slow",
+    ]
+    # Anything but promokit errors is a bug, not an answer: the group stays whole.
+    mixed = ExceptionGroup("batches", [promokit.BadRequest("no"), KeyError("oops")])
+    assert _bulk_stopped(mixed, 0, 3, "bulk:k") is mixed

@@ -133,6 +133,33 @@ async def test_create_bulk_splits_single_use_codes_into_batches_of_50(
     assert len(posted(emulator, "/hl/v2/coupons/create")) == 3
 
 
+async def test_a_bulk_job_stops_on_a_typed_error_and_resumes_without_duplicates(
+    make_client: ClientFactory, emulator: MayarEmulator
+) -> None:
+    promotion = seed_promotion(code=None)
+    # One create is refused; the TaskGroup's ExceptionGroup must not reach the caller.
+    emulator.faults.add(
+        "status",
+        status=400,
+        body=b'{"statusCode":400,"messages":"Gagal"}',
+        method="POST",
+        path="/hl/v2/coupons/create",
+    )
+    async with make_client(max_concurrency=1) as client:
+        with pytest.raises(BadRequest) as caught:
+            await client.create_bulk(promotion, 120, concurrency=1)
+        notes = getattr(caught.value, "__notes__", [])
+        assert len(notes) == 1
+        assert "create_bulk stopped with 0 of 3 batches created" in notes[0]
+        assert "idempotency_key='bulk:shop:" in notes[0]
+        assert caught.value.request_id is not None  # the provider's answer, kept whole
+
+        result = await client.create_bulk(promotion, 120, concurrency=1)
+
+    assert len(set(result.codes)) == 120
+    assert len(emulator.discounts) == 3  # the refused batch was never created twice
+
+
 async def test_a_generated_reusable_code_is_returned(client: Client) -> None:
     created = await client.create(seed_promotion(code=None))
 
