@@ -78,11 +78,6 @@ class Deadlines:
         # so a deadline at or after it can never be served late.
         self._latest = float("-inf")
 
-    @property
-    def loop(self) -> asyncio.AbstractEventLoop:
-        """The loop these deadlines run on."""
-        return self._loop
-
     def watch(self, when: float) -> Watch:
         """Cancel the current task at ``when`` unless the returned watch is closed first."""
         task = asyncio.current_task(self._loop)

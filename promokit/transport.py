@@ -215,7 +215,6 @@ class Transport:
         self._limit_per_host = limit_per_host
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._deadlines: Deadlines | None = None
         self.bound: Binding | None = None
         """What the last :meth:`bind` returned; ``None`` until then and once closed."""
 
@@ -244,20 +243,15 @@ class Transport:
             )
         return self._session
 
-    def deadlines(self, loop: asyncio.AbstractEventLoop) -> Deadlines:
-        """The attempts' deadlines in ``loop``: one shared timer for all providers."""
-        deadlines = self._deadlines
-        if deadlines is None or deadlines.loop is not loop:
-            deadlines = self._deadlines = Deadlines(loop)
-        return deadlines
-
     def bind(self, loop: asyncio.AbstractEventLoop) -> Binding:
         """The session and deadlines for ``loop``, kept in :attr:`bound` for the next attempt.
 
-        Attempts read :attr:`bound` and call this only when it is unset or belongs to
-        another loop: two method calls fewer on every request.
+        Attempts read :attr:`bound` and call this only when it is unset (first use,
+        or closed: :meth:`session` then refuses) or belongs to another loop, so a new
+        :class:`Deadlines` — one shared timer for all providers — is always for a
+        new loop.
         """
-        bound = self.bound = Binding(loop, self.session(loop), self.deadlines(loop))
+        bound = self.bound = Binding(loop, self.session(loop), Deadlines(loop))
         return bound
 
     async def aclose(self) -> None:
@@ -415,17 +409,18 @@ class ProviderHttp:
             cost = self.budget.spend(timeout=isinstance(pending[-1], RequestTimeout))
             return not cost
 
+        arguments: _AttemptArguments = (
+            loop,
+            call.method,
+            call.path,
+            call.operation,
+            call.body,
+            call.params,
+            deadline,
+            call.expect_json,
+        )
+
         async def attempt() -> Response:
-            arguments: _AttemptArguments = (
-                loop,
-                call.method,
-                call.path,
-                call.operation,
-                call.body,
-                call.params,
-                deadline,
-                call.expect_json,
-            )
             try:
                 if self.observer is None:
                     return await self._attempt(*arguments)
