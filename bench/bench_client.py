@@ -20,6 +20,7 @@ import gc
 import json
 import resource
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -57,6 +58,7 @@ HEADERS = {
     "Content-Type": "application/json",
 }
 TARGETS = {"seq": 1.10, "c32": 1.25}
+CERT, KEY_FILE = "stub-cert.pem", "stub-key.pem"
 UVLOOP = ("raw GET (uvloop)", "client.get (uvloop)")
 BASELINE = {
     "raw GET": "raw GET",
@@ -118,17 +120,25 @@ async def drive(call: Call, n: int, in_flight: int) -> tuple[float, float, list[
     return cpu, wall, latencies, resource.getrusage(resource.RUSAGE_SELF).ru_stime - kernel
 
 
-async def make_call(variant: str, url: str, stack: AsyncExitStack) -> Call:
-    """Build the awaitable for ``variant``; resources are closed by ``stack``."""
+def plain_session(trust: ssl.SSLContext | None = None) -> aiohttp.ClientSession:
+    """A session configured as promokit configures its own (no total timeout)."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=100, limit_per_host=64, ssl=trust or True),
+        timeout=aiohttp.ClientTimeout(total=None),
+    )
+
+
+async def make_call(
+    variant: str, url: str, stack: AsyncExitStack, trust: ssl.SSLContext | None = None
+) -> Call:
+    """Build the awaitable for ``variant``; resources are closed by ``stack``.
+
+    ``trust`` is the TLS context that trusts the stub's certificate (``--tls``).
+    """
     validate_body = validate_request_bytes()
     validate_dict = json.loads(validate_body)
     if variant.startswith(("raw", "aiohttp")):
-        session = await stack.enter_async_context(
-            aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=100, limit_per_host=64),
-                timeout=aiohttp.ClientTimeout(total=None),
-            )
-        )
+        session = await stack.enter_async_context(plain_session(trust))
         detail_url, validate_url = f"{url}/coupons/{DETAIL_ID}", f"{url}/coupons/validate"
         if variant.startswith("raw GET"):
 
@@ -175,7 +185,9 @@ async def make_call(variant: str, url: str, stack: AsyncExitStack) -> Call:
             }
         }
     }
-    client = await stack.enter_async_context(promokit.Client.from_config(config))
+    # Over TLS the client needs a session that trusts the stub's throwaway authority.
+    trusted = None if trust is None else await stack.enter_async_context(plain_session(trust))
+    client = await stack.enter_async_context(promokit.Client.from_config(config, session=trusted))
     if variant.startswith("client.get"):
         return lambda: client.get(DETAIL_ID, "mayar")
     checkout = promokit.Checkout(amount=AMOUNT, product_id=PRODUCT)
@@ -193,7 +205,11 @@ def validate_request_bytes() -> bytes:
 
 
 async def measure_block(
-    variants: list[str], url: str, modes: dict[str, tuple[int, int]], args: argparse.Namespace
+    variants: list[str],
+    url: str,
+    modes: dict[str, tuple[int, int]],
+    args: argparse.Namespace,
+    trust: ssl.SSLContext | None = None,
 ) -> dict[tuple[str, str], Result]:
     """One repeat for ``variants`` in the running (fresh) loop, interleaved in small chunks.
 
@@ -203,7 +219,7 @@ async def measure_block(
     """
     results: dict[tuple[str, str], Result] = {}
     async with AsyncExitStack() as stack:
-        calls = {variant: await make_call(variant, url, stack) for variant in variants}
+        calls = {variant: await make_call(variant, url, stack, trust) for variant in variants}
         for mode, (in_flight, n) in modes.items():
             for call in calls.values():
                 await drive(call, args.warmup, in_flight)
@@ -233,6 +249,21 @@ async def measure_block(
     return results
 
 
+def set_recv_size(size: int) -> None:
+    """Make asyncio's selector transports read at most ``size`` bytes per ``recv``.
+
+    asyncio reads plain TCP with ``sock.recv(256 KiB)``: a buffer above glibc's
+    128 KiB mmap threshold, so every read of a small answer maps, shrinks and
+    unmaps memory (three system calls and page faults). TLS connections read into a
+    buffer kept by the protocol and never pay it, and neither does uvloop. A size
+    below the threshold takes that cost, shared by every variant, out of the
+    comparison. ``max_size`` is asyncio's private class attribute.
+    """
+    from asyncio import selector_events
+
+    selector_events._SelectorSocketTransport.max_size = size  # type: ignore[attr-defined]
+
+
 def loop_factory(uvloop: bool) -> Callable[[], asyncio.AbstractEventLoop] | None:
     """uvloop's loop factory, or ``None`` for the default loop."""
     if uvloop:
@@ -243,9 +274,13 @@ def loop_factory(uvloop: bool) -> Callable[[], asyncio.AbstractEventLoop] | None
 
 
 def start_stub(
-    directory: Path, seconds: float, core: int | None
+    directory: Path, seconds: float, core: int | None, tls: bool = False
 ) -> tuple[subprocess.Popen[str], str]:
-    """Start the stub (pinned to ``core`` if given); returns the process and its base URL."""
+    """Start the stub (pinned to ``core`` if given); returns the process and its base URL.
+
+    With ``tls`` the stub serves HTTPS with a certificate of the throwaway authority
+    ``trusting(directory)`` returns.
+    """
     get, post = directory / "detail.json", directory / "validate.json"
     get.write_bytes(compact("detail_response.json"))
     post.write_bytes(compact("validate_response.json"))
@@ -259,12 +294,32 @@ def start_stub(
         "--seconds",
         str(seconds),
     ]
+    if tls:
+        command += ["--certfile", str(directory / CERT), "--keyfile", str(directory / KEY_FILE)]
     if core is not None:
         command = ["taskset", "-c", str(core), *command]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     port = int(process.stdout.readline())
-    return process, f"http://127.0.0.1:{port}/hl/v2"
+    return process, f"{'https' if tls else 'http'}://127.0.0.1:{port}/hl/v2"
+
+
+def trusting(directory: Path) -> ssl.SSLContext:
+    """A throwaway certificate authority (trustme) for 127.0.0.1: the client's trust.
+
+    Writes the stub's certificate chain and key into ``directory``.
+    """
+    import trustme
+
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1")
+    certificate.private_key_pem.write_to_path(str(directory / KEY_FILE))
+    certificate.cert_chain_pems[0].write_to_path(str(directory / CERT))
+    for pem in certificate.cert_chain_pems[1:]:
+        pem.write_to_path(str(directory / CERT), append=True)
+    trust = ssl.create_default_context()
+    authority.configure_trust(trust)
+    return trust
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,11 +335,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="3 repeats, 1/3 of the requests")
     parser.add_argument("--uvloop", action="store_true", help="add uvloop variants (bench extra)")
     parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="every variant over HTTPS to a throwaway certificate (trustme, bench extra)",
+    )
+    parser.add_argument(
+        "--recv-size",
+        type=int,
+        metavar="BYTES",
+        help="read size of asyncio's plain-TCP transports, for every variant (default 256 KiB)",
+    )
+    parser.add_argument(
         "--only", choices=("get", "validate"), help="only the GET or only the POST variants"
     )
     args = parser.parse_args(argv)
     if args.quick:
         args.repeats, args.sequential, args.concurrent = 3, 1000, 3200
+    if args.recv_size is not None:
+        set_recv_size(args.recv_size)
     variants = ["raw GET", "aiohttp+json GET", "client.get"]
     variants += ["raw POST", "aiohttp+json POST", "client.validate"]
     if args.only == "get":
@@ -306,9 +374,13 @@ def main(argv: list[str] | None = None) -> int:
     stub_core = available[-1] if len(available) > 1 and shutil.which("taskset") else None
     modes = {"seq": (1, args.sequential), "c32": (32, args.concurrent)}
     results = {(v, m): Result() for v in variants for m in modes}
+    if args.tls and not optional("trustme"):
+        say("--tls needs trustme: pip install -e '.[bench]'")
+        return 2
     with tempfile.TemporaryDirectory() as directory:
         budget = 120 + args.repeats * len(variants) * 15.0
-        stub, url = start_stub(Path(directory), budget, stub_core)
+        trust = trusting(Path(directory)) if args.tls else None
+        stub, url = start_stub(Path(directory), budget, stub_core, tls=args.tls)
         pinned = pin_self(client_core)
         try:
             say(
@@ -322,13 +394,17 @@ def main(argv: list[str] | None = None) -> int:
             )
             for note in skipped:
                 say(f"skipped: {note}")
+            if args.tls:
+                say("every variant over TLS (--tls): a trustme certificate for 127.0.0.1")
+            if args.recv_size is not None:
+                say(f"asyncio's plain-TCP read size set to {args.recv_size:,} bytes (--recv-size)")
 
             blocks = [[v for v in variants if not v.endswith("(uvloop)")]]
             blocks += [[v for v in variants if v.endswith("(uvloop)")]]
             for repeat in range(args.repeats):
                 for block in filter(None, blocks):
                     with asyncio.Runner(loop_factory=loop_factory(block[0] in UVLOOP)) as runner:
-                        one = runner.run(measure_block(block, url, modes, args))
+                        one = runner.run(measure_block(block, url, modes, args, trust))
                     for key, result in one.items():
                         target = results[key]
                         target.cpu_us.add(result.cpu_us.values[0])

@@ -3,14 +3,15 @@
 It is a raw asyncio protocol (on uvloop when installed) so it costs far less CPU
 per request than the client under test; ``bench_client.py`` starts it pinned to
 the other core. GET requests get the ``--get`` file, POST requests the ``--post``
-file. It listens on 127.0.0.1 only, prints its port on the first line of stdout
-and exits by itself after ``--seconds``.
+file. It listens on 127.0.0.1 only (over TLS with ``--certfile`` and ``--keyfile``),
+prints its port on the first line of stdout and exits by itself after ``--seconds``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ssl
 import sys
 from pathlib import Path
 
@@ -62,12 +63,16 @@ class CannedProtocol(asyncio.Protocol):
             self._transport.write(b"".join(out))
 
 
-async def serve(get: bytes, post: bytes, seconds: float) -> None:
-    """Serve on an ephemeral loopback port for ``seconds``."""
+async def serve(get: bytes, post: bytes, seconds: float, tls: ssl.SSLContext | None) -> None:
+    """Serve on an ephemeral loopback port for ``seconds`` (over TLS if ``tls`` is given)."""
     loop = asyncio.get_running_loop()
     get_response, post_response = canned(get), canned(post)
     server = await loop.create_server(
-        lambda: CannedProtocol(get_response, post_response), "127.0.0.1", 0, backlog=1024
+        lambda: CannedProtocol(get_response, post_response),
+        "127.0.0.1",
+        0,
+        backlog=1024,
+        ssl=tls,
     )
     port = server.sockets[0].getsockname()[1]
     print(port, flush=True)
@@ -82,17 +87,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--post", type=Path, required=True, help="body for every POST")
     parser.add_argument("--seconds", type=float, default=600.0, help="exit after this long")
     parser.add_argument("--no-uvloop", action="store_true", help="use the stdlib event loop")
+    parser.add_argument("--certfile", type=Path, help="serve TLS with this certificate chain")
+    parser.add_argument("--keyfile", type=Path, help="the certificate's private key")
     args = parser.parse_args(argv)
     get, post = args.get.read_bytes(), args.post.read_bytes()
+    tls = None
+    if args.certfile is not None:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.certfile, args.keyfile)
     if not args.no_uvloop:
         try:
             import uvloop
         except ImportError:
             print("stub: uvloop not installed, using the stdlib loop", file=sys.stderr)
         else:
-            uvloop.run(serve(get, post, args.seconds))
+            uvloop.run(serve(get, post, args.seconds, tls))
             return
-    asyncio.run(serve(get, post, args.seconds))
+    asyncio.run(serve(get, post, args.seconds, tls))
 
 
 if __name__ == "__main__":
