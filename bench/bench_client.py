@@ -352,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.repeats, args.sequential, args.concurrent = 3, 1000, 3200
     if args.recv_size is not None:
+        if args.recv_size < 1:
+            parser.error("--recv-size must be a positive number of bytes")
         set_recv_size(args.recv_size)
     variants = ["raw GET", "aiohttp+json GET", "client.get"]
     variants += ["raw POST", "aiohttp+json POST", "client.validate"]
