@@ -63,13 +63,8 @@ def _payment_refusal(promotion: Promotion, checkout: Checkout) -> str | None:
     return "unknown payment scope"
 
 
-def discount_for(promotion: Promotion, base: int) -> int:
-    """The discount on ``base`` before limits: whole units, rounded down, never above base."""
-    return amount_off(promotion.discount, base)
-
-
 def amount_off(discount: Discount, base: int) -> int:
-    """What ``discount`` alone takes off ``base``: :func:`discount_for` without a Promotion."""
+    """What ``discount`` takes off ``base`` before limits: whole units, rounded down, <= base."""
     if isinstance(discount, Percent):
         amount = int(base * discount.value // _HUNDRED)
         cap = discount.max_amount
