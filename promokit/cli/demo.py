@@ -16,8 +16,9 @@ from typing import Any
 from rich.console import Console
 from rich.rule import Rule
 
-from promokit import codec, render
+from promokit import codec
 from promokit.capabilities import describe
+from promokit.cli import render
 from promokit.client import Client
 from promokit.emulator import EmulatorServer
 from promokit.fanout import create_everywhere
@@ -71,7 +72,7 @@ def _config(tmp: Path, mayar_url: str, durianpay_url: str) -> Path:
 
 async def run_demo(console: Console, *, as_json: bool = False) -> None:
     """Run every step against fresh emulators; nothing is written outside a temp dir."""
-    from promokit.cli import load_emulator
+    from promokit.cli.emulate import load_emulator
 
     started = time.perf_counter()
     story = Story(console, as_json)

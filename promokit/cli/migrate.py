@@ -1,0 +1,79 @@
+"""``promokit migrate``: move every promotion from one provider to another."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from promokit.capabilities import Policy
+from promokit.cli import render
+from promokit.cli.context import EXIT_PROVIDER, Context, bounded, common, run
+from promokit.client import Client
+from promokit.errors import InvalidInput, Problem
+
+
+def _parse_fill(values: tuple[str, ...]) -> dict[str, Any]:
+    fill: dict[str, Any] = {}
+    for value in values:
+        field, _, raw = value.partition("=")
+        if not raw:
+            raise InvalidInput(
+                f"--fill {value!r} must look like field=JSON",
+                problems=[Problem("--fill", "field=JSON")],
+            )
+        try:
+            fill[field.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            fill[field.strip()] = raw
+    return fill
+
+
+@click.command()
+@click.option("--from", "source", required=True, help="Alias to read from.")
+@click.option("--to", "target", required=True, help="Alias to create on.")
+@click.option("--dry-run", is_flag=True, help="Plan only; create nothing.")
+@click.option("--policy", type=click.Choice(["strict", "drop"]), default="strict")
+@click.option(
+    "--fill",
+    "fills",
+    multiple=True,
+    help="Value for a field the target requires and the source lacks, as "
+    'field=JSON (e.g. payment=\'{"type":"card","banks":["BCA"]}\').',
+)
+@click.option("--include-expired", is_flag=True)
+@common
+@bounded
+def migrate(
+    context: Context,
+    source: str,
+    target: str,
+    dry_run: bool,
+    policy: Policy,
+    fills: tuple[str, ...],
+    include_expired: bool,
+) -> None:
+    """Move every promotion from one provider to another, with a field-by-field report."""
+    from promokit.migrate import migrate as run_migration
+
+    fill = _parse_fill(fills)
+
+    async def work(client: Client) -> Any:
+        with context.progress() as progress:
+            task = progress.add_task(f"{source} → {target}", total=None)
+            return await run_migration(
+                client,
+                source,
+                target,
+                policy=policy,
+                dry_run=dry_run,
+                fill=fill,
+                include_expired=include_expired,
+                on_item=lambda _item: progress.advance(task),
+            )
+
+    report = run(context, work)
+    context.output(report, lambda: render.migration_table(report))
+    if not report.ok:
+        raise SystemExit(EXIT_PROVIDER)
