@@ -24,6 +24,8 @@ class ProviderOutcome(msgspec.Struct, frozen=True, kw_only=True):
     outcome: Outcome
     promotion: Promotion | None = None
     error: str | None = None
+    idempotency_key: str | None = None
+    """The ledger key to finish an unknown outcome with (``promokit reconcile KEY``)."""
 
 
 class FanoutResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -60,7 +62,10 @@ async def create_everywhere(
         try:
             created = await client.create(promotion, alias, policy=policy)
         except PromokitError as error:
-            return ProviderOutcome(provider=alias, outcome="failed", error=str(error))
+            key = getattr(error, "idempotency_key", None)
+            return ProviderOutcome(
+                provider=alias, outcome="failed", error=str(error), idempotency_key=key
+            )
         return ProviderOutcome(provider=alias, outcome="created", promotion=created)
 
     outcomes = list(await asyncio.gather(*(one(alias) for alias in providers)))

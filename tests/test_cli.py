@@ -297,8 +297,9 @@ def test_reconcile_settles_an_unknown_create(
     outcome = json.loads(lost.output)[0]["outcomes"][0]
     assert "OutcomeUnknown" in outcome["error"] or "reconcile" in outcome["error"]
     emulators.mayar.faults.clear()
-    entries = [line for line in outcome["error"].split("'") if line.startswith("create:")]
-    settled = invoke("reconcile", entries[0], "--json", *cfg)
+    assert outcome["idempotency_key"].startswith("create:")
+    assert outcome["idempotency_key"] in outcome["error"]
+    settled = invoke("reconcile", outcome["idempotency_key"], "--json", *cfg)
     assert settled.exit_code == 0, settled.output
     assert json.loads(settled.output)["found"]["reconciled"] is True
     assert len(emulators.mayar.discounts) == 1
