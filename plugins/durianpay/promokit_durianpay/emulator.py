@@ -11,11 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 from aiohttp import web
 
 from promokit.emulator import Emulator, Fault, VirtualClock
+from promokit.errors import ConfigurationError
 from promokit_durianpay import emulator_checks
 from promokit_durianpay.auth import LIVE_PREFIX
 from promokit_durianpay.errors import INTERNAL_ERROR, INVALID_REQUEST, UNAUTHORIZED
@@ -42,6 +43,12 @@ SERVER_ERROR_BODIES: dict[str, tuple[str, dict[str, str]]] = {
     "delete": ("DELETE", {"error": "error deleting promo", "error_code": INTERNAL_ERROR}),
 }
 """The documented 500 bodies per operation (update's text is not documented)."""
+
+Paging = Literal["honours", "ignores", "caps", "ignores_skip"]
+PAGING_MODES: tuple[Paging, ...] = get_args(Paging)
+"""What fetch-all may do with ``skip``/``limit`` (undocumented for promos), one mode each:
+``honours`` both; ``ignores`` both (every promo, every time); ``caps`` the page at
+``page_cap`` while honouring ``skip``; ``ignores_skip`` (always from the first promo)."""
 
 
 def _stamp_seconds(moment: datetime) -> str:
@@ -93,6 +100,9 @@ class DurianpayEmulator(Emulator):
     promos). ``echo_code=False`` follows the create/fetch examples, which do not
     return ``code`` (update's example does, and so does update here);
     ``wrap_fetch_one=False`` answers fetch-one unwrapped like its docs example.
+    ``paging`` chooses what fetch-all does with ``skip``/``limit``, which Durianpay
+    does not document for promos (see :data:`PAGING_MODES`); ``page_cap`` is the
+    largest page of the ``"caps"`` mode.
     Test hooks: :meth:`activate`, :meth:`redeem`, :meth:`fail_next`.
     """
 
@@ -108,8 +118,18 @@ class DurianpayEmulator(Emulator):
         clock: VirtualClock | None = None,
         rate_limit: int | None = None,
         rate_period: float = 60.0,
+        paging: Paging = "honours",
+        page_cap: int = 10,
     ) -> None:
         super().__init__(clock=clock, rate_limit=rate_limit, rate_period=rate_period)
+        if paging not in PAGING_MODES:
+            raise ConfigurationError(
+                f"paging must be one of {', '.join(PAGING_MODES)}, got {paging!r}"
+            )
+        if isinstance(page_cap, bool) or not isinstance(page_cap, int) or page_cap < 1:
+            raise ConfigurationError(f"page_cap must be a positive integer, got {page_cap!r}")
+        self.paging: Paging = paging
+        self.page_cap = page_cap
         self._keys = {key: key.startswith(LIVE_PREFIX) for key in keys}
         self.echo_code = echo_code
         self.wrap_fetch_one = wrap_fetch_one
@@ -261,7 +281,15 @@ class DurianpayEmulator(Emulator):
                 400,
                 {"error": "invalid skip and limit parameter", "error_code": INVALID_REQUEST},
             )
-        page = list(self.promos.values())[skip : skip + limit]
+        promos = list(self.promos.values())
+        if self.paging == "ignores":
+            page = promos
+        elif self.paging == "ignores_skip":
+            page = promos[:limit]
+        else:
+            if self.paging == "caps":
+                limit = min(limit, self.page_cap)
+            page = promos[skip : skip + limit]
         return web.json_response({"data": [self.render(p, code=self.echo_code) for p in page]})
 
     def _find(self, request: web.Request) -> StoredPromo | web.Response:

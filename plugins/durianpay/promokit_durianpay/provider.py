@@ -207,16 +207,27 @@ class DurianpayProvider(Provider):
     async def _pages(self, operation: str) -> AsyncGenerator[list[tuple[int, Promo]], None]:
         """Every promo, one ``skip``/``limit`` page at a time, fetched as consumed.
 
-        Each page comes as ``(index in data, promo)`` pairs of promos not seen before.
-        Pagination is undocumented for promos. We send ``skip``/``limit`` like the
-        orders API and stop at a page shorter than ``limit``; a page longer than
-        ``limit`` (the parameters were ignored) or one with no new ids (``skip``
-        was ignored) also ends the listing, so we never loop or repeat a promo.
+        Each page comes as ``(index in data, promo)`` pairs of promos not seen before,
+        so no promo is yielded twice. Pagination is undocumented for promos, so the
+        listing is complete whatever the server does with ``skip`` and ``limit``:
+
+        * it honours both, or caps the page size: ``skip`` advances by what came back,
+          and a short page never ends the listing, only an empty one does;
+        * it ignores both (every promo each time): the second page brings nothing
+          new, which ends the listing;
+        * it ignores ``skip`` (the first promos again): a full page with nothing new
+          switches to asking from the start for a growing ``limit`` until a page
+          brings nothing new or is shorter than asked (everything was sent).
+
+        Every request either brings a promo not seen before or ends the listing
+        (the switch above excepted, once), so a listing always terminates.
         """
         seen: set[str] = set()
-        skip = 0
+        skip, limit = 0, self.page_size
+        from_start = False  # the server ignores skip: ask from the start for more
+        unbounded = False  # a page longer than asked: the server ignores limit
         while True:
-            params = {"skip": str(skip), "limit": str(self.page_size)}
+            params = {"skip": str(skip), "limit": str(limit)}
             response = await self.http.request("GET", PROMOS, operation=operation, params=params)
             promos = decode_page(
                 response.body,
@@ -224,6 +235,8 @@ class DurianpayProvider(Provider):
                 operation=operation,
                 request_id=response.request_id,
             )
+            if not promos:
+                return
             fresh = []
             for index, promo in enumerate(promos):
                 if promo.id not in seen:
@@ -231,17 +244,25 @@ class DurianpayProvider(Provider):
                     fresh.append((index, promo))
             if fresh:
                 yield fresh
-            if len(promos) != self.page_size:
-                return
+            unbounded = unbounded or len(promos) > limit
+            if from_start:
+                if not fresh or len(promos) < limit:
+                    return
+                limit = 2 * len(seen)
+                continue
             if not fresh:
-                log.warning(
-                    "provider=%s operation=%s Durianpay repeated a page (skip ignored?); "
-                    "stopping after %d promos",
+                if unbounded or len(promos) < limit:
+                    return  # the same promos again: that was all of them
+                log.info(
+                    "provider=%s operation=%s Durianpay repeated a full page (skip ignored?); "
+                    "asking from the start for more after %d promos",
                     self.alias,
                     operation,
                     len(seen),
                 )
-                return
+                from_start = True
+                skip, limit = 0, 2 * len(seen)
+                continue
             skip += len(promos)
 
     async def list(

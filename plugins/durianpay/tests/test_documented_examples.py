@@ -72,7 +72,8 @@ async def test_list_reads_the_old_docs_shape(
     mocked_client: promokit.Client, fixture_bytes: Callable[[str], bytes]
 ) -> None:
     with aioresponses() as mocked:
-        mocked.get(LIST, body=fixture_bytes("fetch_all_response.json"))
+        # The docs' answer every time, as from a server that ignores skip and limit.
+        mocked.get(LIST, body=fixture_bytes("fetch_all_response.json"), repeat=True)
         listed = [promotion async for promotion in mocked_client.list()]
 
     assert [promotion.id for promotion in listed] == ["prm_XXXXXXX"]
