@@ -60,11 +60,14 @@ class MayarEmulator(Emulator):
       body's ``statusCode``, as some Mayar write endpoints do.
     * ``rate_limit``: requests per ``rate_period`` before 429 + ``Retry-After`` (off
       by default; Mayar documents 20 per minute).
+    * ``v1_create_answers``: answer create in the V1 docs' shape (epoch-ms dates, no
+      ``status``, ``coupons[].isActive``, ``productDiscount``), as V1 clients record it.
 
     Quirks kept: a percentage above 99 is stored as 99, at most 50 one-time codes per
     create, 409 on a reused reusable code, 500 for the detail of an unknown id.
     Test helpers: :meth:`add_product`, :meth:`redeem`, :meth:`deactivate`,
-    :meth:`add_returning_customer`, :meth:`set_starts_at`, :meth:`set_coupon_limit`.
+    :meth:`add_returning_customer`, :meth:`set_starts_at`, :meth:`set_coupon_limit`,
+    :meth:`outage`.
     """
 
     name = "mayar"
@@ -78,8 +81,10 @@ class MayarEmulator(Emulator):
         clock: VirtualClock | None = None,
         rate_limit: int | None = None,
         rate_period: float = 60.0,
+        v1_create_answers: bool = False,
     ) -> None:
         super().__init__(clock=clock, rate_limit=rate_limit, rate_period=rate_period)
+        self.v1_create_answers = v1_create_answers
         self.api_key = api_key
         """The one key accepted (a test key: ``promokit emulate`` prints it in its snippet)."""
         self._authorization = f"Bearer {api_key}"
@@ -136,6 +141,21 @@ class MayarEmulator(Emulator):
     def set_coupon_limit(self, code: str, limit: int) -> None:
         """Change a coupon's usage limit; 0 means unlimited."""
         self._known(code).limit = limit
+
+    def outage(self, count: int = 1, *, body: bytes | None = None) -> None:
+        """Answer the next ``count`` detail requests with an outage's HTTP 500.
+
+        Unlike the unknown-id answer (the documented 500 envelope), the body is an
+        HTML error page unless ``body`` is given.
+        """
+        self.faults.add(
+            "garbage" if body is None else "status",
+            count=count,
+            status=500,
+            body=body,
+            path=f"{PREFIX}/coupons/",
+            method="GET",
+        )
 
     def now(self) -> datetime:
         """The emulated time, at Mayar's millisecond precision."""
@@ -208,6 +228,8 @@ class MayarEmulator(Emulator):
             return self._reply(409, messages.CODE_IN_USE, None)
         now = self.now()
         discount = self.account.create(spec, now)
+        if self.v1_create_answers:
+            return self._reply(200, "Success", views.created_v1(discount, self.account))
         return self._reply(200, messages.SUCCESS, views.created(discount, now))
 
     # -- GET /coupons/{uuid} -------------------------------------------------------

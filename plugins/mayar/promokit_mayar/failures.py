@@ -53,12 +53,14 @@ def read_failure(response: Response) -> ErrorInfo | None:
     if envelope is None:
         fallback = default_error_info(response)
         message = fallback.message if fallback is not None else f"HTTP {status}"
-        return _not_found_if_detail(response, ErrorInfo(status=status, message=message))
+        return ErrorInfo(status=status, message=message)
     # A failure: now (and only now) the whole body is worth parsing, for its issues.
     parsed = decode_json_error(response.body)
     data = parsed.get("data") if isinstance(parsed, dict) else None
     info = ErrorInfo(status=status, message=text or f"HTTP {status}", fields=_issues(data))
-    return _not_found_if_detail(response, info)
+    if _unknown_id_answer(response, body_status, text, parsed):
+        return _not_found(info)
+    return info
 
 
 def _read_envelope(body: bytes) -> _Envelope | None:
@@ -89,17 +91,31 @@ def _status(http_status: int, body_status: int | None) -> int:
     return 400
 
 
-def _not_found_if_detail(response: Response, info: ErrorInfo) -> ErrorInfo:
-    """Mayar answers the detail of an unknown id with a 500 (docs-source maintainer note).
+def _unknown_id_answer(
+    response: Response, body_status: int | None, text: str | None, parsed: object
+) -> bool:
+    """Whether ``response`` is Mayar's answer to the detail of an id that does not exist.
 
-    Mapping it to 404 here also stops the transport from retrying it as a server error.
+    That answer is a 500 (docs-source maintainer note), in the envelope Mayar
+    documents for its 500s: ``{"statusCode": 500, "messages": "Internal Server
+    Error", "data": null}``. Only exactly that, on ``GET /coupons/{id}``, reads as
+    not found; an HTML page, another message or a 502/503 is an outage, and stays a
+    :class:`~promokit.errors.ProviderServerError` that a read retries.
     """
-    if (
-        info.status != 500
-        or response.method != "GET"
-        or not _DETAIL_PATH.search(urlsplit(response.url).path)
-    ):
-        return info
+    return (
+        response.status in (200, 500)  # 200: failures may arrive in the body alone
+        and body_status == 500
+        and text == messages.INTERNAL_SERVER_ERROR
+        and isinstance(parsed, dict)
+        and "data" in parsed
+        and parsed["data"] is None
+        and response.method == "GET"
+        and _DETAIL_PATH.search(urlsplit(response.url).path) is not None
+    )
+
+
+def _not_found(info: ErrorInfo) -> ErrorInfo:
+    """The unknown-id answer as a 404, which also stops the transport from retrying it."""
     return ErrorInfo(
         status=404,
         message=f"no discount with this id (Mayar answers HTTP 500 for unknown ids: "

@@ -13,7 +13,10 @@ PLUGIN_NAME = "mayar"
 MAX_ONETIME_CODES = 50
 """Mayar generates at most this many one-time codes per create request."""
 MAX_PAGE_SIZE = 50
-"""The V2 ``limit`` maximum (migration guide); also the list page size we ask for."""
+"""The V2 ``limit`` maximum for every list (migration guide; the official CLI's ``--limit``)."""
+DEFAULT_PAGE_SIZE = 10
+"""The list page size promokit asks for unless ``options.page_size`` says otherwise: the
+``limit`` default the list page documents (it states no maximum of its own)."""
 RATE_LIMIT_PER_MINUTE = 20
 """Published limit: 20 requests per minute per IP address, then HTTP 429 + Retry-After."""
 CREATE_FIELDS = frozenset({"name", "expiredAt", "discount", "coupon", "products"})
@@ -90,7 +93,7 @@ MANIFEST = Manifest(
     ),
     operation_notes={"update": _NO_UPDATE, "delete": _NO_DELETE},
     rate_limit_per_minute=RATE_LIMIT_PER_MINUTE,
-    page_size=MAX_PAGE_SIZE,
+    page_size=DEFAULT_PAGE_SIZE,
 )
 """Mayar's capabilities; every refusal carries the reason shown in plans and errors."""
 

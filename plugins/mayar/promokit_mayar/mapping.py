@@ -150,17 +150,27 @@ def _list_status(status: str) -> str:
 # -- wire -> neutral --------------------------------------------------------------
 
 
-def promotion_from_created(data: wire.CreatedDiscount, *, alias: str) -> Promotion:
-    """The neutral promotion described by a create response (ISO timestamps)."""
+def promotion_from_created(data: wire.CreatedDiscount, *, alias: str, now: datetime) -> Promotion:
+    """The neutral promotion described by a create response, V2- or V1-shaped.
+
+    V2 answers carry ``status`` and ISO timestamps; V1-shaped ones have epoch-ms
+    timestamps, ``coupons[].isActive``, ``productDiscount`` and no ``status``,
+    which is then derived as for a detail (:func:`derived_status`).
+    """
     coupon_type = _coupon_type(data.coupons)
     coupons = tuple(
         Coupon(
             code=coupon.code,
             id=coupon.id,
             coupon_type=_COUPON_TYPE_FROM_WIRE[coupon.type],
+            active=coupon.is_active,
             expires_at=codec.as_utc(coupon.expired_at),
         )
         for coupon in data.coupons
+    )
+    ends_at = codec.as_utc(data.expired_at)
+    products = tuple(product.id for product in data.products) or tuple(
+        product for product in map(_product_id, data.product_discount) if product
     )
     return Promotion(
         name=data.name,
@@ -169,12 +179,12 @@ def promotion_from_created(data: wire.CreatedDiscount, *, alias: str) -> Promoti
         coupon_type=coupon_type,
         min_purchase=data.minimum_purchase,
         limit=_limit(data.total_coupons),
-        ends_at=codec.as_utc(data.expired_at),
+        ends_at=ends_at,
         customers=_CUSTOMERS_FROM_WIRE[data.eligible_customer_type],
-        products=tuple(product.id for product in data.products),
+        products=products,
         id=data.id,
         provider=alias,
-        status=_STATUS_FROM_WIRE.get(data.status or "", "unknown"),
+        status=derived_status(data.status, data.coupons, ends_at, now),
         coupons=coupons,
         created_at=codec.as_utc(data.created_at),
     )
@@ -218,7 +228,7 @@ def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetim
     elif ends_at is not None and ends_at <= now:
         status = "expired"
     else:
-        status = "active"
+        status = "active"  # the rule of derived_status, inlined: this runs per detail
     return Promotion(
         name=data.name,
         discount=_discount(data.discount_type, data.value, "$.data.value", alias, "get"),
@@ -239,6 +249,28 @@ def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetim
         coupons=tuple(coupons),
         created_at=as_utc(data.created_at),
     )
+
+
+def derived_status(
+    status: str | None,
+    coupons: Sequence[wire.CreatedCoupon | wire.DetailCoupon],
+    ends_at: datetime | None,
+    now: datetime,
+) -> Status:
+    """Mayar's ``status`` when sent, else derived from the coupons and the end date.
+
+    ``inactive`` when every coupon says ``isActive: false``, ``expired`` once
+    ``ends_at`` has passed, else ``active``. Coupons that do not say (V2 create)
+    leave it to the end date.
+    """
+    if status is not None:
+        return _STATUS_FROM_WIRE.get(status, "unknown")
+    flags = [coupon.is_active for coupon in coupons if coupon.is_active is not None]
+    if flags and not any(flags):
+        return "inactive"
+    if ends_at is not None and ends_at <= now:
+        return "expired"
+    return "active"
 
 
 def promotion_from_summary(item: wire.DiscountSummary, *, alias: str, index: int) -> Promotion:

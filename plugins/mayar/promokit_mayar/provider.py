@@ -24,7 +24,13 @@ from promokit.provider import Provider, ProviderSettings
 from promokit.transport import ErrorInfo, ProviderHttp, Response, path_segment
 from promokit_mayar import mapping, wire
 from promokit_mayar.failures import read_failure
-from promokit_mayar.manifest import MANIFEST, MAX_PAGE_SIZE, PLUGIN_NAME, extra_problems
+from promokit_mayar.manifest import (
+    DEFAULT_PAGE_SIZE,
+    MANIFEST,
+    MAX_PAGE_SIZE,
+    PLUGIN_NAME,
+    extra_problems,
+)
 
 T = TypeVar("T")
 
@@ -45,7 +51,8 @@ class MayarProvider(Provider):
     must be set unless ``base_url`` points at an emulator). ``options``:
 
     * ``sandbox_host`` — ``api.mayar.club`` (default) or its alias ``api.mayar.io``;
-    * ``page_size`` — list page size, 1 to 50 (default 50);
+    * ``page_size`` — list page size, 1 to 50 (default 10, the documented default;
+      50 is the documented maximum of V2 lists);
     * ``list_detail`` — when true, ``list`` fetches each discount's detail (exact
       promotions with codes, one extra request per item; default false).
 
@@ -64,7 +71,7 @@ class MayarProvider(Provider):
     def __init__(self, settings: ProviderSettings, http: ProviderHttp | None) -> None:
         super().__init__(settings, http)
         options = settings.options
-        self.page_size: int = options.get("page_size", MAX_PAGE_SIZE)
+        self.page_size: int = options.get("page_size", DEFAULT_PAGE_SIZE)
         self.list_detail: bool = options.get("list_detail", False)
         # A partial, not a function: the clock is read on every detail, and this is C.
         self.now: Callable[[], datetime] = functools.partial(datetime.now, UTC)
@@ -84,7 +91,7 @@ class MayarProvider(Provider):
                 f"(known: {', '.join(sorted(cls.OPTIONS))})",
                 provider=settings.alias,
             )
-        page_size = settings.options.get("page_size", MAX_PAGE_SIZE)
+        page_size = settings.options.get("page_size", DEFAULT_PAGE_SIZE)
         if (
             not isinstance(page_size, int)
             or isinstance(page_size, bool)
@@ -168,7 +175,7 @@ class MayarProvider(Provider):
             "POST", "/coupons/create", operation="create", body=mapping.encode_create(promotion)
         )
         created = self._decode(response, wire.CreateResponse, "create")
-        return mapping.promotion_from_created(created.data, alias=self.alias)
+        return mapping.promotion_from_created(created.data, alias=self.alias, now=self.now())
 
     async def get(self, promotion_id: str) -> Promotion:
         """``GET /coupons/{id}``; Mayar's 500 for an unknown id arrives as :class:`NotFound`."""

@@ -40,6 +40,43 @@ def created(discount: StoredDiscount, now: datetime) -> dict[str, Any]:
     }
 
 
+def created_v1(discount: StoredDiscount, account: Account) -> dict[str, Any]:
+    """``data`` of a V1-shaped create response, in the V1 docs' key order.
+
+    Epoch-ms dates, no ``status``, coupons without ``id`` but with ``isActive``
+    (their ``expiredAt`` stays ISO text), ``productDiscount`` instead of ``products``.
+    Docs: https://docs.mayar.id/api-reference/discount/create
+    """
+    shown = detail(discount, account)
+    return {
+        key: shown[key]
+        for key in (
+            "id",
+            "createdAt",
+            "expiredAt",
+            "discountType",
+            "discountProductType",
+            "eligibleCustomerType",
+            "name",
+            "minimumPurchase",
+            "isLifeTime",
+            "totalCoupons",
+            "value",
+        )
+    } | {
+        "coupons": [
+            {
+                "code": c.code,
+                "type": c.type,
+                "expiredAt": iso(discount.expired_at),
+                "isActive": c.is_active,
+            }
+            for c in discount.coupons
+        ],
+        "productDiscount": shown["productDiscount"],
+    }
+
+
 def detail(discount: StoredDiscount, account: Account) -> dict[str, Any]:
     """``data`` of the detail response (epoch ms, no ``status``), in the docs' key order."""
     expired = millis(discount.expired_at)

@@ -99,19 +99,25 @@ class CreateRequest(Wire, kw_only=True):
 class CreatedCoupon(Wire, kw_only=True):
     """One ``data.coupons[]`` item of the create response; ``id`` is omitted for onetime.
 
-    Docs: https://docs.mayar.id/api-reference-v2/discount/create
+    V1-shaped answers carry ``isActive`` and no ``id``.
+    Docs: https://docs.mayar.id/api-reference-v2/discount/create and
+    https://docs.mayar.id/api-reference/discount/create (V1)
     """
 
     id: str | None = None
     code: str
     type: CouponKind
     expired_at: Timestamp | None = None
+    is_active: bool | None = None
 
 
 class CreatedDiscount(Wire, kw_only=True):
     """``data`` of the create response; timestamps are ISO 8601 here.
 
-    Docs: https://docs.mayar.id/api-reference-v2/discount/create
+    V1-shaped answers (the V1 docs, public V1 clients' fixtures) have epoch-ms
+    timestamps, no ``status``, and ``productDiscount`` instead of ``products``.
+    Docs: https://docs.mayar.id/api-reference-v2/discount/create and
+    https://docs.mayar.id/api-reference/discount/create (V1)
     """
 
     id: str
@@ -127,6 +133,7 @@ class CreatedDiscount(Wire, kw_only=True):
     status: str | None = None
     coupons: list[CreatedCoupon] = msgspec.field(default_factory=list)
     products: list[ProductRef] = msgspec.field(default_factory=list)
+    product_discount: list[ProductDiscount] = msgspec.field(default_factory=list)
     created_at: Timestamp
 
 

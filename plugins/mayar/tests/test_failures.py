@@ -218,7 +218,7 @@ async def test_a_500_on_get_is_not_found_and_not_retried(mocked_client: Mocked) 
 
 async def test_a_500_on_list_stays_a_server_error(mocked_client: Mocked) -> None:
     client, mocked = mocked_client
-    url = f"{BASE}/coupons?limit=50"
+    url = f"{BASE}/coupons?limit=10"
     mocked.get(url, status=500, body=fixture_bytes("list_server_error.json"), repeat=True)
 
     with pytest.raises(ProviderServerError) as caught:
@@ -231,7 +231,7 @@ async def test_a_500_on_list_stays_a_server_error(mocked_client: Mocked) -> None
 async def test_list_validation_error_with_null_data(mocked_client: Mocked) -> None:
     client, mocked = mocked_client
     mocked.get(
-        f"{BASE}/coupons?limit=50", status=400, body=fixture_bytes("list_validation_error.json")
+        f"{BASE}/coupons?limit=10", status=400, body=fixture_bytes("list_validation_error.json")
     )
 
     with pytest.raises(BadRequest) as caught:
@@ -247,7 +247,7 @@ async def test_an_unknown_create_outcome_is_looked_up_by_code_not_resent(
     mocked.post(f"{BASE}/coupons/create", status=502, body=b"<html>Bad Gateway</html>")
     listing = fixture_json("list_response.json")
     listing["data"]["coupons"][0]["name"] = "Diskon Murmer"
-    mocked.get(f"{BASE}/coupons?limit=50&search=Diskon+Murmer", payload=listing)
+    mocked.get(f"{BASE}/coupons?limit=10&search=Diskon+Murmer", payload=listing)
     mocked.get(DETAIL, body=fixture_bytes("detail_response.json"))
 
     found = await client.create(seed_promotion())

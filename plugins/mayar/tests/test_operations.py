@@ -517,6 +517,21 @@ async def test_list_walks_pages_lazily_with_the_cursor(
     assert listed[0].ends_at == seed_promotion().ends_at
 
 
+@pytest.mark.parametrize(("options", "limit"), [({}, "10"), ({"page_size": 50}, "50")])
+async def test_the_page_size_is_the_documented_default_unless_chosen(
+    make_client: ClientFactory, emulator: MayarEmulator, options: dict[str, int], limit: str
+) -> None:
+    # The list page documents limit's default (10); 50 is the V2 lists' maximum.
+    async with make_client(options=options) as client:
+        await make_many(client, emulator, 12)
+        emulator.requests.clear()
+        listed = [promotion async for promotion in client.list()]
+
+    assert len(listed) == 12
+    assert {r.query["limit"] for r in emulator.requests} == {limit}
+    assert len(emulator.requests) == (2 if limit == "10" else 1)
+
+
 async def test_list_filters_by_search_status_and_product(
     client: Client, emulator: MayarEmulator
 ) -> None:
@@ -592,7 +607,7 @@ async def test_find_looks_the_code_up_by_name_then_detail(
     assert found.id == created.id
     assert found.draft() == seed_promotion()
     assert missing is None
-    assert emulator.requests[0].query == {"limit": "50", "search": "Diskon Murmer"}
+    assert emulator.requests[0].query == {"limit": "10", "search": "Diskon Murmer"}
 
 
 async def test_find_without_a_natural_key_is_unsupported(provider: MayarProvider) -> None:
@@ -625,3 +640,17 @@ async def test_the_key_never_appears_in_the_recorded_bodies(
     await client.usage("haribaik")
 
     assert all(KEY.encode() not in r.body for r in emulator.requests)
+
+
+async def test_a_v1_shaped_create_answer_reads_like_the_detail(
+    make_client: ClientFactory, emulator: MayarEmulator
+) -> None:
+    emulator.v1_create_answers = True
+    async with make_client() as client:
+        created = await client.create(seed_promotion())
+        assert created.id is not None
+        fetched = await client.get(created.id)
+
+    assert created.status == fetched.status == "active"
+    assert [coupon.active for coupon in created.coupons] == [True]
+    assert created.draft() == fetched.draft()

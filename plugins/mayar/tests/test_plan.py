@@ -32,7 +32,7 @@ def paths(problems: tuple[Problem, ...]) -> list[str]:
 def test_manifest_declares_mayars_documented_limits() -> None:
     assert MayarProvider.manifest is MANIFEST
     assert MANIFEST.rate_limit_per_minute == 20
-    assert MANIFEST.page_size == 50
+    assert MANIFEST.page_size == 10
     assert MANIFEST.limits.min_name_length == 5
     assert MANIFEST.limits.max_products == 2
     assert MANIFEST.limits.max_percent == Decimal(99)

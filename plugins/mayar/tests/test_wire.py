@@ -45,7 +45,8 @@ def test_seed_002_response_decodes_to_the_same_neutral_values() -> None:
     response = codec.decode(
         fixture_bytes("create_response.json"), wire.CreateResponse, provider="t", operation="create"
     )
-    created = mapping.promotion_from_created(response.data, alias="shop")
+    now = datetime(2026, 7, 1, tzinfo=UTC)
+    created = mapping.promotion_from_created(response.data, alias="shop", now=now)
     sent = seed_promotion()
 
     for field in ("name", "discount", "code", "coupon_type", "currency", "min_purchase", "limit"):
@@ -65,6 +66,46 @@ def test_seed_002_response_decodes_to_the_same_neutral_values() -> None:
         ),
     )
     assert created.draft() == msgspec.structs.replace(sent, currency="IDR")
+
+
+@pytest.mark.parametrize(
+    ("moment", "active", "status"),
+    [
+        (datetime(2026, 7, 1, tzinfo=UTC), True, "active"),
+        (datetime(2031, 1, 1, tzinfo=UTC), True, "expired"),
+        (datetime(2026, 7, 1, tzinfo=UTC), False, "inactive"),
+    ],
+)
+def test_a_v1_shaped_create_answer_is_derived_as_the_detail_is(
+    moment: datetime, active: bool, status: str
+) -> None:
+    # The V1 docs' create example: epoch ms, coupons[].isActive, productDiscount, no status.
+    body = fixture_json("v1_create_response.json")
+    body["data"]["coupons"][0]["isActive"] = active
+    response = codec.decode(
+        msgspec.json.encode(body), wire.CreateResponse, provider="t", operation="create"
+    )
+    created = mapping.promotion_from_created(response.data, alias="shop", now=moment)
+
+    assert created.status == status
+    assert created.coupons == (
+        Coupon(code="haribaik", coupon_type="reusable", active=active, expires_at=ENDS),
+    )
+    assert created.created_at == datetime(2025, 8, 20, 4, 52, 41, 29000, tzinfo=UTC)
+    assert created.ends_at == ENDS
+    assert created.draft() == msgspec.structs.replace(seed_promotion(), currency="IDR")
+
+
+def test_a_v1_shaped_create_answer_reads_products_from_product_discount() -> None:
+    body = fixture_json("v1_create_response.json")
+    body["data"]["productDiscount"] = [{"id": "pd1", "productId": "link-1"}]
+    response = codec.decode(
+        msgspec.json.encode(body), wire.CreateResponse, provider="t", operation="create"
+    )
+    created = mapping.promotion_from_created(
+        response.data, alias="shop", now=datetime(2026, 7, 1, tzinfo=UTC)
+    )
+    assert created.products == ("link-1",)
 
 
 def test_seed_004_detail_in_epoch_millis_decodes_to_the_same_values() -> None:
