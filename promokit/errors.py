@@ -149,7 +149,12 @@ def _rebuild(cls: type[PromokitError], message: str, kwargs: dict[str, Any]) -> 
 
 
 class ConfigurationError(PromokitError):
-    """promokit.toml, environment or a provider setting is wrong; nothing was sent."""
+    """promokit.toml, environment or a provider setting is wrong.
+
+    Usually raised before anything is sent; a redirect (``base_url`` points at the
+    wrong place) is one too, raised after the provider answered, and its
+    ``outcome`` says so.
+    """
 
 
 class PluginError(ConfigurationError):

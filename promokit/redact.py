@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 from typing import Any
+from urllib.parse import quote
 
 _ENVIRONMENT_PREFIX = re.compile(r"[a-z]{2,4}_(?:test|live|sandbox|prod)_")
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
@@ -64,9 +65,23 @@ def mask(value: str) -> str:
 
 
 def secret_forms(value: str) -> tuple[str, ...]:
-    """Every form in which a key could leak: raw, and Basic-auth base64 of ``key:``."""
+    """Every form in which a key could leak, longest first.
+
+    Raw; Basic-auth base64 of ``key:`` (with and without its ``=`` padding); and
+    each URL-encoded, as a gateway echoes them in a redirect's ``Location``.
+    """
     basic = base64.b64encode(f"{value}:".encode()).decode()
-    return (value, basic)
+    forms = {value, basic, basic.rstrip("="), quote(value, safe=""), quote(basic, safe="")}
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def scrub(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` with every form of every secret in ``secrets`` replaced by ``****``."""
+    for secret in secrets:
+        for form in secret_forms(secret):
+            if form in text:
+                text = text.replace(form, "****")
+    return text
 
 
 def redact_headers(headers: Any) -> dict[str, str]:
@@ -79,8 +94,5 @@ def redact_body(body: bytes | None, secrets: tuple[str, ...] = (), limit: int = 
     if not body:
         return ""
     masked = _SECRET_FIELD.sub(rb'\1"****"', body[:limit])
-    text = masked.decode("utf-8", errors="replace")
-    for secret in secrets:
-        for form in secret_forms(secret):
-            text = text.replace(form, "****")
+    text = scrub(masked.decode("utf-8", errors="replace"), secrets)
     return text + ("…" if len(body) > limit else "")

@@ -39,7 +39,7 @@ from promokit.errors import (
 )
 from promokit.limits import RateLimiter, RetryBudget, Sleep, Slots
 from promokit.observe import RequestEvent, RequestObserver
-from promokit.redact import redact_body
+from promokit.redact import redact_body, scrub
 
 log = logging.getLogger("promokit.http")
 
@@ -170,15 +170,20 @@ class RetryPolicy:
     """When and how long to wait before trying again.
 
     ``max_retries`` counts retries after the first attempt. Backoff is exponential
-    (``base * 2**n``, capped at ``cap``) with full jitter; a provider's
-    ``Retry-After`` raises the wait, up to ``max_retry_after``.
+    (``base * 2**n``, capped at ``cap``) with full jitter: a uniform draw from zero
+    to that step. Of the jitter schemes, full jitter spreads many clients retrying
+    after one outage the widest (fewest collisions at the gateway, AWS's
+    "Exponential Backoff and Jitter" study) and its shorter mean wait leaves more
+    of a call's deadline for the retry; the retry budget, not a minimum wait, is
+    what stops retry storms. A provider's ``Retry-After`` raises the wait, up to
+    ``max_retry_after``.
     """
 
     max_retries: int = 2
     base: float = 0.5
     cap: float = 5.0
     max_retry_after: float = 60.0
-    jitter: Callable[[float], float] = field(default=lambda top: random.uniform(top / 2, top))
+    jitter: Callable[[float], float] = field(default=lambda top: random.uniform(0.0, top))
 
     def wait(self, retry_number: int, retry_after: float | None) -> float:
         """Seconds to sleep before retry number ``retry_number`` (1-based)."""
@@ -604,15 +609,19 @@ class ProviderHttp:
         if log.isEnabledFor(logging.INFO):
             self._log(response)
         if 300 <= response.status < 400:
+            location = self._clean(response.headers.get("Location", "?"))
+            # The provider received the request and answered it: what it did with a
+            # write before redirecting is unknown (a 303 after a POST means "done").
             raise ConfigurationError(
-                f"the provider redirected to {response.headers.get('Location', '?')!r}; "
+                f"the provider redirected to {location!r}; "
                 "check base_url (redirects are not followed)",
                 status=response.status,
+                outcome="rejected" if method in _SAFE_METHODS else "unknown",
                 **self._context(operation, request_id),
             )
         info = self.error_parser(response)
         if info is not None:
-            raise self._error(info, response, operation)
+            raise self._error(self._clean_info(info), response, operation)
         if expect_json and response.body[:1] not in _JSON_STARTS:
             self._not_json(response, self._context(operation, request_id))
         return response
@@ -658,6 +667,23 @@ class ProviderHttp:
             status=status,
             kind="too_large",
             **self._context(operation, request_id),
+        )
+
+    def _clean(self, text: str) -> str:
+        """Provider text with every form of our key masked: gateways echo keys."""
+        return scrub(text, self._secrets) if self._secrets else text
+
+    def _clean_info(self, info: ErrorInfo) -> ErrorInfo:
+        """``info`` with every form of our key masked in everything the provider wrote."""
+        if not self._secrets:
+            return info
+        clean = self._clean
+        return msgspec.structs.replace(
+            info,
+            message=clean(info.message),
+            code=None if info.code is None else clean(info.code),
+            request_id=None if info.request_id is None else clean(info.request_id),
+            fields=tuple(Problem(clean(p.path), clean(p.message)) for p in info.fields),
         )
 
     def _context(self, operation: str, request_id: str) -> dict[str, Any]:

@@ -132,9 +132,14 @@ def test_emulate_prints_a_working_config_snippet(
     mayar, _ = servers
     assert mayar.url.startswith("http://127.0.0.1:")
     assert mayar.url.endswith("/hl/v2")
+    # The key given to --key is never printed: the snippet reads it from the environment.
+    assert MAYAR_KEY not in json.dumps(mayar.info)
+    assert 'api_key_env = "PROMOKIT_EMULATOR_KEY"' in mayar.info["config"]
     config = tmp_path / "promokit.toml"
     config.write_text(mayar.info["config"] + 'environment = "sandbox"\n')
-    result = run("list", "--json", "--config", str(config))
+    result = run(
+        "list", "--json", "--config", str(config), env={"PROMOKIT_EMULATOR_KEY": MAYAR_KEY}
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
 
@@ -195,10 +200,12 @@ def test_create_all_and_migrate_against_emulate_subprocesses(
 
 
 def test_bulk_killed_at_random_points_ends_with_exactly_the_requested_codes(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import random
     import signal
+
+    monkeypatch.setenv("PROMOKIT_EMULATOR_KEY", MAYAR_KEY)  # the snippet reads it from there
 
     mayar = Emulated("mayar", MAYAR_KEY, "--fault", "delay:100000:0.3")
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -346,3 +347,14 @@ async def test_authentication_errors_say_which_key_was_tried_without_it(
         await http.request("GET", "/items/it_1", operation="get")
     assert "the sandbox key sk_test_…cdef" in str(caught.value)
     assert CANARY_KEY not in str(caught.value)
+
+
+def test_backoff_is_full_jitter_anywhere_from_zero_to_the_exponential_step() -> None:
+    random.seed(17)
+    policy = RetryPolicy()
+    # Full jitter draws from the whole [0, step] range, not only its upper half.
+    waits = [policy.wait(1, None) for _ in range(2000)]
+    assert all(0.0 <= wait <= 0.5 for wait in waits)
+    assert min(waits) < 0.05
+    assert sum(wait < 0.25 for wait in waits) > 800  # about half below the midpoint
+    assert all(0.0 <= policy.wait(4, None) <= 4.0 for _ in range(100))

@@ -72,10 +72,15 @@ def emulate(
 
     async def serve() -> None:
         await server.start()
-        key = api_key or getattr(emulator, "api_key", "any")
+        # A key given to --key is a secret of the caller's: never printed.
+        key_line = (
+            'api_key_env = "PROMOKIT_EMULATOR_KEY"  # export it: the key given to --key'
+            if api_key
+            else f'api_key = "{getattr(emulator, "api_key", "any")}"'
+        )
         snippet = (
             f'[providers.{plugin}-emulator]\nplugin = "{plugin}"\n'
-            f'base_url = "{server.url}"\napi_key = "{key}"\n'
+            f'base_url = "{server.url}"\n{key_line}\n'
         )
         if context.as_json:
             context.emit({"base_url": server.url, "config": snippet})

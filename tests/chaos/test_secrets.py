@@ -1,0 +1,45 @@
+"""A gateway that echoes the key (raw, base64 of ``key:``, URL-encoded) never makes it print."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from promokit import PromokitError
+
+from .conftest import Rig, error_texts, leaks, log_texts, promotion_for
+
+ECHOES = ("echo_key_401", "echo_key_400", "echo_key_html_502", "redirect", "html_200")
+
+
+async def run(rig: Rig, operation: str) -> Any:
+    if operation == "get":
+        return await rig.client.get("abc123")
+    return await rig.client.create(promotion_for(rig.provider))
+
+
+@pytest.mark.parametrize("operation", ["get", "create"])
+@pytest.mark.parametrize("scenario", ECHOES)
+async def test_an_echoed_key_is_masked_in_every_error_and_log(
+    rig: Rig, scenario: str, operation: str, debug_logs: pytest.LogCaptureFixture
+) -> None:
+    rig.chaos.scenario = scenario
+    with pytest.raises(PromokitError) as caught:
+        await run(rig, operation)
+    assert leaks(rig.key, error_texts(caught.value)) == []
+    assert leaks(rig.key, log_texts(debug_logs)) == []
+
+
+async def test_recorded_fixtures_of_an_echoing_gateway_hold_no_key(rig: Rig, tmp_path: Any) -> None:
+    from promokit.testing.recorder import Recorder
+
+    recorder = Recorder()
+    recorder.attach(rig.client.provider())
+    for scenario in ("echo_key_401", "echo_key_400", "echo_key_html_502", "html_200"):
+        rig.chaos.scenario = scenario
+        with pytest.raises(PromokitError):
+            await rig.client.get("abc123")
+    files = recorder.save(tmp_path)
+    assert len(files) >= 4  # 502s are retried
+    assert leaks(rig.key, [path.read_text() for path in files]) == []
