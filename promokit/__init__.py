@@ -2,52 +2,136 @@
 
 from __future__ import annotations
 
-from promokit.call_deadline import deadline
-from promokit.capabilities import FieldSupport, Limits, Manifest, Plan, PlanLine
-from promokit.client import Client
-from promokit.errors import (
-    AuthenticationError,
-    BadRequest,
-    ConfigurationError,
-    Conflict,
-    ConnectError,
-    InvalidCheckout,
-    InvalidInput,
-    InvalidPromotion,
-    NotFound,
-    OutcomeUnknown,
-    Overloaded,
-    PluginError,
-    Problem,
-    PromokitError,
-    ProviderError,
-    ProviderResponseError,
-    ProviderServerError,
-    RateLimited,
-    RequestTimeout,
-    ResponseValidationError,
-    TransportError,
-    UnsupportedFeature,
-)
-from promokit.evaluate import evaluate
-from promokit.hookspecs import hookimpl
-from promokit.model import (
-    Budget,
-    CardScope,
-    Checkout,
-    Coupon,
-    EwalletScope,
-    Fixed,
-    Percent,
-    Promotion,
-    Quota,
-    Rejection,
-    Usage,
-    Validation,
-    VirtualAccountScope,
-)
-from promokit.provider import Provider, ProviderSettings
-from promokit.redact import Secret
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from promokit.call_deadline import deadline
+    from promokit.capabilities import FieldSupport, Limits, Manifest, Plan, PlanLine
+    from promokit.client import Client
+    from promokit.errors import (
+        AuthenticationError,
+        BadRequest,
+        ConfigurationError,
+        Conflict,
+        ConnectError,
+        InvalidCheckout,
+        InvalidInput,
+        InvalidPromotion,
+        NotFound,
+        OutcomeUnknown,
+        Overloaded,
+        PluginError,
+        Problem,
+        PromokitError,
+        ProviderError,
+        ProviderResponseError,
+        ProviderServerError,
+        RateLimited,
+        RequestTimeout,
+        ResponseValidationError,
+        TransportError,
+        UnsupportedFeature,
+    )
+    from promokit.evaluate import evaluate
+    from promokit.hookspecs import hookimpl
+    from promokit.model import (
+        Budget,
+        CardScope,
+        Checkout,
+        Coupon,
+        EwalletScope,
+        Fixed,
+        Percent,
+        Promotion,
+        Quota,
+        Rejection,
+        Usage,
+        Validation,
+        VirtualAccountScope,
+    )
+    from promokit.provider import Provider, ProviderSettings
+    from promokit.redact import Secret
+
+# Names resolve on first use (PEP 562): ``import promokit`` stays cheap for the
+# pytest plugin and the CLI's startup, which need none of the client stack.
+_EXPORTS = {
+    "AuthenticationError": "promokit.errors",
+    "BadRequest": "promokit.errors",
+    "Budget": "promokit.model",
+    "CardScope": "promokit.model",
+    "Checkout": "promokit.model",
+    "Client": "promokit.client",
+    "ConfigurationError": "promokit.errors",
+    "Conflict": "promokit.errors",
+    "ConnectError": "promokit.errors",
+    "Coupon": "promokit.model",
+    "EwalletScope": "promokit.model",
+    "FieldSupport": "promokit.capabilities",
+    "Fixed": "promokit.model",
+    "InvalidCheckout": "promokit.errors",
+    "InvalidInput": "promokit.errors",
+    "InvalidPromotion": "promokit.errors",
+    "Limits": "promokit.capabilities",
+    "Manifest": "promokit.capabilities",
+    "NotFound": "promokit.errors",
+    "OutcomeUnknown": "promokit.errors",
+    "Overloaded": "promokit.errors",
+    "Percent": "promokit.model",
+    "Plan": "promokit.capabilities",
+    "PlanLine": "promokit.capabilities",
+    "PluginError": "promokit.errors",
+    "Problem": "promokit.errors",
+    "PromokitError": "promokit.errors",
+    "Promotion": "promokit.model",
+    "Provider": "promokit.provider",
+    "ProviderError": "promokit.errors",
+    "ProviderResponseError": "promokit.errors",
+    "ProviderServerError": "promokit.errors",
+    "ProviderSettings": "promokit.provider",
+    "Quota": "promokit.model",
+    "RateLimited": "promokit.errors",
+    "Rejection": "promokit.model",
+    "RequestTimeout": "promokit.errors",
+    "ResponseValidationError": "promokit.errors",
+    "Secret": "promokit.redact",
+    "TransportError": "promokit.errors",
+    "UnsupportedFeature": "promokit.errors",
+    "Usage": "promokit.model",
+    "Validation": "promokit.model",
+    "VirtualAccountScope": "promokit.model",
+    "deadline": "promokit.call_deadline",
+    "evaluate": "promokit.evaluate",
+    "hookimpl": "promokit.hookspecs",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'promokit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Importing the submodule promokit.evaluate binds it over the name here; the
+        # name stays the function, as it was when this file imported it eagerly.
+        if name == "evaluate" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __version__ = "0.1.0"
 

@@ -18,8 +18,9 @@ class Watch:
     """One attempt's deadline: cancels its task at ``when`` (loop time) unless closed.
 
     :meth:`expired` tells this deadline's cancellation from anyone else's (and
-    withdraws its count); :meth:`close` disarms, restoring the task's cancel
-    count if the deadline fired but its cancellation was not handled.
+    withdraws its count). :meth:`close` disarms; when it returns ``True`` the
+    deadline fired but its cancellation was never handled, and the caller awaits
+    :meth:`settle` to take it back.
     """
 
     __slots__ = ("_cancelling", "_fired", "_handle", "_task", "done", "when")
@@ -45,14 +46,30 @@ class Watch:
         self._fired = False
         return self._task.uncancel() <= self._cancelling
 
-    def close(self) -> None:
-        """Disarm; safe to call twice."""
+    def close(self) -> bool:
+        """Disarm (safe to call twice); ``True`` if :meth:`settle` must be awaited."""
         self.done = True
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
-        if self._fired:
-            self._fired = False
+        return self._fired
+
+    async def settle(self) -> None:
+        """Take back a cancellation this deadline requested that nobody handled.
+
+        The attempt ended just as the deadline fired, so the cancellation may still
+        be pending. Python 3.13's ``uncancel()`` withdraws a pending one when the
+        count reaches zero and earlier versions deliver it anyway, so rather than
+        rely on either, one loop step lets it arrive, and it is swallowed here
+        unless someone else cancelled the task too (then it propagates).
+        """
+        self._fired = False
+        try:
+            await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            if self._task.uncancel() > self._cancelling:
+                raise
+        else:  # it was delivered earlier and absorbed below us: only the count is left
             self._task.uncancel()
 
 

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Literal
 
 from aiohttp import web
+from multidict import CIMultiDictProxy
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FaultKind = Literal[
@@ -87,13 +88,19 @@ class Fault:
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """A request as the emulator received it (headers kept for wire assertions)."""
+    """A request as the emulator received it (headers kept for wire assertions).
+
+    ``headers`` look up case-insensitively, as HTTP names are (aiohttp 3.14's
+    server reports a received ``X-Request-Id`` as ``X-Request-ID``);
+    ``raw_headers`` keep the names exactly as they came over the wire.
+    """
 
     method: str
     path: str
     query: dict[str, str]
-    headers: dict[str, str]
+    headers: CIMultiDictProxy[str]
     body: bytes
+    raw_headers: tuple[tuple[bytes, bytes], ...] = ()
 
 
 @dataclass
@@ -205,7 +212,12 @@ class Emulator:
         body = await request.read()
         self.requests.append(
             RecordedRequest(
-                request.method, request.path, dict(request.query), dict(request.headers), body
+                request.method,
+                request.path,
+                dict(request.query),
+                request.headers,
+                body,
+                request.raw_headers,
             )
         )
         fault = self.faults.take(request)

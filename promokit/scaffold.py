@@ -89,10 +89,10 @@ version = "0.1.0"
 description = "${title} promotions for promokit."
 readme = "README.md"
 requires-python = ">=3.11"
-dependencies = ["promokit>=0.1.0"]
+dependencies = ["promokit>=0.1,<0.2", "msgspec>=0.19"]
 
 [project.optional-dependencies]
-test = ["pytest>=8", "pytest-asyncio>=0.23", "aioresponses>=0.7.6"]
+test = ["promokit[testing]>=0.1,<0.2"]
 
 # This entry point is what makes the package a promokit plugin.
 [project.entry-points.promokit]

@@ -603,9 +603,11 @@ class ProviderHttp:
                 **self._context(operation, request_id),
             ) from exc
         finally:
-            guard.close()
+            unsettled = guard.close()
             if limiter is not None:
                 limiter.release()
+            if unsettled:  # the deadline fired as the attempt ended: take it back
+                await guard.settle()
         if log.isEnabledFor(logging.INFO):
             self._log(response)
         if 300 <= response.status < 400:

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -236,7 +237,7 @@ def test_bulk_killed_at_random_points_ends_with_exactly_the_requested_codes(
         def batches_done() -> int:
             if not ledger.exists():
                 return 0
-            with sqlite3.connect(ledger) as db:
+            with closing(sqlite3.connect(ledger)) as db:  # `with` alone leaves it open
                 try:
                     row = db.execute(
                         "SELECT count(*) FROM writes WHERE state = 'done' AND key LIKE 'bulk:%'"

@@ -39,7 +39,8 @@ async def test_create_and_get_over_http(
     assert sent.headers["Content-Type"] == "application/json"
     assert sent.headers["X-Request-Id"].startswith("pk_")
     # Names go on the wire spelled as documented (a plain dict keeps them exactly).
-    assert {"Accept", "Authorization", "Content-Type", "X-Request-Id"} <= set(sent.headers)
+    wire = {name.decode() for name, _ in sent.raw_headers}
+    assert {"Accept", "Authorization", "Content-Type", "X-Request-Id"} <= wire
 
 
 async def test_every_unsupported_field_is_reported_with_zero_requests(

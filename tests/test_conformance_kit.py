@@ -30,6 +30,7 @@ from promokit.testing import (
     manifest_problems,
     replay,
 )
+from promokit.testing.canned import CannedServer
 from promokit.testing.harness import NoSleep
 from promokit.testing.pytest_plugin import CANARY_KEY
 from promokit.testing.variants import base_checkout, generate_checkouts, refused_variants
@@ -458,11 +459,11 @@ async def test_record_then_replay_gives_the_same_answers(
     assert exchanges[0].request_body == {"name": "Echo 4", "amount": 1004, "code": "ECHO4"}
     assert exchanges[2].response_body == {"error": "not found", "code": "NF"}
 
-    from aioresponses import aioresponses
-
-    offline = promokit_client(EchoProvider, base_url="https://echo.example", alias="offline")
-    with aioresponses() as mock:
-        replay(mock, exchanges, "https://echo.example")
+    async with CannedServer() as canned:
+        replay(canned, exchanges, "https://echo.example")
+        offline = promokit_client(
+            EchoProvider, base_url=canned.base_for("https://echo.example"), alias="offline"
+        )
         again = await offline.create(builtin.TestEchoConformance().sample(4))
         assert msgspec.structs.replace(again, provider="test") == created
         refetched = await offline.get(created.id)

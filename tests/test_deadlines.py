@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
@@ -52,19 +53,55 @@ async def test_an_earlier_deadline_than_the_newest_gets_its_own_timer() -> None:
         await slow  # somebody else's cancellation is never mistaken for a deadline
 
 
-async def test_closing_after_a_fire_restores_the_tasks_cancel_count() -> None:
+async def test_a_fire_nobody_handled_is_taken_back_by_settle() -> None:
+    # The attempt ends just as its deadline fires: the cancellation is requested but
+    # not yet delivered. Python 3.13's uncancel() would withdraw it and 3.11/3.12's
+    # would not; settle() does the same on every version.
     loop = asyncio.get_running_loop()
     shared = Deadlines(loop)
     watch = shared.watch(loop.time() - 1)  # already due
     task = asyncio.current_task()
     assert task is not None
-    shared._tick()  # fires now: the cancellation is requested but not yet delivered
+    shared._tick()  # fires now
     assert task.cancelling() == 1
-    watch.close()
-    assert task.cancelling() == 0  # so a later expired() or caller's count stays right
+    assert watch.close()  # fired, unhandled: settle() is owed
+    await watch.settle()
+    assert task.cancelling() == 0
     assert not watch.expired()
+    assert not watch.close()
+    await asyncio.sleep(0)  # no stray CancelledError is left to hit the caller
+
+
+async def test_settle_lets_someone_elses_cancellation_through() -> None:
+    loop = asyncio.get_running_loop()
+    shared = Deadlines(loop)
+    watch = shared.watch(loop.time() - 1)
+    task = asyncio.current_task()
+    assert task is not None
+    shared._tick()
+    task.cancel()  # the caller cancels too
+    assert watch.close()
     with pytest.raises(asyncio.CancelledError):
-        await asyncio.sleep(0)  # Python cannot take back a requested cancellation
+        await watch.settle()
+    assert task.uncancel() == 0  # only the caller's count was left
+
+
+async def test_settle_after_a_cancellation_absorbed_below_restores_the_count() -> None:
+    loop = asyncio.get_running_loop()
+    shared = Deadlines(loop)
+
+    async def attempt() -> int:
+        watch = shared.watch(loop.time() + 0.01)
+        with contextlib.suppress(asyncio.CancelledError):  # a library that eats it
+            await asyncio.sleep(1)
+        if watch.close():
+            await watch.settle()
+        task = asyncio.current_task()
+        assert task is not None
+        await asyncio.sleep(0)  # nothing pending
+        return task.cancelling()
+
+    assert await asyncio.create_task(attempt()) == 0
 
 
 async def test_finished_watches_behind_a_slow_one_are_compacted() -> None:

@@ -51,7 +51,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     assert made.returncode == 0, made.stderr
     package = parent / "promokit-acme"
     examples = doc_examples()
-    assert len(examples) == 2, "docs/plugins/testing.md lost its runnable examples"
+    assert len(examples) == 3, "docs/plugins/testing.md lost its runnable examples"
     for index, example in enumerate(examples, start=1):
         (package / "tests" / f"test_from_docs_{index}.py").write_text(example, encoding="utf-8")
     site = parent / "site"
@@ -94,8 +94,9 @@ def test_the_generated_package_and_the_doc_examples_pass(
         env=clean_env(PYTHONPATH=str(site)),
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    # 12 generated tests, then the documentation's conformance class (11) and fixture example.
-    assert "26 passed" in done.stdout, done.stdout[-2000:]
+    # 12 generated tests, then the documentation's conformance class (12), fixture and
+    # canned-answer examples.
+    assert "27 passed" in done.stdout, done.stdout[-2000:]
 
 
 def test_the_cli_lists_the_installed_scaffold(installed: tuple[Path, Path], tmp_path: Path) -> None:

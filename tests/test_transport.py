@@ -26,6 +26,7 @@ from promokit import (
 )
 from promokit.emulator import EmulatorServer
 from promokit.limits import RetryBudget
+from promokit.testing.mocked import needs_aioresponses
 from promokit.transport import ProviderHttp, RetryPolicy, Transport, parse_retry_after
 
 from .conftest import CANARY_KEY, EchoEmulator, no_sleep_recorder
@@ -217,6 +218,7 @@ async def test_oversized_body_is_refused(emulator: Any, transport: Transport) ->
     assert caught.value.kind == "too_large"
 
 
+@needs_aioresponses()
 async def test_redirects_are_a_configuration_error(transport: Transport) -> None:
     _, sleep = no_sleep_recorder()
     http = http_for(transport, "https://api.example.test", sleep)
@@ -258,6 +260,7 @@ async def test_retry_budget_stops_retry_storms(emulator: Any, transport: Transpo
     assert http.attempts <= calls + 20 // 5
 
 
+@needs_aioresponses()
 async def test_not_found_keeps_provider_code_from_the_parser(transport: Transport) -> None:
     from promokit.transport import ErrorInfo, Response
 

@@ -6,6 +6,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from promokit.testing.canned import CannedRequest, CannedServer
     from promokit.testing.conformance import (
         ErrorCase,
         Harness,
@@ -17,9 +18,11 @@ if TYPE_CHECKING:
     from promokit.testing.secrets import SecretGuard, SecretLeak, guard_secrets
 
 # Imported on first use: the pytest plugin (entry point ``pytest11``) imports this
-# package in every pytest run, and must not pull in pytest-asyncio or aioresponses
-# for projects that never use the conformance suite.
+# package in every pytest run, and must not pull in pytest-asyncio or aiohttp for
+# projects that never use the conformance suite.
 _EXPORTS = {
+    "CannedRequest": "promokit.testing.canned",
+    "CannedServer": "promokit.testing.canned",
     "ErrorCase": "promokit.testing.conformance",
     "Harness": "promokit.testing.conformance",
     "ProviderConformance": "promokit.testing.conformance",
@@ -46,6 +49,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "CannedRequest",
+    "CannedServer",
     "ErrorCase",
     "Exchange",
     "Harness",

@@ -18,7 +18,9 @@ inherits a test for every promise promokit makes about a provider::
 
 Each check adapts to the manifest: it exercises what the provider declares and
 proves that what it does not declare is refused before any I/O, so no check is
-ever skipped. The suite needs ``pytest-asyncio`` and ``aioresponses``.
+ever skipped. The suite needs ``pytest-asyncio``; canned answers come from a real
+loopback server (:class:`~promokit.testing.canned.CannedServer`), so it runs on any
+aiohttp release.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import msgspec
 import pytest
@@ -68,6 +70,7 @@ from promokit.model import (
 from promokit.plugins import Plugins
 from promokit.provider import Provider
 from promokit.redact import secret_forms
+from promokit.testing.canned import CannedServer
 from promokit.testing.harness import NoSleep, build_emulator, open_client, registered, serve
 from promokit.testing.secrets import guard_secrets
 from promokit.testing.variants import (
@@ -78,21 +81,18 @@ from promokit.testing.variants import (
     refused_variants,
 )
 
-if TYPE_CHECKING:
-    from aioresponses import aioresponses as AioResponses
-
 MISSING_ID = "conformance-missing-id"
 """The promotion id error cases and undeclared operations are called with."""
 MISSING_CODE = "CONFORMANCE404"
 """The code error cases and undeclared operations are called with."""
 MOCK_HOST = "https://api.conformance.invalid"
-"""Where the aioresponses-backed client sends (never contacted)."""
+"""The host canned answers stand for (served on loopback; never contacted)."""
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 @dataclass(frozen=True)
 class ErrorCase:
-    """One documented provider failure, replayed through aioresponses.
+    """One documented provider failure, answered by a canned loopback server.
 
     ``operation`` is called on the provider with placeholder arguments while every
     request is answered with ``status``, ``headers`` and ``body`` (bytes, text, or
@@ -425,22 +425,29 @@ class ProviderConformance:
                     await server.stop()
 
     @asynccontextmanager
-    async def open_mocked(self) -> AsyncIterator[tuple[Provider, AioResponses]]:
-        """The provider with every request answered by aioresponses (nothing reaches a host)."""
-        from aioresponses import aioresponses
+    async def open_mocked(self) -> AsyncIterator[tuple[Provider, CannedServer]]:
+        """The provider with every request answered by a :class:`CannedServer` on loopback.
 
+        The provider's base URL stands for :data:`MOCK_HOST`, so answers are added
+        for ``https://api.conformance.invalid/...`` (or any regex); nothing else is
+        reached.
+        """
         provider_class = self.provider
-        base_url = MOCK_HOST + provider_class.emulator_prefix if provider_class.uses_http else None
-        with registered(provider_class) as plugins, aioresponses() as mock:
-            async with open_client(
-                provider_class,
-                plugins=plugins,
-                alias=self.alias,
-                api_key=self.api_key,
-                base_url=base_url,
-                settings=self.settings,
-                options=self.options,
-            ) as client:
+        with registered(provider_class) as plugins:
+            async with (
+                CannedServer() as mock,
+                open_client(
+                    provider_class,
+                    plugins=plugins,
+                    alias=self.alias,
+                    api_key=self.api_key,
+                    base_url=mock.base_for(MOCK_HOST) + provider_class.emulator_prefix
+                    if provider_class.uses_http
+                    else None,
+                    settings=self.settings,
+                    options=self.options,
+                ) as client,
+            ):
                 built = client.provider(self.alias)
                 self.attach(built, None)
                 yield built, mock

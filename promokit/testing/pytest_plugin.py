@@ -8,16 +8,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from promokit.client import Client
-from promokit.emulator import Emulator, EmulatorServer
-from promokit.plugins import Plugins
-from promokit.provider import Provider
-from promokit.testing.harness import NoSleep, open_client, registered
-from promokit.testing.recorder import Recorder
-from promokit.testing.secrets import SecretGuard, guard_secrets
-
+# pytest imports this module in every run of every project where promokit is
+# installed, so promokit itself (aiohttp, msgspec, ...) is imported only inside the
+# fixtures: the module costs well under 10 ms when no fixture is used.
 if TYPE_CHECKING:
-    from aioresponses import aioresponses as AioResponses
+    from promokit.client import Client
+    from promokit.emulator import Emulator, EmulatorServer
+    from promokit.plugins import Plugins
+    from promokit.provider import Provider
+    from promokit.testing.canned import CannedServer
+    from promokit.testing.harness import NoSleep
+    from promokit.testing.recorder import Recorder
+    from promokit.testing.secrets import SecretGuard
 
 try:  # async fixtures work in asyncio_mode "strict" too when pytest-asyncio is installed
     import pytest_asyncio
@@ -39,6 +41,8 @@ def promokit_secret_guard() -> Iterator[SecretGuard]:
         @pytest.fixture(autouse=True)
         def _no_leaks(promokit_secret_guard): ...
     """
+    from promokit.testing.secrets import guard_secrets
+
     with guard_secrets((CANARY_KEY,)) as guard:
         yield guard
 
@@ -60,6 +64,8 @@ def promokit_register() -> Iterator[Register]:
             plugins = promokit_register(AcmeProvider)
             assert "acme" in plugins.providers()
     """
+    from promokit.testing.harness import registered
+
     with ExitStack() as stack:
 
         def register(*classes: type[Provider]) -> Plugins:
@@ -83,6 +89,8 @@ async def promokit_serve() -> AsyncIterator[Serve]:
     ``await promokit_serve(emulator, AcmeProvider)`` serves under the provider's
     ``emulator_prefix``; the returned server's ``url`` is the ``base_url`` to use.
     """
+    from promokit.emulator import EmulatorServer
+
     started: list[EmulatorServer] = []
 
     async def start(emulator: Emulator, provider: type[Provider] | None = None) -> EmulatorServer:
@@ -115,9 +123,15 @@ class MakeClient(Protocol):
     ) -> Client: ...
 
 
+_CANNED = pytest.StashKey["CannedServer"]()
+
+
 class _ClientFactory:
-    def __init__(self, stack: ExitStack) -> None:
+    def __init__(self, stack: ExitStack, node: pytest.Item | None) -> None:
+        from promokit.testing.harness import NoSleep
+
         self._stack = stack
+        self._node = node
         self.sleep = NoSleep()
         self.clients: list[Client] = []
 
@@ -131,6 +145,16 @@ class _ClientFactory:
         options: dict[str, Any] | None = None,
         **settings: Any,
     ) -> Client:
+        from promokit.config import load_config
+        from promokit.testing.harness import client_config, open_client, registered
+
+        canned = self._node.stash.get(_CANNED, None) if self._node is not None else None
+        if base_url is None and canned is not None and provider.uses_http:
+            # The provider's real host, as a path on the canned loopback server.
+            config = client_config(
+                provider, alias=alias, api_key=api_key, base_url=None, settings=settings
+            )
+            base_url = canned.base_for(provider.base_url(load_config(config).settings(alias)))
         plugins = self._stack.enter_context(registered(provider))
         client = open_client(
             provider,
@@ -147,17 +171,18 @@ class _ClientFactory:
 
 
 @async_fixture
-async def promokit_client() -> AsyncIterator[MakeClient]:
+async def promokit_client(request: pytest.FixtureRequest) -> AsyncIterator[MakeClient]:
     """Build clients for one provider class; every client is closed after the test.
 
     ``promokit_client(AcmeProvider, base_url=server.url, api_key="...")`` registers
     the class temporarily, sets a high rate limit and a ``sleep`` that returns at
     once (``promokit_client.sleep.calls`` lists the waits promokit asked for).
-    Leave ``base_url`` out to use the provider's real host under
-    :func:`promokit_aioresponses`.
+    Leave ``base_url`` out to use the provider's real host: under
+    :func:`promokit_aioresponses` it is answered by the canned loopback server.
     """
+    node = request.node if isinstance(request.node, pytest.Item) else None
     with ExitStack() as stack:
-        factory = _ClientFactory(stack)
+        factory = _ClientFactory(stack, node)
         try:
             yield factory
         finally:
@@ -165,13 +190,24 @@ async def promokit_client() -> AsyncIterator[MakeClient]:
                 await client.aclose()
 
 
-@pytest.fixture
-def promokit_aioresponses() -> Iterator[AioResponses]:
-    """An active ``aioresponses`` mock; loopback stays reachable so emulators still work."""
-    from aioresponses import aioresponses
+@async_fixture
+async def promokit_aioresponses(request: pytest.FixtureRequest) -> AsyncIterator[CannedServer]:
+    """Canned answers for providers' real hosts, served by a loopback aiohttp server.
 
-    with aioresponses(passthrough=["http://127.0.0.1"]) as mock:
-        yield mock
+    The API follows ``aioresponses`` (``get``, ``post``, ``add(url, method=...,
+    status=..., payload=..., body=..., headers=..., repeat=...)``, ``requests``),
+    but nothing in aiohttp is patched, so it works on every aiohttp release.
+    Clients from :func:`promokit_client` built without ``base_url`` send to it;
+    emulators on loopback stay reachable as usual.
+    """
+    from promokit.testing.canned import CannedServer
+
+    async with CannedServer() as server:
+        request.node.stash[_CANNED] = server
+        try:
+            yield server
+        finally:
+            del request.node.stash[_CANNED]
 
 
 @pytest.fixture
@@ -181,4 +217,6 @@ def promokit_recorder() -> Recorder:
     ``promokit_recorder.attach(client.provider("test"))``, run some operations,
     then ``promokit_recorder.save(path)`` writes redacted fixture files.
     """
+    from promokit.testing.recorder import Recorder
+
     return Recorder((CANARY_KEY,))

@@ -216,10 +216,16 @@ MockAdd = Callable[..., None]
 
 
 def replay(mock: Any, exchanges: Iterable[Exchange], base_url: str) -> None:
-    """Register ``exchanges`` on an ``aioresponses`` mock, each answered once, in order.
+    """Register ``exchanges`` on a canned server, each answered once, in order.
 
-    ``mock`` is an ``aioresponses()`` instance; ``base_url`` is the provider's
-    (the ``base_url`` of the client under test).
+    ``mock`` is a :class:`~promokit.testing.canned.CannedServer` (or anything with
+    its ``add``, such as an ``aioresponses()`` instance); ``base_url`` is the
+    provider's base URL the exchanges are answered under. With a canned server,
+    give the client ``mock.base_for(base_url)``::
+
+        async with CannedServer() as canned:
+            replay(canned, load_exchanges(path), "https://api.example")
+            client = promokit_client(Acme, base_url=canned.base_for("https://api.example"))
     """
     from yarl import URL
 

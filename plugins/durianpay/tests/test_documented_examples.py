@@ -13,9 +13,12 @@ from aioresponses import aioresponses
 
 import promokit
 from promokit.errors import ResponseValidationError
+from promokit.testing.mocked import needs_aioresponses
 
 PROMOS = "https://api.durianpay.id/v1/merchants/promos"
 LIST = re.compile(r"^https://api\.durianpay\.id/v1/merchants/promos\?.*$")
+
+pytestmark = needs_aioresponses()
 
 
 async def test_the_seed_example_end_to_end(

@@ -22,6 +22,7 @@ from promokit.errors import (
     RateLimited,
     ResponseValidationError,
 )
+from promokit.testing.mocked import needs_aioresponses
 from promokit.transport import Response
 
 PROMOS = "https://api.durianpay.id/v1/merchants/promos"
@@ -193,6 +194,7 @@ def test_success_is_not_an_error() -> None:
         (500, "error_500_create.json", ProviderServerError, None),
     ],
 )
+@needs_aioresponses()
 async def test_create_failures_are_typed(
     mocked_client: promokit.Client,
     seed_promotion: promokit.Promotion,
@@ -216,6 +218,7 @@ async def test_create_failures_are_typed(
     assert calls == 1, "a create is never blindly resent"
 
 
+@needs_aioresponses()
 async def test_field_errors_reach_the_exception(
     mocked_client: promokit.Client,
     seed_promotion: promokit.Promotion,
@@ -231,6 +234,7 @@ async def test_field_errors_reach_the_exception(
     assert caught.value.outcome == "rejected"
 
 
+@needs_aioresponses()
 async def test_our_request_id_is_kept_when_durianpay_sends_none(
     mocked_client: promokit.Client, fixture_bytes: Callable[[str], bytes]
 ) -> None:
@@ -243,6 +247,7 @@ async def test_our_request_id_is_kept_when_durianpay_sends_none(
     assert caught.value.request_id.startswith("pk_")
 
 
+@needs_aioresponses()
 async def test_a_404_is_not_found(mocked_client: promokit.Client) -> None:
     body = b'{"error":"promo does not exists","error_code":"DPAY_PROMO_NOT_FOUND"}'
     with aioresponses() as mocked:
@@ -254,6 +259,7 @@ async def test_a_404_is_not_found(mocked_client: promokit.Client) -> None:
     assert caught.value.message == "promo does not exists"
 
 
+@needs_aioresponses()
 async def test_a_409_is_a_conflict(
     mocked_client: promokit.Client, seed_promotion: promokit.Promotion
 ) -> None:
@@ -266,6 +272,7 @@ async def test_a_409_is_a_conflict(
     assert caught.value.request_id == "dp_abc"
 
 
+@needs_aioresponses()
 async def test_a_read_500_is_retried_then_succeeds(
     mocked_client: promokit.Client, fixture_bytes: Callable[[str], bytes]
 ) -> None:
@@ -279,6 +286,7 @@ async def test_a_read_500_is_retried_then_succeeds(
     assert fetched.name == "SALE502022"
 
 
+@needs_aioresponses()
 async def test_a_429_is_rate_limited_with_retry_after(mocked_client: promokit.Client) -> None:
     with aioresponses() as mocked:
         for _ in range(3):
@@ -298,6 +306,7 @@ async def test_a_429_is_rate_limited_with_retry_after(mocked_client: promokit.Cl
     ("body", "kind"),
     [(b"<html>maintenance</html>", "not_json"), (b"", "empty"), (b"  ", "empty")],
 )
+@needs_aioresponses()
 async def test_a_success_that_is_not_json_is_a_provider_response_error(
     mocked_client: promokit.Client, body: bytes, kind: str
 ) -> None:
@@ -320,6 +329,7 @@ async def test_a_success_that_is_not_json_is_a_provider_response_error(
         (b'{"data":{"id":"prm_1"}}', "$.data"),
     ],
 )
+@needs_aioresponses()
 async def test_an_unusable_success_body_is_a_response_validation_error(
     mocked_client: promokit.Client, body: bytes, path: str
 ) -> None:

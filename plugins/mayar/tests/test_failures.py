@@ -28,6 +28,7 @@ from promokit import (
     ResponseValidationError,
 )
 from promokit.plugins import Plugins
+from promokit.testing.mocked import needs_aioresponses
 from promokit.transport import Response
 
 from .conftest import KEY, fixture_bytes, fixture_json, seed_promotion
@@ -148,6 +149,7 @@ def sent(mocked: aioresponses, method: str, url: str) -> list[Any]:
 Mocked = tuple[Client, aioresponses]
 
 
+@needs_aioresponses()
 async def test_authorization_and_json_headers_are_sent(mocked_client: Mocked) -> None:
     client, mocked = mocked_client
     mocked.post(f"{BASE}/coupons/create", body=fixture_bytes("create_response.json"))
@@ -162,6 +164,7 @@ async def test_authorization_and_json_headers_are_sent(mocked_client: Mocked) ->
     assert call.kwargs["data"] == msgspec.json.encode(fixture_json("create_request.json"))
 
 
+@needs_aioresponses()
 async def test_create_http_200_with_409_body_is_conflict(mocked_client: Mocked) -> None:
     client, mocked = mocked_client
     mocked.post(
@@ -180,6 +183,7 @@ async def test_create_http_200_with_409_body_is_conflict(mocked_client: Mocked) 
     assert caught.value.provider == "shop"
 
 
+@needs_aioresponses()
 async def test_create_http_200_failed_is_bad_request_with_fields(mocked_client: Mocked) -> None:
     client, mocked = mocked_client
     mocked.post(f"{BASE}/coupons/create", status=200, body=fixture_bytes("http200_failed.json"))
@@ -191,6 +195,7 @@ async def test_create_http_200_failed_is_bad_request_with_fields(mocked_client: 
     assert caught.value.problems == caught.value.fields
 
 
+@needs_aioresponses()
 async def test_validation_error_issues_become_field_problems(mocked_client: Mocked) -> None:
     client, mocked = mocked_client
     mocked.post(
@@ -205,6 +210,7 @@ async def test_validation_error_issues_become_field_problems(mocked_client: Mock
     assert "products[0]: The 'products[0]' must be an Object." in str(caught.value)
 
 
+@needs_aioresponses()
 async def test_a_500_on_get_is_not_found_and_not_retried(mocked_client: Mocked) -> None:
     client, mocked = mocked_client
     mocked.get(DETAIL, status=500, body=fixture_bytes("list_server_error.json"))
@@ -216,6 +222,7 @@ async def test_a_500_on_get_is_not_found_and_not_retried(mocked_client: Mocked) 
     assert len(sent(mocked, "GET", DETAIL)) == 1
 
 
+@needs_aioresponses()
 async def test_a_500_on_list_stays_a_server_error(mocked_client: Mocked) -> None:
     client, mocked = mocked_client
     url = f"{BASE}/coupons?limit=10"
@@ -228,6 +235,7 @@ async def test_a_500_on_list_stays_a_server_error(mocked_client: Mocked) -> None
     assert caught.value.message == "Internal Server Error"
 
 
+@needs_aioresponses()
 async def test_list_validation_error_with_null_data(mocked_client: Mocked) -> None:
     client, mocked = mocked_client
     mocked.get(
@@ -240,6 +248,7 @@ async def test_list_validation_error_with_null_data(mocked_client: Mocked) -> No
     assert (caught.value.message, caught.value.fields) == ("Validation Error", ())
 
 
+@needs_aioresponses()
 async def test_an_unknown_create_outcome_is_looked_up_by_code_not_resent(
     mocked_client: Mocked,
 ) -> None:
@@ -258,6 +267,7 @@ async def test_an_unknown_create_outcome_is_looked_up_by_code_not_resent(
     assert len(sent(mocked, "POST", f"{BASE}/coupons/create")) == 1
 
 
+@needs_aioresponses()
 async def test_html_error_on_a_generated_code_create_is_never_resent(
     mocked_client: Mocked,
 ) -> None:
@@ -272,6 +282,7 @@ async def test_html_error_on_a_generated_code_create_is_never_resent(
     assert len(sent(mocked, "POST", f"{BASE}/coupons/create")) == 1
 
 
+@needs_aioresponses()
 async def test_html_under_http_200_is_a_provider_response_error(mocked_client: Mocked) -> None:
     client, mocked = mocked_client
     mocked.get(DETAIL, status=200, body=b"<html>maintenance</html>")
@@ -284,6 +295,7 @@ async def test_html_under_http_200_is_a_provider_response_error(mocked_client: M
     assert len(sent(mocked, "GET", DETAIL)) == 1  # a 200 is an answer: not retried
 
 
+@needs_aioresponses()
 async def test_a_detail_missing_a_documented_field_names_its_path(mocked_client: Mocked) -> None:
     client, mocked = mocked_client
     body = fixture_json("detail_response.json")
@@ -298,6 +310,7 @@ async def test_a_detail_missing_a_documented_field_names_its_path(mocked_client:
     assert caught.value.operation == "get"
 
 
+@needs_aioresponses()
 async def test_401_is_an_authentication_error(mocked_client: Mocked) -> None:
     client, mocked = mocked_client
     mocked.post(
@@ -313,6 +326,7 @@ async def test_401_is_an_authentication_error(mocked_client: Mocked) -> None:
     assert KEY not in str(caught.value) + repr(caught.value)
 
 
+@needs_aioresponses()
 async def test_429_is_rate_limited_with_retry_after(plugins: Plugins) -> None:
     table = {"plugin": "mayar", "api_key": KEY, "base_url": BASE, "max_retries": 0}
     with aioresponses() as mocked:
@@ -330,6 +344,7 @@ async def test_429_is_rate_limited_with_retry_after(plugins: Plugins) -> None:
     assert caught.value.retryable is True
 
 
+@needs_aioresponses()
 async def test_usage_404_is_not_found_with_the_documented_message(mocked_client: Mocked) -> None:
     client, mocked = mocked_client
     mocked.post(f"{BASE}/coupons/check", status=404, body=fixture_bytes("check_not_found.json"))
@@ -340,6 +355,7 @@ async def test_usage_404_is_not_found_with_the_documented_message(mocked_client:
     assert caught.value.message == "Kode kupon tidak ditemukan."
 
 
+@needs_aioresponses()
 async def test_validate_http_200_with_a_refusal_in_the_body_is_a_result(
     mocked_client: Mocked,
 ) -> None:
@@ -360,6 +376,7 @@ async def test_validate_http_200_with_a_refusal_in_the_body_is_a_result(
     )
 
 
+@needs_aioresponses()
 async def test_validate_sends_post_read_only_and_retries_a_server_error(
     plugins: Plugins,
 ) -> None:
@@ -379,6 +396,7 @@ async def test_validate_sends_post_read_only_and_retries_a_server_error(
     assert len(calls) == 2  # idempotent=True: a read-only POST may be retried
 
 
+@needs_aioresponses()
 async def test_the_provider_class_is_the_error_parser(mocked_client: Mocked) -> None:
     client, _ = mocked_client
     provider = client.provider()
