@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         RequestTimeout,
         ResponseValidationError,
         TransportError,
+        UnknownFields,
         UnsupportedFeature,
     )
     from promokit.evaluate import evaluate
@@ -98,6 +99,7 @@ _EXPORTS = {
     "ResponseValidationError": "promokit.errors",
     "Secret": "promokit.redact",
     "TransportError": "promokit.errors",
+    "UnknownFields": "promokit.errors",
     "UnsupportedFeature": "promokit.errors",
     "Usage": "promokit.model",
     "Validation": "promokit.model",
@@ -176,6 +178,7 @@ __all__ = [
     "ResponseValidationError",
     "Secret",
     "TransportError",
+    "UnknownFields",
     "UnsupportedFeature",
     "Usage",
     "Validation",

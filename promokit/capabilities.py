@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from promokit.errors import Problem, UnsupportedFeature
+from promokit.errors import Problem, UnknownFields, UnsupportedFeature
 from promokit.model import (
     Budget,
     CardScope,
@@ -124,7 +124,7 @@ class Manifest(msgspec.Struct, frozen=True, kw_only=True):
 
 _UNDECLARED = FieldSupport(support="unsupported", note="not declared by the provider")
 
-PlanAction = Literal["native", "emulated", "dropped", "unsupported", "not_set"]
+PlanAction = Literal["native", "emulated", "dropped", "unsupported", "not_set", "unknown"]
 
 
 class PlanLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -140,7 +140,8 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     """The field-by-field outcome of sending a promotion to a provider, built with no I/O.
 
     ``promotion`` is what will actually be sent (after any ``drop``); ``problems``
-    is empty when the plan can be carried out.
+    is empty when the plan can be carried out. ``unknown`` names the fields refused
+    because the source did not report them (see :attr:`Promotion.unknown`).
     """
 
     provider: str
@@ -149,6 +150,7 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     lines: tuple[PlanLine, ...]
     problems: tuple[Problem, ...]
     promotion: Promotion
+    unknown: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -161,7 +163,21 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
         return tuple(line.field for line in self.lines if line.action == "dropped")
 
     def raise_for_problems(self) -> None:
-        """Raise :class:`UnsupportedFeature` listing every problem, if there are any."""
+        """Raise listing every problem, if there are any.
+
+        :class:`UnknownFields` when a field the source did not report stands in the
+        way (fix those first: they are the caller's to set), else
+        :class:`UnsupportedFeature`.
+        """
+        if self.unknown:
+            raise UnknownFields(
+                f"{self.promotion.name!r} has field(s) its source did not report "
+                f"({', '.join(self.unknown)}): set them and remove them from unknown, or "
+                f"allow unknown fields; nothing was sent ({len(self.problems)} problem(s))",
+                provider=self.provider,
+                operation="create",
+                problems=self.problems,
+            )
         if self.problems:
             raise UnsupportedFeature(
                 f"{self.provider} ({self.plugin}) cannot express this promotion "
@@ -275,20 +291,44 @@ def plan(
     plugin: str,
     policy: Policy = "strict",
     extra_problems: Iterable[Problem] = (),
+    allow_unknown: bool = False,
 ) -> Plan:
     """Check every field of ``promotion`` against ``manifest``; no I/O.
 
     Model rule violations, unsupported fields and values, missing required fields
-    and documented limits all become problems, every one of them, at once.
+    and documented limits all become problems, every one of them, at once. A field
+    in ``promotion.unknown`` is one problem of its own (its placeholder value is
+    not checked further) unless ``allow_unknown``, which sends the placeholder and
+    clears ``unknown`` in :attr:`Plan.promotion`.
     """
     who = f"{provider} ({plugin})" if provider != plugin else provider
-    problems = list(promotion.problems())
+    unknown = {name.partition(".")[0] for name in promotion.unknown}
+    refused_unknown: list[str] = []
+    problems = [
+        problem
+        for problem in promotion.problems()
+        if allow_unknown or _head(problem.path) not in unknown
+    ]
     lines: list[PlanLine] = []
-    sent = promotion
+    sent = msgspec.structs.replace(promotion, unknown=()) if allow_unknown else promotion
     for field in FIELDS:
         support = manifest.field(field)
         kind = value_kind(promotion, field)
         shown = describe(promotion, field)
+        head = field.partition(".")[0]
+        if head in unknown and not allow_unknown:
+            if field == head:
+                refused_unknown.append(field)
+                source = promotion.provider or "its source"
+                problems.append(
+                    Problem(
+                        field,
+                        f"not reported by {source}: the value here is a placeholder; set it "
+                        f"and remove {field!r} from unknown, or allow unknown fields",
+                    )
+                )
+            lines.append(PlanLine(field=field, action="unknown", value=shown, detail="unknown"))
+            continue
         if kind is None:
             if support.required:
                 problems.append(Problem(field, f"{who} requires it{_why(support)}"))
@@ -320,8 +360,8 @@ def plan(
         else:
             problems.append(Problem(field, reason))
             lines.append(PlanLine(field=field, action="unsupported", value=shown, detail=reason))
-    problems.extend(_constraint_problems(manifest, sent, who))
-    problems.extend(extra_problems)
+    later = [*_constraint_problems(manifest, sent, who), *extra_problems]
+    problems.extend(p for p in later if allow_unknown or _head(p.path) not in unknown)
     return Plan(
         provider=provider,
         plugin=plugin,
@@ -329,7 +369,13 @@ def plan(
         lines=tuple(lines),
         problems=tuple(dict.fromkeys(problems)),
         promotion=sent,
+        unknown=tuple(refused_unknown),
     )
+
+
+def _head(path: str) -> str:
+    """The neutral field a problem path is about: ``payment.wallets[0]`` -> ``payment``."""
+    return path.partition(".")[0].partition("[")[0]
 
 
 def _why(support: FieldSupport) -> str:

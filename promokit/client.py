@@ -185,9 +185,17 @@ class Client:
     # -- operations -----------------------------------------------------------
 
     def plan(
-        self, promotion: Promotion, provider: str | None = None, *, policy: Policy = "strict"
+        self,
+        promotion: Promotion,
+        provider: str | None = None,
+        *,
+        policy: Policy = "strict",
+        allow_unknown: bool = False,
     ) -> Plan:
-        """What ``provider`` would do with every field of ``promotion``; no I/O."""
+        """What ``provider`` would do with every field of ``promotion``; no I/O.
+
+        Fields in ``promotion.unknown`` are problems unless ``allow_unknown``.
+        """
         instance = self.provider(provider)
         return plan(
             promotion,
@@ -196,6 +204,7 @@ class Client:
             plugin=instance.plugin_name,
             policy=policy,
             extra_problems=instance.plan_problems(promotion),
+            allow_unknown=allow_unknown,
         )
 
     async def create(
@@ -206,8 +215,13 @@ class Client:
         policy: Policy = "strict",
         idempotency_key: str | None = None,
         timeout: float | None = None,
+        allow_unknown: bool = False,
     ) -> Promotion:
         """Create ``promotion`` exactly once; every problem is reported before any request.
+
+        A promotion read back with fields its source did not report
+        (``promotion.unknown``) raises :class:`UnknownFields` unless
+        ``allow_unknown`` sends their placeholder values.
 
         The write is recorded in the ledger under ``idempotency_key`` (default: derived
         from the promotion's fingerprint and the alias), so calling again with the same
@@ -217,7 +231,7 @@ class Client:
         whole call, that lookup included (see :func:`promokit.deadline`).
         """
         instance = self._ready(provider, "create")
-        checked = self.plan(promotion, instance.alias, policy=policy)
+        checked = self.plan(promotion, instance.alias, policy=policy, allow_unknown=allow_unknown)
         checked.raise_for_problems()
         with deadline(timeout):
             return await self.writes.create(instance, checked.promotion, key=idempotency_key)
@@ -322,13 +336,17 @@ class Client:
         search: str | None = None,
         product_id: str | None = None,
         timeout: float | None = None,
+        detail: bool = False,
     ) -> AsyncIterator[Promotion]:
         """Every promotion of ``provider``, fetched page by page as you iterate.
 
         ``timeout`` bounds the wait for each next promotion (a page fetch, at most),
-        not the whole iteration, whose pace is yours.
+        not the whole iteration, whose pace is yours. With ``detail``, an entry the
+        list reports only in part (``unknown`` fields, as Mayar's summaries) is read
+        again with ``get``: one more request each, paced by the rate limit.
         """
         instance = self._ready(provider, "list")
+        exact = detail and instance.manifest.supports("get")
         bound = deadline(timeout)  # checked now, before the first page is asked for
         pages = instance.list(status=status, search=search, product_id=product_id)
         try:
@@ -340,6 +358,8 @@ class Client:
                         promotion = await anext(pages)
                     except StopAsyncIteration:
                         return
+                    if exact and promotion.unknown and promotion.id is not None:
+                        promotion = await instance.get(promotion.id)
                 yield promotion
         finally:
             # A caller that stops early closes this generator: close the provider's too.
@@ -374,10 +394,11 @@ class Client:
         *,
         policy: Policy = "strict",
         timeout: float | None = None,
+        allow_unknown: bool = False,
     ) -> Promotion:
         """Replace promotion ``promotion_id``; checked like :meth:`create` first."""
         instance = self._ready(provider, "update")
-        checked = self.plan(promotion, instance.alias, policy=policy)
+        checked = self.plan(promotion, instance.alias, policy=policy, allow_unknown=allow_unknown)
         checked.raise_for_problems()
         with deadline(timeout):
             return await instance.update(promotion_id, checked.promotion)

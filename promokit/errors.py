@@ -7,6 +7,7 @@
     ├── PluginError                 a plugin misbehaved while registering (names the plugin)
     ├── InvalidInput                neutral input is invalid (lists every problem)
     │   ├── InvalidPromotion        a Promotion breaks a model rule
+    │   │   └── UnknownFields       a copy would send fields its source did not report
     │   └── InvalidCheckout         a Checkout lacks what the provider needs
     ├── UnsupportedFeature          the provider cannot express it (lists every problem)
     ├── Overloaded                  local back-pressure: queue wait exceeded, nothing sent
@@ -167,6 +168,16 @@ class InvalidInput(PromokitError):
 
 class InvalidPromotion(InvalidInput):
     """The promotion breaks a rule of the model; ``problems`` lists every one."""
+
+
+class UnknownFields(InvalidPromotion):
+    """The promotion lists fields in ``unknown`` (its source did not report them).
+
+    Sending it would turn placeholders into facts (a Mayar list entry's missing
+    quota, a Durianpay e-wallet promo read as "every wallet"), so nothing was sent.
+    ``problems`` names each field. Set the field and drop it from ``unknown``, or
+    pass ``allow_unknown=True`` to send the placeholders anyway.
+    """
 
 
 class InvalidCheckout(InvalidInput):

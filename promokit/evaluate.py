@@ -31,6 +31,12 @@ def _refuse(reason: Rejection, message: str, coupon: Coupon | None) -> Validatio
     )
 
 
+_CARD_ONLY = "promotion applies to card payments only"
+_EWALLET_ONLY = "promotion applies to e-wallet payments only"
+_VA_ONLY = "promotion applies to virtual-account payments only"
+_WRONG_METHOD = frozenset({_CARD_ONLY, _EWALLET_ONLY, _VA_ONLY})
+
+
 def _payment_refusal(promotion: Promotion, checkout: Checkout) -> str | None:
     scope = promotion.payment
     if scope is None:
@@ -38,7 +44,7 @@ def _payment_refusal(promotion: Promotion, checkout: Checkout) -> str | None:
     method = checkout.payment_method
     if isinstance(scope, CardScope):
         if method not in (None, "card") or (method is None and checkout.card_bin is None):
-            return "promotion applies to card payments only"
+            return _CARD_ONLY
         card_bin = checkout.card_bin or ""
         bank = (checkout.bank or "").upper()
         if any(card_bin.startswith(prefix) for prefix in scope.bins):
@@ -49,14 +55,14 @@ def _payment_refusal(promotion: Promotion, checkout: Checkout) -> str | None:
     if isinstance(scope, EwalletScope):
         wallet = (checkout.wallet or "").upper()
         if method not in (None, "ewallet") or not wallet:
-            return "promotion applies to e-wallet payments only"
+            return _EWALLET_ONLY
         if any(wallet == name.upper() for name in scope.wallets):
             return None
         return f"e-wallet {checkout.wallet} is not eligible"
     if isinstance(scope, VirtualAccountScope):
         bank = (checkout.bank or "").upper()
         if method not in (None, "virtual_account") or not bank:
-            return "promotion applies to virtual-account payments only"
+            return _VA_ONLY
         if any(bank == name.upper() for name in scope.banks):
             return None
         return f"virtual-account bank {checkout.bank} is not eligible"
@@ -127,6 +133,13 @@ def evaluate(
         return _refuse(Rejection.PRODUCT_NOT_ELIGIBLE, "product is not eligible", coupon)
     if promotion.payment is not None:
         refusal = _payment_refusal(promotion, checkout)
+        if refusal not in (None, *_WRONG_METHOD) and not promotion.known("payment"):
+            # The method fits but the scope's list was unreadable: neither yes nor no.
+            return _refuse(
+                Rejection.UNKNOWN,
+                "the provider did not report which payments this promotion accepts",
+                coupon,
+            )
         if refusal is not None:
             return _refuse(Rejection.PAYMENT_METHOD_NOT_ELIGIBLE, refusal, coupon)
     minimum = promotion.min_purchase

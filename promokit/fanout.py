@@ -47,6 +47,7 @@ async def create_everywhere(
     *,
     policy: Policy = "strict",
     compensate: bool = True,
+    allow_unknown: bool = False,
 ) -> FanoutResult:
     """Create ``promotion`` on every provider concurrently.
 
@@ -56,11 +57,15 @@ async def create_everywhere(
     cannot, so a partial result is never silent.
     """
     for alias in providers:
-        client.plan(promotion, alias, policy=policy).raise_for_problems()
+        client.plan(
+            promotion, alias, policy=policy, allow_unknown=allow_unknown
+        ).raise_for_problems()
 
     async def one(alias: str) -> ProviderOutcome:
         try:
-            created = await client.create(promotion, alias, policy=policy)
+            created = await client.create(
+                promotion, alias, policy=policy, allow_unknown=allow_unknown
+            )
         except PromokitError as error:
             key = getattr(error, "idempotency_key", None)
             return ProviderOutcome(

@@ -56,18 +56,22 @@ def migration_key(source: str, source_id: str, target: str) -> str:
 
 
 def apply_fill(promotion: Promotion, fill: Mapping[str, Any]) -> tuple[Promotion, tuple[str, ...]]:
-    """Set fields ``promotion`` leaves empty from ``fill`` (values in file/JSON form)."""
+    """Set fields ``promotion`` leaves empty, or its source did not report, from ``fill``.
+
+    Values are in file/JSON form; a filled field is no longer ``unknown``.
+    """
     data: dict[str, Any] = codec.to_builtins(promotion)
     filled = []
     for field, value in fill.items():
-        if field not in data:
+        if field not in data or field == "unknown":
             raise InvalidInput(
                 f"--fill names {field!r}, which is not a promotion field",
                 problems=[Problem(field, "unknown field")],
             )
-        if data[field] in (None, [], {}):
+        if data[field] in (None, [], {}) or field in promotion.unknown:
             data[field] = value
             filled.append(field)
+    data["unknown"] = [name for name in data["unknown"] if name not in filled]
     try:
         updated = msgspec.convert(data, Promotion, dec_hook=codec.dec_hook)
     except msgspec.ValidationError as exc:
@@ -85,13 +89,16 @@ async def migrate(
     fill: Mapping[str, Any] | None = None,
     include_expired: bool = False,
     on_item: Callable[[MigrationItem], None] | None = None,
+    allow_unknown: bool = False,
 ) -> MigrationReport:
     """Read every promotion of ``source``, plan it for ``target``, and create it there.
 
     Each item is keyed in the ledger by source id and target, so re-running after an
     interruption skips what was already migrated. Nothing the target cannot express
     is lost silently: such items are ``skipped`` with one reason per field (or, with
-    ``policy="drop"``, created with the dropped fields listed).
+    ``policy="drop"``, created with the dropped fields listed). Nor is anything the
+    source did not report (``Promotion.unknown``) sent as a fact: such items are
+    ``skipped`` unless ``fill`` supplies the fields or ``allow_unknown`` is set.
     """
     source_provider = client.provider(source)
     items: list[MigrationItem] = []
@@ -116,6 +123,7 @@ async def migrate(
                     dry_run=dry_run,
                     fill=fill or {},
                     include_expired=include_expired,
+                    allow_unknown=allow_unknown,
                 )
             )
         except PromokitError as error:
@@ -139,6 +147,7 @@ async def _one(
     dry_run: bool,
     fill: Mapping[str, Any],
     include_expired: bool,
+    allow_unknown: bool,
 ) -> MigrationItem:
     base = MigrationItem(source_id=promotion.id, name=promotion.name, status="failed")
     if promotion.status == "expired" and not include_expired:
@@ -146,14 +155,16 @@ async def _one(
             base, status="skipped", reasons=(Problem("status", "expired at the source"),)
         )
     draft, filled = apply_fill(promotion.draft(), fill)
-    plan = client.plan(draft, target, policy=policy)
+    plan = client.plan(draft, target, policy=policy, allow_unknown=allow_unknown)
     if not plan.ok:
         return msgspec.structs.replace(base, status="skipped", filled=filled, reasons=plan.problems)
     if dry_run:
         return msgspec.structs.replace(base, status="planned", dropped=plan.dropped, filled=filled)
     key = migration_key(source, promotion.id or promotion.name, target)
     previous = await client.ledger.get(key)
-    created = await client.create(draft, target, policy=policy, idempotency_key=key)
+    created = await client.create(
+        draft, target, policy=policy, idempotency_key=key, allow_unknown=allow_unknown
+    )
     status: ItemStatus = (
         "already_migrated" if previous is not None and previous.state == "done" else "migrated"
     )

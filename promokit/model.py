@@ -67,6 +67,11 @@ class VirtualAccountScope(_Neutral, frozen=True, kw_only=True, tag="virtual_acco
     banks: tuple[str, ...] = ()
 
 
+READ_ONLY: frozenset[str] = frozenset(
+    {"id", "provider", "status", "coupons", "created_at", "updated_at", "reconciled"}
+)
+"""The :class:`Promotion` fields providers fill in (dropped by :meth:`Promotion.draft`)."""
+
 Discount = Percent | Fixed
 Limit = Quota | Budget
 PaymentScope = CardScope | EwalletScope | VirtualAccountScope
@@ -92,6 +97,13 @@ class Promotion(_Neutral, frozen=True, kw_only=True):
     ``Decimal``; datetimes are timezone-aware. ``extensions`` carries
     provider-specific wire fields verbatim as ``{plugin_name: {field: value}}``.
     The fields after ``extensions`` are read-only: providers fill them in.
+
+    ``unknown`` names the fields a provider did not report when this promotion was
+    read (a Mayar list entry has no code; a Durianpay e-wallet promo's wallets may
+    be unreadable): their values here are placeholders, not facts. It survives
+    :meth:`draft`, so creating a copy elsewhere is refused (:class:`UnknownFields`)
+    until each is set and removed from ``unknown``, or the caller passes
+    ``allow_unknown=True`` to send the placeholders as they are.
     """
 
     name: str
@@ -117,6 +129,7 @@ class Promotion(_Neutral, frozen=True, kw_only=True):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     reconciled: bool = False
+    unknown: tuple[str, ...] = ()
 
     def problems(self, *, now: datetime | None = None) -> list[Problem]:
         """Every rule of the neutral model this promotion breaks, with field paths.
@@ -137,7 +150,11 @@ class Promotion(_Neutral, frozen=True, kw_only=True):
         return self
 
     def draft(self) -> Promotion:
-        """This promotion without its read-only fields, ready to create elsewhere."""
+        """This promotion without its read-only fields, ready to create elsewhere.
+
+        ``unknown`` is kept (less the read-only names): a field the source did not
+        report stays unknown in the copy, so it is never sent as a fact by accident.
+        """
         return msgspec.structs.replace(
             self,
             id=None,
@@ -147,7 +164,12 @@ class Promotion(_Neutral, frozen=True, kw_only=True):
             created_at=None,
             updated_at=None,
             reconciled=False,
+            unknown=tuple(name for name in self.unknown if name not in READ_ONLY),
         )
+
+    def known(self, field: str) -> bool:
+        """Whether the provider reported ``field`` (a dotted path counts by its head)."""
+        return field.partition(".")[0] not in self.unknown
 
 
 class Checkout(_Neutral, frozen=True, kw_only=True):

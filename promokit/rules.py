@@ -121,6 +121,17 @@ def _names(problems: list[Problem], path: str, names: tuple[str, ...]) -> None:
             problems.append(Problem(f"{path}[{index}]", "must be a non-empty string"))
 
 
+def _unknown(problems: list[Problem], promotion: Promotion) -> None:
+    names = promotion.unknown
+    if not isinstance(names, tuple) or not all(isinstance(name, str) for name in names):
+        problems.append(Problem("unknown", "must list field names"))
+        return
+    fields = set(type(promotion).__struct_fields__) - {"unknown", "extensions"}
+    for index, name in enumerate(names):
+        if name not in fields:
+            problems.append(Problem(f"unknown[{index}]", f"{name!r} is not a promotion field"))
+
+
 def promotion_problems(promotion: Promotion, *, now: datetime | None = None) -> list[Problem]:
     """Every rule ``promotion`` breaks; with ``now``, also an end already in the past."""
     from promokit import model
@@ -155,6 +166,7 @@ def promotion_problems(promotion: Promotion, *, now: datetime | None = None) -> 
     _payment(problems, promotion)
     _choice(problems, "reward", promotion.reward, get_args(model.Reward))
     _choice(problems, "applies_to", promotion.applies_to, get_args(model.AppliesTo))
+    _unknown(problems, promotion)
     if not isinstance(promotion.extensions, dict) or not all(
         isinstance(fields, dict) for fields in promotion.extensions.values()
     ):

@@ -43,6 +43,11 @@ def _parse_fill(values: tuple[str, ...]) -> dict[str, Any]:
     'field=JSON (e.g. payment=\'{"type":"card","banks":["BCA"]}\').',
 )
 @click.option("--include-expired", is_flag=True)
+@click.option(
+    "--allow-unknown",
+    is_flag=True,
+    help="Send fields the source did not report as their placeholders (else skipped).",
+)
 @common
 @bounded
 def migrate(
@@ -53,6 +58,7 @@ def migrate(
     policy: Policy,
     fills: tuple[str, ...],
     include_expired: bool,
+    allow_unknown: bool,
 ) -> None:
     """Move every promotion from one provider to another, with a field-by-field report."""
     from promokit.migrate import migrate as run_migration
@@ -71,6 +77,7 @@ def migrate(
                 fill=fill,
                 include_expired=include_expired,
                 on_item=lambda _item: progress.advance(task),
+                allow_unknown=allow_unknown,
             )
 
     report = run(context, work)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,7 +11,6 @@ import click
 from promokit.cli import render
 from promokit.cli.context import EXIT_PROVIDER, Context, bounded, common, run
 from promokit.client import Client
-from promokit.files import dump_promotion
 from promokit.model import Checkout
 
 
@@ -31,6 +30,11 @@ def get(context: Context, promotion_id: str, provider: str | None) -> None:
 @click.option("--status", default=None, help="active, inactive, expired, ...")
 @click.option("--search", default=None, help="Words in the name.")
 @click.option("--product", "product_id", default=None)
+@click.option(
+    "--detail",
+    is_flag=True,
+    help="Read each entry the list reports only in part (one request each).",
+)
 @common
 @bounded
 def list_(
@@ -39,14 +43,15 @@ def list_(
     status: str | None,
     search: str | None,
     product_id: str | None,
+    detail: bool,
 ) -> None:
-    """List promotions (fetched page by page)."""
+    """List promotions (fetched page by page); "?" marks what the list did not report."""
 
     async def work(client: Client) -> list[Any]:
         return [
             p
             async for p in client.list(
-                provider, status=status, search=search, product_id=product_id
+                provider, status=status, search=search, product_id=product_id, detail=detail
             )
         ]
 
@@ -94,22 +99,42 @@ def usage(context: Context, code: str, provider: str | None) -> None:
 @click.command()
 @click.option("--provider", "-p", default=None)
 @click.option("--status", default=None)
+@click.option(
+    "--detail/--no-detail",
+    default=True,
+    help="Read each entry the list reports only in part (default), so the export re-creates.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file, resuming what an interrupted export left in it.",
+)
 @common
 @bounded
-def export(context: Context, provider: str | None, status: str | None) -> None:
-    """Every promotion of a provider as neutral JSON, streamed page by page to stdout."""
+def export(
+    context: Context, provider: str | None, status: str | None, detail: bool, output: Path | None
+) -> None:
+    """Every promotion of a provider as neutral JSON (stdout, or --output, resumable)."""
+    from promokit.export import export as write_export
+    from promokit.export import export_to_file
 
-    async def work(client: Client) -> int:
-        count = 0
-        sys.stdout.write('{"promotions": [\n')
-        async for promotion in client.list(provider, status=status):
-            sys.stdout.write(
-                (",\n" if count else "") + json.dumps(dump_promotion(promotion), ensure_ascii=False)
+    def progress(count: int, carried: int) -> None:
+        if not context.as_json:
+            before = f" ({carried} from the previous run)" if carried else ""
+            context.err.print(f"exported {count}{before}", highlight=False)
+
+    async def work(client: Client) -> tuple[int, int]:
+        if output is None:
+            count = await write_export(
+                client, provider, sys.stdout, status=status, detail=detail, on_progress=progress
             )
-            sys.stdout.flush()
-            count += 1
-        sys.stdout.write("\n]}\n")
-        return count
+            return count, 0
+        return await export_to_file(
+            client, provider, output, status=status, detail=detail, on_progress=progress
+        )
 
-    count = run(context, work)
-    context.err.print(f"exported {count} promotion(s)")
+    count, carried = run(context, work)
+    resumed = f", {carried} kept from the previous run" if carried else ""
+    context.err.print(f"exported {count} promotion(s){resumed}")

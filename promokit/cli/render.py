@@ -21,6 +21,7 @@ _STYLE = {
     "dropped": "yellow",
     "unsupported": "bold red",
     "not_set": "dim",
+    "unknown": "bold magenta",
     "created": "green",
     "migrated": "green",
     "already_migrated": "green",
@@ -107,23 +108,36 @@ def promotions_side_by_side(promotions: Sequence[Promotion]) -> Table:
         elif field in ("status", "created_at"):
             cells = [str(getattr(p, field) or "") for p in promotions]
         else:
-            cells = [describe(p, field) for p in promotions]
+            cells = [_cell(p, field, describe(p, field)) for p in promotions]
         if any(cells):
             table.add_row(field, *cells)
     return table
 
 
+UNKNOWN_MARK = "?"
+"""Shown for a field the provider did not report (``Promotion.unknown``), never a blank."""
+
+
+def _cell(promotion: Promotion, field: str, shown: str) -> str:
+    if promotion.known(field):
+        return shown
+    return f"{shown} {UNKNOWN_MARK}" if shown and field == "discount" else UNKNOWN_MARK
+
+
 def promotions_list(promotions: Sequence[Promotion]) -> Table:
-    """A compact list of promotions."""
+    """A compact list of promotions; "?" marks a field the provider did not report."""
     table = Table(title="Promotions")
-    for column in ("id", "name", "code", "discount", "status", "ends_at"):
+    for column in ("id", "name", "code", "discount", "min_purchase", "limit", "status", "ends_at"):
         table.add_column(column)
     for promotion in promotions:
+        code = promotion.code or ", ".join(c.code for c in promotion.coupons[:2])
         table.add_row(
             promotion.id or "",
             promotion.name,
-            promotion.code or ", ".join(c.code for c in promotion.coupons[:2]),
-            describe(promotion, "discount"),
+            _cell(promotion, "code", code),
+            _cell(promotion, "discount", describe(promotion, "discount")),
+            _cell(promotion, "min_purchase", describe(promotion, "min_purchase")),
+            _cell(promotion, "limit", describe(promotion, "limit")),
             styled(promotion.status or "unknown"),
             str(promotion.ends_at or ""),
         )

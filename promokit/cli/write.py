@@ -14,6 +14,8 @@ from promokit.cli.context import EXIT_PROVIDER, EXIT_USAGE, Context, bounded, co
 from promokit.client import Client
 from promokit.files import load_promotions
 
+ALLOW_UNKNOWN_HELP = "Send fields the source did not report (listed in unknown) as they are."
+
 
 def _aliases(client: Client, chosen: tuple[str, ...], everywhere: bool) -> list[str]:
     if everywhere:
@@ -26,15 +28,24 @@ def _aliases(client: Client, chosen: tuple[str, ...], everywhere: bool) -> list[
 @click.option("--provider", "-p", "chosen", multiple=True, help="Alias to plan for (repeat).")
 @click.option("--all", "everywhere", is_flag=True, help="Every configured provider.")
 @click.option("--policy", type=click.Choice(["strict", "drop"]), default="strict")
+@click.option("--allow-unknown", is_flag=True, help=ALLOW_UNKNOWN_HELP)
 @common
 def plan(
-    context: Context, file: str, chosen: tuple[str, ...], everywhere: bool, policy: Policy
+    context: Context,
+    file: str,
+    chosen: tuple[str, ...],
+    everywhere: bool,
+    policy: Policy,
+    allow_unknown: bool,
 ) -> None:
     """Show, field by field, what each provider can express; no I/O."""
     promotions = load_promotions(file)
     client = context.client()
     aliases = _aliases(client, chosen, everywhere)
-    plans = [[client.plan(p, alias, policy=policy) for alias in aliases] for p in promotions]
+    plans = [
+        [client.plan(p, alias, policy=policy, allow_unknown=allow_unknown) for alias in aliases]
+        for p in promotions
+    ]
     if context.as_json:
         context.emit(plans)
     else:
@@ -56,6 +67,7 @@ def plan(
     default=None,
     help="Generate this many single-use codes per promotion (bulk).",
 )
+@click.option("--allow-unknown", is_flag=True, help=ALLOW_UNKNOWN_HELP)
 @common
 @bounded
 def create(
@@ -65,6 +77,7 @@ def create(
     everywhere: bool,
     policy: Policy,
     count: int | None,
+    allow_unknown: bool,
 ) -> None:
     """Create every promotion in FILE on one or more providers, concurrently."""
     from promokit.fanout import create_everywhere
@@ -75,7 +88,10 @@ def create(
         aliases = _aliases(client, chosen, everywhere)
         if count is not None:
             return await _bulk(context, client, promotions, aliases, count)
-        return [await create_everywhere(client, p, aliases, policy=policy) for p in promotions]
+        return [
+            await create_everywhere(client, p, aliases, policy=policy, allow_unknown=allow_unknown)
+            for p in promotions
+        ]
 
     results = run(context, work)
     if count is not None:

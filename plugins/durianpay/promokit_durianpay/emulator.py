@@ -102,7 +102,9 @@ class DurianpayEmulator(Emulator):
     ``wrap_fetch_one=False`` answers fetch-one unwrapped like its docs example.
     ``paging`` chooses what fetch-all does with ``skip``/``limit``, which Durianpay
     does not document for promos (see :data:`PAGING_MODES`); ``page_cap`` is the
-    largest page of the ``"caps"`` mode.
+    largest page of the ``"caps"`` mode. ``wallet_key`` names the key e-wallet
+    promos' wallets come back under (promokit assumes ``wallet_types``; Durianpay
+    documents none), to play a server whose key differs from the assumption.
     Test hooks: :meth:`activate`, :meth:`redeem`, :meth:`fail_next`.
     """
 
@@ -120,6 +122,7 @@ class DurianpayEmulator(Emulator):
         rate_period: float = 60.0,
         paging: Paging = "honours",
         page_cap: int = 10,
+        wallet_key: str = "wallet_types",
     ) -> None:
         super().__init__(clock=clock, rate_limit=rate_limit, rate_period=rate_period)
         if paging not in PAGING_MODES:
@@ -130,6 +133,7 @@ class DurianpayEmulator(Emulator):
             raise ConfigurationError(f"page_cap must be a positive integer, got {page_cap!r}")
         self.paging: Paging = paging
         self.page_cap = page_cap
+        self.wallet_key = wallet_key
         self._keys = {key: key.startswith(LIVE_PREFIX) for key in keys}
         self.echo_code = echo_code
         self.wrap_fetch_one = wrap_fetch_one
@@ -160,6 +164,8 @@ class DurianpayEmulator(Emulator):
             "promo_id": promo.id,
             **{k: v for k, v in (fields.get("promo_details") or {}).items() if k != "promo_id"},
         }
+        if fields["type"] == "ewallet_promos" and "wallet_types" in details:
+            details[self.wallet_key] = details.pop("wallet_types")
         body: dict[str, Any] = {
             "currency": fields["currency"],
             "label": fields["label"],

@@ -30,6 +30,7 @@ from promokit.model import (
     VirtualAccountScope,
 )
 from promokit_durianpay.wire import (
+    DETAIL_KEYS,
     NativePromo,
     NativePromoDetails,
     Promo,
@@ -69,7 +70,6 @@ _STATUS_OF: Final[dict[str, Status]] = {"": "unknown", **STATUSES}
 # A value the fast path leaves to the checked path.
 _NOT_PLAIN: Final = object()
 _WHOLE_PERCENTS: Final = tuple(Decimal(value) for value in range(101))
-_NO_DETAILS: Final = NativePromoDetails()
 
 
 # -- neutral -> wire ----------------------------------------------------------
@@ -277,17 +277,64 @@ def _limit(promo: Promo, where: Where) -> Limit | None:
     return Quota(uses=value) if promo.limit_type == QUOTA else Budget(amount=value)
 
 
-def _payment(promo: Promo, where: Where) -> PaymentScope:
-    details = promo.promo_details or PromoDetails()
+def _details_of(promo: Promo) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """``promo_details`` as a mapping of the keys promokit reads, and every other key.
+
+    The lenient :class:`Promo` keeps the object verbatim; the native twin holds only
+    known keys (an unknown one sends the body to the lenient decoder).
+    """
+    raw = promo.promo_details
+    if raw is None:
+        return None, {}
+    if isinstance(raw, dict):
+        known = {key: value for key, value in raw.items() if key in DETAIL_KEYS}
+        return known, {key: value for key, value in raw.items() if key not in DETAIL_KEYS}
+    native: NativePromoDetails = raw
+    return {
+        "bin_list": native.bin_list,
+        "bank_codes": native.bank_codes,
+        "wallet_types": native.wallet_types,
+    }, {}
+
+
+def _texts(
+    details: dict[str, Any], key: str, where: Where, *, numbers: bool = False
+) -> tuple[str, ...] | None:
+    """A list of strings (or, for BINs, integers) at ``promo_details.key``; ``None`` if absent."""
+    value = details.get(key)
+    if value is None:
+        return None
+    ok = isinstance(value, list | tuple) and all(
+        isinstance(item, str) or (numbers and type(item) is int) for item in value
+    )
+    if not ok:
+        kind = "numbers or strings" if numbers else "strings"
+        raise where.error(f"promo_details.{key}", f"must be a list of {kind}")
+    return tuple(str(item) for item in value)
+
+
+def _payment(promo: Promo, where: Where) -> tuple[PaymentScope, bool, dict[str, Any]]:
+    """The scope, whether Durianpay's answer says it in full, and the keys not understood.
+
+    Never wider than the answer: a scope whose list is missing (an e-wallet promo
+    without ``wallet_types``, a card promo with neither BINs nor banks) or whose
+    ``promo_details`` holds keys promokit does not know (they may narrow it) is
+    *unknown*, not "every wallet". The unknown keys are returned for
+    ``extensions["durianpay"]["promo_details"]``, verbatim.
+    """
+    details, extra = _details_of(promo)
+    known = details is not None and not extra
+    details = details or {}
     if promo.type == CARD:
-        return CardScope(
-            bins=tuple(str(card_bin) for card_bin in details.bin_list or ()),
-            banks=tuple(details.bank_codes or ()),
-        )
+        bins = _texts(details, "bin_list", where, numbers=True) or ()
+        banks = _texts(details, "bank_codes", where) or ()
+        return CardScope(bins=bins, banks=banks), known and bool(bins or banks), extra
     if promo.type == EWALLET:
-        return EwalletScope(wallets=tuple(details.wallet_types or ()))
+        wallets = _texts(details, "wallet_types", where)
+        return EwalletScope(wallets=wallets or ()), known and wallets is not None, extra
     if promo.type == VA:
-        return VirtualAccountScope(banks=tuple(details.bank_codes or ()))
+        va_banks = _texts(details, "bank_codes", where)
+        return VirtualAccountScope(banks=va_banks or ()), known and va_banks is not None, extra
     raise where.error("type", f"unknown promo type {promo.type!r}")
 
 
@@ -420,23 +467,33 @@ def _plain_promotion(promo: NativePromo, provider: str, code: str | None) -> Pro
     elif limit_type != "" or (limit_value is not None and limit_value != ""):
         return None
 
-    details = promo.promo_details or _NO_DETAILS
+    details = promo.promo_details
+    if details is None:
+        return None  # no scope at all: the checked path marks it unknown
     promo_type = promo.type
     payment: PaymentScope
-    # The native details hold tuples already (never copied here).
+    # The native details hold tuples already (never copied here). A scope whose list
+    # is missing is unknown, never "all": the checked path says so.
     if promo_type == CARD:
         bins = details.bin_list
+        banks = details.bank_codes
+        if not bins and not banks:
+            return None
         # A plain loop: cheaper than map(str, ...) or a comprehension (which builds a
         # function per call on CPython 3.11) for a list of two or three.
         bin_texts: list[str] = []
         if bins:
             for bin_ in bins:
                 bin_texts.append(str(bin_))
-        payment = CardScope(bins=tuple(bin_texts), banks=details.bank_codes or ())
+        payment = CardScope(bins=tuple(bin_texts), banks=banks or ())
     elif promo_type == EWALLET:
-        payment = EwalletScope(wallets=details.wallet_types or ())
+        if details.wallet_types is None:
+            return None
+        payment = EwalletScope(wallets=details.wallet_types)
     elif promo_type == VA:
-        payment = VirtualAccountScope(banks=details.bank_codes or ())
+        if details.bank_codes is None:
+            return None
+        payment = VirtualAccountScope(banks=details.bank_codes)
     else:
         return None
 
@@ -556,6 +613,9 @@ def _checked_promotion(
                 created_at=created_at,
             ),
         )
+    payment, payment_known, unread = _payment(promo, where)
+    if unread:
+        extra["promo_details"] = unread
     merged = {name: dict(fields) for name, fields in (extensions or {}).items()}
     if extra:
         merged[PLUGIN] = {**extra, **merged.get(PLUGIN, {})}
@@ -569,7 +629,7 @@ def _checked_promotion(
         limit=limit,
         starts_at=starts_at,
         ends_at=ends_at,
-        payment=_payment(promo, where),
+        payment=payment,
         reward=_reward(promo, where),
         applies_to=_applies_to(promo, where),
         extensions=merged,
@@ -579,4 +639,5 @@ def _checked_promotion(
         coupons=coupons,
         created_at=created_at,
         updated_at=as_utc(promo.updated_at),
+        unknown=() if payment_known else ("payment",),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -16,8 +16,12 @@ from promokit.codec import Instant, StrDecimal, StrInt, Timestamp, decode_fast_f
 # collections (about a quarter of the page's decode-and-map time, measured).
 
 
+DETAIL_KEYS = frozenset({"promo_id", "bin_list", "bank_codes", "wallet_types"})
+"""The ``promo_details`` keys promokit reads; any other is kept verbatim on read."""
+
+
 class PromoDetails(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
-    """``promo_details``: what a promo's ``type`` restricts it to.
+    """``promo_details`` as promokit sends it: what a promo's ``type`` restricts it to.
 
     ``bin_list`` (card BINs, integers) and ``bank_codes`` (issuers) are documented
     for ``card_promos``; at least one must be non-empty. The content for
@@ -33,14 +37,16 @@ class PromoDetails(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     wallet_types: list[str] | None = None
 
 
-class NativePromoDetails(msgspec.Struct, kw_only=True, gc=False):
-    """:class:`PromoDetails` as the native twin reads it: what a mapping needs.
+class NativePromoDetails(msgspec.Struct, kw_only=True, gc=False, forbid_unknown_fields=True):
+    """``promo_details`` as the native twin reads it: the known keys only.
 
-    No ``promo_id`` (the promo's own id again): msgspec skips an undeclared key
-    without building a string for it. Tuples, not lists: the neutral scopes hold
-    tuples, and ``tuple()`` of a tuple is the tuple itself, not a copy.
+    A key promokit does not know fails this decode, so the body goes to the
+    lenient :class:`Promo`, which keeps ``promo_details`` verbatim (nothing is
+    dropped). Tuples, not lists: the neutral scopes hold tuples, and ``tuple()`` of
+    a tuple is the tuple itself, not a copy.
     """
 
+    promo_id: str | None = None
     bin_list: tuple[int | str, ...] | None = None
     bank_codes: tuple[str, ...] | None = None
     wallet_types: tuple[str, ...] | None = None
@@ -80,8 +86,10 @@ class Promo(msgspec.Struct, kw_only=True, gc=False):
     """A promo as Durianpay returns it (create, fetch, fetch-one, update).
 
     Enumerations stay raw strings so a new value (or the docs' ``direct_dicsount``
-    typo) never fails decoding; amounts may come as strings or numbers; older
-    examples send ``limit`` instead of ``limit_value`` and timestamps without a zone.
+    typo) never fails decoding; ``promo_details`` stays a verbatim object (its keys
+    beyond card promos' are undocumented, and an unknown one must not be lost);
+    amounts may come as strings or numbers; older examples send ``limit`` instead
+    of ``limit_value`` and timestamps without a zone.
 
     Fields are declared in the order of the fetch and fetch-all examples, then the
     fields other responses add: msgspec finds a key at once when keys arrive in
@@ -100,7 +108,7 @@ class Promo(msgspec.Struct, kw_only=True, gc=False):
     min_order_amount: StrInt = None
     max_discount_amount: StrInt = None
     type: str
-    promo_details: PromoDetails | None = None
+    promo_details: dict[str, Any] | None = None
     discount: StrDecimal
     discount_type: str
     limit_type: str = ""

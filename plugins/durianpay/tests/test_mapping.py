@@ -121,7 +121,7 @@ def test_sdk_fixture_reads_promo_usage_and_is_live(fixture_bytes: Callable[[str]
     assert promo.is_live is False
     assert promo.promo_usage == "0"
     assert promo.promo_details is not None
-    assert promo.promo_details.promo_id == "prm_3eTlttAEF84045"
+    assert promo.promo_details["promo_id"] == "prm_3eTlttAEF84045"
     assert mapping.used_of(promo, mapping.Where("dp", "test", "$.data")) == 0
 
 

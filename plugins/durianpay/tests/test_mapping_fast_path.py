@@ -62,7 +62,6 @@ COMMON = [
         _variant(type="ewallet_promos", promo_details={"wallet_types": ["OVO"]}), id="ewallet"
     ),
     pytest.param(_variant(type="va_promos", promo_details={"bank_codes": ["BNI"]}), id="va"),
-    pytest.param(_variant(type="va_promos", promo_details=None), id="va-no-details"),
     pytest.param(
         _variant(type="card_promos", promo_details={"bin_list": [412345, "523456"]}), id="card-bins"
     ),
@@ -128,7 +127,17 @@ UNCOMMON = [
     # Lax decoding reads "-0" as the int 0; the checked path keeps Decimal("-0").
     pytest.param(_variant(discount="-0"), id="percent-minus-zero"),
     pytest.param(_variant(discount=None), id="no-discount"),
+    # A scope whose list is missing is unknown, never "all": the checked path says so.
+    pytest.param(_variant(type="va_promos", promo_details=None), id="va-no-details"),
+    pytest.param(_variant(type="ewallet_promos", promo_details={}), id="ewallet-no-wallets"),
+    pytest.param(_variant(promo_details={"bin_list": [], "bank_codes": []}), id="card-empty"),
 ]
+
+
+def test_an_unknown_details_key_sends_the_body_to_the_lenient_decoder() -> None:
+    promo = _variant(type="ewallet_promos", promo_details={"ewallet_types": ["OVO"]})
+    with pytest.raises(msgspec.ValidationError):
+        _native(promo)
 
 
 @pytest.mark.parametrize("promo", UNCOMMON)

@@ -65,6 +65,8 @@ _REFUSAL_PREFIXES: tuple[tuple[str, Rejection], ...] = (
 )
 _EXTENSION_DECODER = msgspec.json.Decoder(dict[str, Any], float_hook=Decimal)
 
+# What a list entry does not carry, in the order of promokit.capabilities.FIELDS.
+_SUMMARY_UNKNOWN = ("code", "coupon_type", "min_purchase", "limit", "customers", "coupons")
 # A percentage on Mayar never exceeds 99 (it is capped), so a larger list value is rupiah.
 _HIGHEST_PERCENT = Decimal(99)
 
@@ -220,6 +222,14 @@ def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetim
                 created_at=as_utc(coupon.created_at),
             )
         )
+    products: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+    if data.product_discount:
+        products = tuple([p for p in map(_product_id, data.product_discount) if p])
+        if len(products) != len(data.product_discount):
+            # An item without a recognisable id (its shape is undocumented): reading
+            # fewer products would widen the discount to more of them.
+            unknown = ("products",)
     status: Status
     if data.status is not None:
         status = _STATUS_FROM_WIRE.get(data.status, "unknown")
@@ -238,16 +248,13 @@ def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetim
         limit=_limit(data.total_coupons),
         ends_at=ends_at,
         customers=_CUSTOMERS_FROM_WIRE[data.eligible_customer_type],
-        products=(
-            tuple([product for product in map(_product_id, data.product_discount) if product])
-            if data.product_discount
-            else ()
-        ),
+        products=products,
         id=data.id,
         provider=alias,
         status=status,
         coupons=tuple(coupons),
         created_at=as_utc(data.created_at),
+        unknown=unknown,
     )
 
 
@@ -279,12 +286,14 @@ def promotion_from_summary(item: wire.DiscountSummary, *, alias: str, index: int
     The list entry has no coupon code, coupon type, discount type, minimum purchase,
     customer scope or quota, so ``code`` is ``None``, ``coupons`` is empty and
     ``coupon_type``, ``customers``, ``min_purchase`` and ``limit`` keep their neutral
-    defaults (they are not facts). The discount kind is inferred: Mayar caps
-    percentages at 99, so a ``discountValue`` above 99 is rupiah (:class:`Fixed`) and
-    one of 99 or less is read as a percentage. Call ``get`` for the exact promotion.
+    defaults and are listed in ``unknown`` (they are not facts). The discount kind is
+    inferred: Mayar caps percentages at 99, so a ``discountValue`` above 99 is rupiah
+    (:class:`Fixed`); one of 99 or less is read as a percentage and ``discount`` is
+    unknown too. Call ``get`` for the exact promotion.
     """
     path = f"$.data.coupons[{index}].discountValue"
-    kind: wire.DiscountKind = "monetary" if item.discount_value > _HIGHEST_PERCENT else "percentage"
+    monetary = item.discount_value > _HIGHEST_PERCENT
+    kind: wire.DiscountKind = "monetary" if monetary else "percentage"
     return Promotion(
         name=item.name,
         discount=_discount(kind, item.discount_value, path, alias, "list"),
@@ -294,6 +303,7 @@ def promotion_from_summary(item: wire.DiscountSummary, *, alias: str, index: int
         provider=alias,
         status=_STATUS_FROM_WIRE.get(item.status, "unknown"),
         created_at=codec.as_utc(item.created_at),
+        unknown=_SUMMARY_UNKNOWN if monetary else ("discount", *_SUMMARY_UNKNOWN),
     )
 
 
