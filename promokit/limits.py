@@ -89,22 +89,35 @@ class RateLimiter:
             self._queued -= 1
 
     async def _wait_for_place(self, deadline: float | None) -> None:
-        async with self._lock:
-            while (wait := self.delay()) > 0:
-                if wait == math.inf:
-                    # Only sends in flight hold the window: wait for one to finish.
-                    self._finished.clear()
-                    left = None if deadline is None else max(0.0, deadline - self._clock())
-                    try:
-                        async with asyncio.timeout(left):
-                            await self._finished.wait()
-                    except TimeoutError:
-                        raise self._overloaded(left or 0.0) from None
-                    continue
-                if deadline is not None and self._clock() + wait > deadline:
-                    raise self._overloaded(wait)
-                await self._sleep(wait)
-            self._in_flight += 1
+        # Queueing for the lock counts against the deadline too: the caller ahead
+        # may sleep most of a window in there.
+        left = None if deadline is None else max(0.0, deadline - self._clock())
+        try:
+            async with asyncio.timeout(left):
+                await self._lock.acquire()
+        except TimeoutError:
+            raise self._overloaded(left or 0.0, queued=True) from None
+        try:
+            await self._wait_locked(deadline)
+        finally:
+            self._lock.release()
+
+    async def _wait_locked(self, deadline: float | None) -> None:
+        while (wait := self.delay()) > 0:
+            if wait == math.inf:
+                # Only sends in flight hold the window: wait for one to finish.
+                self._finished.clear()
+                left = None if deadline is None else max(0.0, deadline - self._clock())
+                try:
+                    async with asyncio.timeout(left):
+                        await self._finished.wait()
+                except TimeoutError:
+                    raise self._overloaded(left or 0.0) from None
+                continue
+            if deadline is not None and self._clock() + wait > deadline:
+                raise self._overloaded(wait)
+            await self._sleep(wait)
+        self._in_flight += 1
 
     def release(self) -> None:
         """The send admitted by :meth:`acquire` is over (answered, failed or cancelled)."""
@@ -118,10 +131,16 @@ class RateLimiter:
         if self._queued:
             self._finished.set()
 
-    def _overloaded(self, wait: float) -> Overloaded:
+    def _overloaded(self, wait: float, *, queued: bool = False) -> Overloaded:
+        delay = (
+            f"kept this call queued behind earlier ones for {wait:.1f}s"
+            if queued
+            else f"would delay this call by {wait:.1f}s"
+        )
         return Overloaded(
-            f"rate limit of {self.rate} per {self.period:g}s would delay this call "
-            f"by {wait:.1f}s, past its deadline; nothing was sent",
+            f"rate limit of {self.rate} per {self.period:g}s {delay}, past its "
+            "deadline; nothing was sent",
+            outcome="not_sent",
             retryable=True,
         )
 

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from promokit import codec
+from promokit.call_deadline import CALL_DEADLINE, deadline
 from promokit.capabilities import FIELDS
 from promokit.errors import Conflict, InvalidInput, OutcomeUnknown, PromokitError
 from promokit.ledger import Entry, Ledger
@@ -70,6 +71,19 @@ def decode_promotion(data: bytes) -> Promotion:
     return _PROMOTION.decode(data)
 
 
+class _Flight:
+    """A create in progress: what it writes, its task, how many callers await it."""
+
+    __slots__ = ("callers", "digest", "ends", "task")
+
+    def __init__(self, digest: str, task: asyncio.Task[Promotion], ends: float) -> None:
+        self.digest = digest
+        self.task = task
+        self.ends = ends
+        """The loop time by which the write ends (its deadline)."""
+        self.callers = 0
+
+
 def _unknown(message: str, *, provider: Provider, key: str, natural: str | None) -> OutcomeUnknown:
     """The error for a create that may or may not have happened, with what reconcile needs."""
     return OutcomeUnknown(
@@ -93,43 +107,83 @@ class ExactlyOnce:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self._inflight: dict[tuple[str, str], tuple[str, asyncio.Future[Promotion]]] = {}
+        self._inflight: dict[tuple[str, str], _Flight] = {}
 
     async def create(
         self, provider: Provider, promotion: Promotion, *, key: str | None = None
     ) -> Promotion:
-        """Create ``promotion`` (already planned) on ``provider`` exactly once."""
+        """Create ``promotion`` (already planned) on ``provider`` exactly once.
+
+        The whole create — the send, and the lookup that settles an unknown outcome
+        — ends by the provider's ``timeout`` from now, or the caller's deadline if
+        that is earlier (:func:`promokit.deadline`).
+        """
         digest = fingerprint(promotion)
         natural = provider.natural_key(promotion)
         key = key or f"create:{provider.alias}:{digest}"
-        flight = (provider.alias, natural if natural is not None else key)
-        running = self._inflight.get(flight)
-        if running is not None:
-            running_digest, shared = running
-            if running_digest != digest:
+        flight_key = (provider.alias, natural if natural is not None else key)
+        flight = self._inflight.get(flight_key)
+        if flight is not None:
+            if flight.digest != digest:
                 raise Conflict(
                     f"another create of {natural or key!r} with different fields is in progress",
                     provider=provider.alias,
                     operation="create",
                     outcome="not_sent",
                 )
-            return await asyncio.shield(shared)
-        future: asyncio.Future[Promotion] = asyncio.get_running_loop().create_future()
-        self._inflight[flight] = (digest, future)
+            return await self._join(flight, provider, key, natural)
+        with deadline(provider.settings.timeout):
+            # The write runs in a task of its own, which every caller awaits: one
+            # caller's cancellation then never reaches the others (the task copies
+            # this context, deadline included).
+            task = asyncio.get_running_loop().create_task(
+                self._create(provider, promotion, key, natural, digest)
+            )
+            ends = CALL_DEADLINE.get()
+        assert ends is not None  # deadline() above set one, or an earlier one is in force
+        flight = self._inflight[flight_key] = _Flight(digest, task, ends)
+
+        def landed(_: object) -> None:
+            if self._inflight.get(flight_key) is flight:
+                del self._inflight[flight_key]
+
+        task.add_done_callback(landed)
+        return await self._join(flight, provider, key, natural)
+
+    async def _join(
+        self, flight: _Flight, provider: Provider, key: str, natural: str | None
+    ) -> Promotion:
+        """Wait for ``flight`` until this caller's own deadline; cancel only this caller."""
+        task = flight.task
+        flight.callers += 1
+        ends = CALL_DEADLINE.get()
+        if ends is not None and ends >= flight.ends:
+            ends = None  # the write itself ends by then
         try:
-            result = await self._create(provider, promotion, key, natural, digest)
-        except BaseException as exc:
-            if isinstance(exc, asyncio.CancelledError):
-                future.cancel()
-            else:
-                future.set_exception(exc)
-                future.exception()  # waiters re-raise it; mark it retrieved for the loop
+            left = None if ends is None else ends - asyncio.get_running_loop().time()
+            async with asyncio.timeout(left):
+                return await asyncio.shield(task)
+        except TimeoutError:
+            if task.done():
+                return task.result()
+            # The shared write outlives this caller's deadline: it goes on for the others.
+            raise _unknown(
+                f"create of {natural or key!r} is still running for another caller past "
+                f"this call's deadline; call client.reconcile({key!r}) later",
+                provider=provider,
+                key=key,
+                natural=natural,
+            ) from None
+        except asyncio.CancelledError:
+            if not task.done() and flight.callers == 1:
+                # The last caller gave up: the write is cancelled with it, and has
+                # finished unwinding (connection released, ledger written) when
+                # the cancellation reaches the caller.
+                task.cancel()
+                await asyncio.wait([task])
             raise
-        else:
-            future.set_result(result)
-            return result
         finally:
-            del self._inflight[flight]
+            flight.callers -= 1
 
     async def _create(
         self, provider: Provider, promotion: Promotion, key: str, natural: str | None, digest: str
@@ -262,8 +316,15 @@ class ExactlyOnce:
         """Settle a pending write: the promotion if it exists, ``None`` if it does not.
 
         With ``found_id`` (for generated codes, found by hand), that promotion is
-        fetched and recorded as the outcome.
+        fetched and recorded as the outcome. Like :meth:`create`, it ends by the
+        provider's ``timeout`` or the caller's earlier deadline.
         """
+        with deadline(provider.settings.timeout):
+            return await self._reconcile(provider, key, found_id)
+
+    async def _reconcile(
+        self, provider: Provider, key: str, found_id: str | None
+    ) -> Promotion | None:
         entry = await self.ledger.get(key)
         if entry is None:
             raise InvalidInput(

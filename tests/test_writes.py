@@ -93,28 +93,37 @@ async def test_unknown_outcome_is_reconciled_never_duplicated(
     assert posts(server) == (1 if committed else 2)
 
 
-async def test_timeout_after_commit_is_reconciled(
+async def test_timeout_after_commit_ends_on_time_and_is_reconciled_later(
     client: promokit.Client, server: EmulatorServer
 ) -> None:
+    # One deadline (the provider's 1 s) covers the send and the lookup: the answer
+    # comes too late for either, so the call ends unknown, never resent.
     server.emulator.faults.add("delay_after", delay=1.5, method="POST")
-    created = await client.create(PROMO)
+    with pytest.raises(promokit.OutcomeUnknown) as caught:
+        await client.create(PROMO)
+    assert posts(server) == 1
+    await asyncio.sleep(0.6)
+    created = await client.reconcile(caught.value.idempotency_key or "")
+    assert created is not None
     assert created.reconciled
     assert stored(server) == 1
     assert posts(server) == 1
 
 
-async def test_a_commit_that_lands_after_the_resend_is_caught_by_the_natural_key(
+async def test_a_request_still_queued_at_the_deadline_is_never_resent(
     client: promokit.Client, server: EmulatorServer
 ) -> None:
-    # The first request is still queued server-side when the client gives up; the
-    # resend wins and the late original then meets "code in use": still one promotion.
+    # The first request is still queued server-side when the client gives up: no
+    # time is left to resend, and the late original is the only promotion.
     server.emulator.faults.add("delay", delay=1.2, method="POST")
-    created = await client.create(PROMO)
-    # Which of the two lands first depends on scheduling; either way one promotion exists
-    # and the caller holds it (``reconciled`` says whether the resend met the original).
-    assert created.code == PROMO.code
+    with pytest.raises(promokit.OutcomeUnknown) as caught:
+        await client.create(PROMO)
     await asyncio.sleep(0.4)
     assert stored(server) == 1
+    assert posts(server) == 1
+    created = await client.reconcile(caught.value.idempotency_key or "")
+    assert created is not None
+    assert created.code == PROMO.code
 
 
 async def test_409_on_the_resend_is_verified_as_ours(

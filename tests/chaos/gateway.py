@@ -162,7 +162,7 @@ def gateway(provider: str) -> tuple[ChaosEmulator, str]:
         return ChaosEmulator(inner, chaos), MAYAR_PREFIX
     inner = DurianpayEmulator(keys=(DURIANPAY_KEY,))
     chaos = Chaos(provider="durianpay", key=DURIANPAY_KEY)
-    return ChaosEmulator(inner, chaos), ""
+    return ChaosEmulator(inner, chaos), "/v1"
 
 
 def server_for(emulator: ChaosEmulator, prefix: str) -> EmulatorServer:
