@@ -178,7 +178,9 @@ class Checkout(_Neutral, frozen=True, kw_only=True):
     ``customer_type`` tells the evaluator whether the customer is new or returning
     (providers that know their customers decide this themselves from the e-mail).
     ``items_amount`` and ``shipping_amount`` matter for promotions that apply only
-    to items or shipping; when absent, ``amount`` is used.
+    to items or shipping; when absent, ``amount`` is used. ``extensions`` carries
+    provider-only checkout fields as ``{plugin_name: {wire_field: value}}`` (Mayar:
+    ``membershipTierId``, ``paymentLinkType``, ``tickets``).
     """
 
     amount: int
@@ -192,6 +194,7 @@ class Checkout(_Neutral, frozen=True, kw_only=True):
     wallet: str | None = None
     items_amount: int | None = None
     shipping_amount: int | None = None
+    extensions: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
 
 
 class Rejection(enum.StrEnum):

@@ -11,7 +11,7 @@ import msgspec
 from msgspec import UNSET
 
 from promokit import codec
-from promokit.errors import BadRequest, NotFound, ProviderError, UnsupportedFeature
+from promokit.errors import BadRequest, NotFound, Problem, ProviderError, UnsupportedFeature
 from promokit.evaluate import amount_off
 from promokit.model import (
     Checkout,
@@ -114,13 +114,58 @@ def encode_create(promotion: Promotion) -> bytes:
     return codec.encode(merged)
 
 
+CHECKOUT_EXTENSIONS = ("membershipTierId", "paymentLinkType", "tickets")
+"""The Mayar-only validate fields a ``Checkout`` carries in ``extensions["mayar"]``."""
+
+
+def checkout_problems(checkout: Checkout) -> list[Problem]:
+    """What is wrong with ``checkout.extensions["mayar"]`` (documented shapes only)."""
+    extra = checkout.extensions.get(PLUGIN_NAME, {})
+    where = f"extensions.{PLUGIN_NAME}"
+    problems = [
+        Problem(f"{where}.{key}", f"not a Mayar validate field ({', '.join(CHECKOUT_EXTENSIONS)})")
+        for key in extra
+        if key not in CHECKOUT_EXTENSIONS
+    ]
+    for key in ("membershipTierId", "paymentLinkType"):
+        value = extra.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            problems.append(Problem(f"{where}.{key}", "must be non-empty text"))
+    tickets = extra.get("tickets")
+    if tickets is not None and (
+        not isinstance(tickets, list) or not all(isinstance(t, dict) for t in tickets)
+    ):
+        problems.append(Problem(f"{where}.tickets", "must be a list of ticket objects"))
+    if extra.get("membershipTierId") is not None and extra.get("paymentLinkType") is None:
+        problems.append(
+            Problem(
+                f"{where}.paymentLinkType",
+                'goes with membershipTierId (documented: "membership_payment")',
+            )
+        )
+    return problems
+
+
 def validate_request(code: str, checkout: Checkout, product_id: str) -> wire.ValidateRequest:
-    """The validate body; Mayar works out new/old customers itself from the e-mail."""
+    """The validate body; Mayar works out new/old customers itself from the e-mail.
+
+    Membership and event checkouts add ``extensions["mayar"]`` fields (checked by
+    :func:`checkout_problems`): ``membershipTierId`` with ``paymentLinkType``
+    (e.g. ``membership_payment``), and ``tickets``, sent as given (their item shape
+    is undocumented).
+    """
+    extra = checkout.extensions.get(PLUGIN_NAME, {})
+    tier = extra.get("membershipTierId")
+    link_type = extra.get("paymentLinkType")
+    tickets = extra.get("tickets")
     return wire.ValidateRequest(
         coupon_code=code,
         payment_link_id=product_id,
         amount=checkout.amount,
         customer_email=UNSET if checkout.customer_email is None else checkout.customer_email,
+        membership_tier_id=UNSET if tier is None else tier,
+        payment_link_type=UNSET if link_type is None else link_type,
+        tickets=UNSET if tickets is None else tickets,
     )
 
 

@@ -272,6 +272,7 @@ class MayarProvider(Provider):
             )
         if checkout.currency != "IDR":
             problems.append(Problem("currency", "Mayar only handles IDR"))
+        problems.extend(mapping.checkout_problems(checkout))
         if problems or checkout.product_id is None:
             raise InvalidCheckout(
                 "this checkout cannot be validated on Mayar; nothing was sent",
