@@ -201,10 +201,59 @@ class Binding(NamedTuple):
     deadlines: Deadlines
 
 
+_CAN_STOP_RESENDS = "_retry_connection" in getattr(aiohttp.ClientSession, "ATTRS", ())
+"""Whether this aiohttp (3.11+) lets its own resend of idempotent requests be turned off."""
+
+
+def _no_hidden_resends(session: aiohttp.ClientSession) -> None:
+    """Stop ``session`` resending a request by itself.
+
+    aiohttp resends a GET, HEAD, PUT or DELETE once when the connection drops
+    before the answer (meant for a reused keep-alive connection the server had
+    closed, RFC 9112 §9.3.1). That second request reaches the gateway past the
+    rate limiter and the retry budget (measured: 3 requests under a limit of 2
+    with ``max_retries=0``), so promokit turns it off and retries, if at all, by
+    its own policy. aiohttp has no public switch; the attribute is the one its
+    own test client sets, and ``tests/chaos/test_resends.py`` fails if it stops
+    working. On an aiohttp without it (3.10), promokit's own session counts each
+    resend instead (:func:`_resend_accounting`).
+    """
+    if _CAN_STOP_RESENDS:
+        session._retry_connection = False
+
+
+class _ResendRefused(Exception):
+    """aiohttp's own resend of a dropped request was refused by our policy."""
+
+
+def _resend_accounting() -> aiohttp.TraceConfig:
+    """A trace that admits every connection after a request's first like a retry.
+
+    aiohttp asks its connector for a connection once per send, so a second ask
+    within one request is its hidden resend: it must pass the retry policy, the
+    retry budget and the rate limiter like any retry of ours, or it is refused.
+    """
+    trace = aiohttp.TraceConfig()
+
+    async def connection(session: aiohttp.ClientSession, context: Any, params: object) -> None:
+        state = context.trace_request_ctx
+        if state is None:
+            return
+        state["sends"] += 1
+        if state["sends"] > 1:
+            await state["http"]._admit_resend(state)
+
+    trace.on_connection_create_start.append(connection)
+    trace.on_connection_reuseconn.append(connection)
+    return trace
+
+
 class Transport:
     """Owns one aiohttp session per client, created lazily inside the running loop.
 
-    A caller-supplied session is used as is and never closed.
+    A caller-supplied session is used as is and never closed; its hidden resend of
+    idempotent requests on a dropped keep-alive connection is turned off, as on
+    promokit's own (see :func:`_no_hidden_resends`).
     """
 
     def __init__(
@@ -216,6 +265,8 @@ class Transport:
     ) -> None:
         self._session = session
         self._owns_session = session is None
+        if session is not None:
+            _no_hidden_resends(session)
         self._limit = limit
         self._limit_per_host = limit_per_host
         self._closed = False
@@ -239,9 +290,12 @@ class Transport:
                 limit=self._limit, limit_per_host=self._limit_per_host, ttl_dns_cache=300
             )
             self._session = aiohttp.ClientSession(
-                connector=connector, timeout=aiohttp.ClientTimeout(total=None)
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(total=None),
+                trace_configs=None if _CAN_STOP_RESENDS else [_resend_accounting()],
             )
             self._loop = loop
+            _no_hidden_resends(self._session)
         elif self._loop is not None and self._loop is not loop:
             raise ConfigurationError(
                 "this promokit client was opened in another event loop; create one per loop"
@@ -537,6 +591,12 @@ class ProviderHttp:
             # Every attempt, retries included, takes its own place in the window.
             await limiter.acquire(_clock_deadline(limiter, loop, deadline))
         self.attempts += 1
+        # Only where aiohttp's own resend cannot be turned off: its trace counts it.
+        resends: dict[str, Any] | None = (
+            None
+            if _CAN_STOP_RESENDS
+            else {"http": self, "loop": loop, "deadline": deadline, "sends": 0, "held": 0}
+        )
         guard = bound.deadlines.watch(deadline)
         try:
             # Awaited, not ``async with``: the context manager adds four coroutines per
@@ -549,6 +609,7 @@ class ProviderHttp:
                 headers=headers,
                 timeout=timeout,
                 allow_redirects=False,
+                trace_request_ctx=resends,
             )
             try:
                 if raw.content.is_eof():
@@ -602,10 +663,17 @@ class ProviderHttp:
                 f"connection failed mid-request: {type(exc).__name__}",
                 **self._context(operation, request_id),
             ) from exc
+        except _ResendRefused as exc:
+            raise TransportError(
+                f"connection failed mid-request and was not resent: {exc}",
+                **self._context(operation, request_id),
+            ) from None
         finally:
             unsettled = guard.close()
             if limiter is not None:
                 limiter.release()
+                for _ in range(resends["held"] if resends is not None else 0):
+                    limiter.release()
             if unsettled:  # the deadline fired as the attempt ended: take it back
                 await guard.settle()
         if log.isEnabledFor(logging.INFO):
@@ -670,6 +738,23 @@ class ProviderHttp:
             kind="too_large",
             **self._context(operation, request_id),
         )
+
+    async def _admit_resend(self, state: dict[str, Any]) -> None:
+        """Let aiohttp's hidden resend go only as a retry of ours would (else refuse it)."""
+        if self.retry.max_retries < 1:
+            raise _ResendRefused("max_retries is 0")
+        if not self.budget.spend(timeout=False):
+            raise _ResendRefused("the retry budget is spent")
+        limiter = self.rate_limiter
+        if limiter is not None:
+            if not limiter.try_acquire():
+                loop, deadline = state["loop"], state["deadline"]
+                try:
+                    await limiter.acquire(_clock_deadline(limiter, loop, deadline))
+                except Overloaded:
+                    raise _ResendRefused("the rate limit has no place for it in time") from None
+            state["held"] += 1
+        self.attempts += 1
 
     def _clean(self, text: str) -> str:
         """Provider text with every form of our key masked: gateways echo keys."""

@@ -30,6 +30,7 @@ SCENARIOS = (
     "trickle",
     "drop_after_commit",
     "drop_reused",
+    "drop_reused_all",
     "nested_json",
     "nested_json_error",
     "html_200",
@@ -108,8 +109,9 @@ class Chaos:
             await handler(request)
             _cut(request)
             raise web.HTTPInternalServerError
-        if scenario == "drop_reused":
-            if served > 0 and request.method in ("GET", "DELETE", "HEAD"):
+        if scenario in ("drop_reused", "drop_reused_all"):
+            idempotent = request.method in ("GET", "DELETE", "HEAD")
+            if served > 0 and (idempotent or scenario == "drop_reused_all"):
                 _cut(request)
                 raise web.HTTPInternalServerError
             return await handler(request)

@@ -1,0 +1,103 @@
+"""No request reaches the wire behind the limiter's and the retry policy's back.
+
+aiohttp resends a GET, HEAD, PUT or DELETE by itself when a reused keep-alive
+connection turns out to be closed (RFC 9112 §9.3.1); promokit turns that off, so
+every request the gateway sees was admitted by the rate limiter and the retry
+budget.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from promokit import NotFound, Overloaded, PromokitError, TransportError
+from promokit.transport import ProviderHttp, RetryPolicy, Transport
+
+from .conftest import Rig
+
+
+@pytest.mark.rig(rate_limit=2, max_retries=0)
+async def test_a_read_dropped_on_a_reused_connection_is_not_resent_by_aiohttp(rig: Rig) -> None:
+    rig.chaos.scenario = "drop_reused"
+    with pytest.raises(NotFound):
+        await rig.client.get("first")  # opens the connection, which is kept alive
+    with pytest.raises(TransportError) as caught:
+        await rig.client.get("second")  # reuses it; the gateway drops it
+    assert caught.value.outcome == "unknown"
+    assert len(rig.chaos.seen) == 2  # aiohttp would have sent a third, unlimited
+
+
+@pytest.mark.rig(rate_limit=2, max_retries=3)
+async def test_our_own_retry_of_a_dropped_read_is_rate_limited(rig: Rig) -> None:
+    rig.chaos.scenario = "drop_reused"
+    with pytest.raises(NotFound):
+        await rig.client.get("first")
+    with pytest.raises(PromokitError) as caught:
+        await rig.client.get("second")
+    # The retry would be the third request of this minute: the limiter refuses it.
+    assert isinstance(caught.value, TransportError | Overloaded)
+    assert len(rig.chaos.seen) == 2
+
+
+async def test_a_write_on_a_dropped_connection_is_sent_once(rig: Rig) -> None:
+    rig.chaos.scenario = "drop_reused_all"
+    transport = Transport()
+    http = ProviderHttp(
+        transport,
+        provider="chaos",
+        base_url=rig.url,
+        headers={},
+        retry=RetryPolicy(max_retries=0),
+        timeout=2.0,
+    )
+    try:
+        for method in ("GET", "POST", "PATCH"):
+            with pytest.raises(PromokitError):
+                await http.request(method, "/nowhere", operation="probe", body=b"{}")
+    finally:
+        await transport.aclose()
+    # The first GET opened the connection; POST and PATCH each reached the gateway once.
+    assert [method for method, _ in rig.chaos.seen] == ["GET", "POST", "PATCH"]
+
+
+@pytest.fixture
+def resends_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as on an aiohttp whose own resend cannot be turned off (3.10)."""
+    import promokit.transport
+
+    monkeypatch.setattr(promokit.transport, "_CAN_STOP_RESENDS", False)
+
+
+@pytest.mark.usefixtures("resends_counted")
+@pytest.mark.rig(rate_limit=2, max_retries=0)
+async def test_where_aiohttp_resends_anyway_the_resend_obeys_max_retries(rig: Rig) -> None:
+    rig.chaos.scenario = "drop_reused"
+    with pytest.raises(NotFound):
+        await rig.client.get("first")
+    with pytest.raises(TransportError, match="not resent: max_retries is 0") as caught:
+        await rig.client.get("second")
+    assert caught.value.outcome == "unknown"
+    assert len(rig.chaos.seen) == 2
+
+
+@pytest.mark.usefixtures("resends_counted")
+@pytest.mark.rig(rate_limit=2, max_retries=3)
+async def test_where_aiohttp_resends_anyway_the_resend_takes_a_rate_limit_place(
+    rig: Rig,
+) -> None:
+    rig.chaos.scenario = "drop_reused"
+    with pytest.raises(NotFound):
+        await rig.client.get("first")
+    with pytest.raises(PromokitError) as caught:
+        await rig.client.get("second")
+    # aiohttp's resend was refused a place (both of this minute are taken), and so
+    # was the retry of ours that followed it.
+    assert isinstance(caught.value, Overloaded)
+    assert isinstance(caught.value.__context__, TransportError)
+    assert "rate limit has no place" in str(caught.value.__context__)
+    assert len(rig.chaos.seen) == 2
+    rig.chaos.scenario = None
+    http = rig.client.provider().http
+    assert http is not None
+    assert http.rate_limiter is not None
+    assert http.rate_limiter.delay() > 50  # both places of this minute are taken
