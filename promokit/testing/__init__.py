@@ -13,6 +13,7 @@ if TYPE_CHECKING:
         ProviderConformance,
         manifest_problems,
     )
+    from promokit.testing.fields import field_table_problems, wire_paths
     from promokit.testing.harness import NoSleep, build_emulator, open_client, registered
     from promokit.testing.recorder import Exchange, Recorder, load_exchanges, replay
     from promokit.testing.secrets import SecretGuard, SecretLeak, guard_secrets
@@ -27,6 +28,8 @@ _EXPORTS = {
     "Harness": "promokit.testing.conformance",
     "ProviderConformance": "promokit.testing.conformance",
     "manifest_problems": "promokit.testing.conformance",
+    "field_table_problems": "promokit.testing.fields",
+    "wire_paths": "promokit.testing.fields",
     "NoSleep": "promokit.testing.harness",
     "build_emulator": "promokit.testing.harness",
     "open_client": "promokit.testing.harness",
@@ -60,10 +63,12 @@ __all__ = [
     "SecretGuard",
     "SecretLeak",
     "build_emulator",
+    "field_table_problems",
     "guard_secrets",
     "load_exchanges",
     "manifest_problems",
     "open_client",
     "registered",
     "replay",
+    "wire_paths",
 ]

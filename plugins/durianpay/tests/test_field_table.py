@@ -1,0 +1,45 @@
+"""docs/providers/durianpay.md lists every response field the wire Structs carry, no other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+from promokit_durianpay import wire
+
+from promokit.testing.fields import field_table_problems, wire_paths
+
+PAGE = Path(__file__).parents[3] / "docs" / "providers" / "durianpay.md"
+HEADING = "## Every response field"
+RESPONSES: dict[str, type[msgspec.Struct]] = {
+    "promo": wire.Promo,
+    "delete": wire.DeleteResponse,
+    "error": wire.ErrorBody,
+}
+OPEN = {"promo_details": sorted(wire.DETAIL_KEYS)}
+
+
+class Grown(wire.Promo, kw_only=True):
+    """A promo as if Durianpay had added a field (and promokit declared it)."""
+
+    max_uses_per_customer: str = ""
+
+
+def test_the_table_lists_every_response_field() -> None:
+    page = PAGE.read_text(encoding="utf-8")
+    assert field_table_problems(page, HEADING, RESPONSES, open_objects=OPEN) == []
+
+
+def test_the_envelopes_and_native_twins_hold_the_same_promo() -> None:
+    promo = wire_paths(wire.Promo, open_objects=OPEN)
+    assert wire_paths(wire.PromoEnvelope, open_objects=OPEN) == {f"data.{p}" for p in promo}
+    assert wire_paths(wire.PromoListEnvelope, open_objects=OPEN) == {f"data[].{p}" for p in promo}
+    # The native twin reads promo_details as a Struct of exactly the known keys.
+    native = wire_paths(wire.NativePromo)
+    assert native | {"promo_details", "promo_details.*"} == promo
+
+
+def test_a_field_added_to_a_struct_fails_the_check() -> None:
+    page = PAGE.read_text(encoding="utf-8")
+    problems = field_table_problems(page, HEADING, {**RESPONSES, "promo": Grown}, open_objects=OPEN)
+    assert problems == ["promo: `max_uses_per_customer` is not in the table"]
