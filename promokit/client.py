@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import os
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -16,12 +17,19 @@ import msgspec
 from promokit.call_deadline import deadline, within
 from promokit.capabilities import Plan, Policy, plan, require_operation
 from promokit.config import Config, load_config
-from promokit.errors import ConfigurationError, InvalidInput, Problem, PromokitError
-from promokit.ledger import Ledger, SqliteLedgerStore
+from promokit.errors import (
+    ConfigurationError,
+    InvalidInput,
+    Problem,
+    PromokitError,
+    WriteInProgress,
+)
+from promokit.ledger import Ledger, call_budget
 from promokit.limits import Clock, RateLimiter, RetryBudget, Sleep, Slots
 from promokit.model import Checkout, Promotion, Quota, Usage, Validation
 from promokit.plugins import Plugins, default_plugins
 from promokit.provider import Provider, ProviderSettings
+from promokit.targets import target_of
 from promokit.transport import ProviderHttp, RetryPolicy, Transport
 from promokit.writes import ExactlyOnce, ProgressCallback, fingerprint
 
@@ -65,6 +73,7 @@ class Client:
         self._providers: dict[str, Provider] = {}
         self._checked: dict[tuple[str | None, str], Provider] = {}
         self._writes: ExactlyOnce | None = None
+        self._targets: dict[str, str] = {}
 
     @classmethod
     def from_config(
@@ -113,7 +122,7 @@ class Client:
     def ledger(self) -> Ledger:
         """The write ledger (``config.ledger_path``, or in-memory for dict configs)."""
         if self._ledger is None:
-            self._ledger = Ledger(SqliteLedgerStore(self.config.ledger_path or ":memory:"))
+            self._ledger = Ledger.at(self.config.ledger_path or ":memory:")
         return self._ledger
 
     @property
@@ -122,6 +131,37 @@ class Client:
         if self._writes is None:
             self._writes = ExactlyOnce(self.ledger)
         return self._writes
+
+    async def target(self, provider: str | None = None) -> str:
+        """The gateway account ``provider``'s writes belong to in the ledger.
+
+        ``plugin base-url environment account``, the account being a keyed fingerprint
+        of the API key (see :mod:`promokit.targets`). Opens the ledger.
+        """
+        instance = self.provider(provider)
+        known = self._targets.get(instance.alias)
+        if known is None:
+            settings = instance.settings
+            if instance.uses_http:
+                base = type(instance).base_url(settings)
+            else:
+                # In-process state dies with the instance: so do its records' answers.
+                base = f"process:{os.getpid()}:{id(instance):x}"
+            known = target_of(await self.ledger.secret(), settings, base)
+            self._targets[instance.alias] = known
+        return known
+
+    async def forget(
+        self, idempotency_key: str, provider: str | None = None, *, timeout: float | None = None
+    ) -> bool:
+        """Drop the ledger's record of a write (see :class:`StaleRecord`); nothing is sent.
+
+        Returns whether a record was dropped. A write another worker holds is kept.
+        The next create with that key is sent as new.
+        """
+        with deadline(timeout):
+            target = await self.target(provider)
+            return await self.ledger.forget(idempotency_key, target=target)
 
     # -- providers ------------------------------------------------------------
 
@@ -229,12 +269,21 @@ class Client:
         send is unknown, the promotion is looked up by its natural key instead of
         being resent; the result then has ``reconciled=True``. ``timeout`` bounds the
         whole call, that lookup included (see :func:`promokit.deadline`).
+
+        Records belong to the alias's target (plugin, base URL, environment, account):
+        a key done for that target answers with the recorded promotion and
+        ``already_created=True``, after a read by id shows the gateway still has it
+        (:class:`StaleRecord` if not). A key another worker is writing is waited for
+        within the deadline, then :class:`WriteInProgress`.
         """
         instance = self._ready(provider, "create")
         checked = self.plan(promotion, instance.alias, policy=policy, allow_unknown=allow_unknown)
         checked.raise_for_problems()
         with deadline(timeout):
-            return await self.writes.create(instance, checked.promotion, key=idempotency_key)
+            target = await self.target(instance.alias)
+            return await self.writes.create(
+                instance, checked.promotion, key=idempotency_key, target=target
+            )
 
     async def reconcile(
         self,
@@ -252,7 +301,10 @@ class Client:
         """
         instance = self.provider(provider)
         with deadline(timeout):
-            return await self.writes.reconcile(instance, idempotency_key, found_id=found_id)
+            target = await self.target(instance.alias)
+            return await self.writes.reconcile(
+                instance, idempotency_key, found_id=found_id, target=target
+            )
 
     async def create_bulk(
         self,
@@ -299,8 +351,8 @@ class Client:
         async def run(index: int) -> None:
             nonlocal done
             async with gate:
-                results[index] = await self.writes.create(
-                    instance, parts[index], key=f"{key}:{index + 1}/{batches}"
+                results[index] = await self._batch(
+                    instance, parts[index], f"{key}:{index + 1}/{batches}", target
                 )
             limit = parts[index].limit
             done += limit.uses if isinstance(limit, Quota) else 0
@@ -310,6 +362,7 @@ class Client:
         try:
             # Tasks copy the context they start in: every batch inherits the deadline.
             with deadline(timeout):
+                target = await self.target(instance.alias)
                 async with asyncio.TaskGroup() as group:
                     for index in range(batches):
                         group.create_task(run(index))
@@ -319,6 +372,19 @@ class Client:
         created = tuple(result for result in results if result is not None)
         codes = tuple(coupon.code for result in created for coupon in result.coupons)
         return BulkResult(promotions=created, codes=codes, idempotency_key=key)
+
+    async def _batch(self, instance: Provider, part: Promotion, key: str, target: str) -> Promotion:
+        """One batch of a bulk job; a batch another run holds is waited for while the
+        job may run (its ``timeout``), not just one create's deadline."""
+        while True:
+            try:
+                return await self.writes.create(instance, part, key=key, target=target)
+            except WriteInProgress as held:
+                wait = max(0.05, (held.until or 0.0) - time.time())
+                left = call_budget(math.inf)
+                if wait >= left:
+                    raise
+                await asyncio.sleep(wait)
 
     async def get(
         self, promotion_id: str, provider: str | None = None, *, timeout: float | None = None
@@ -410,7 +476,7 @@ class Client:
         instance = self._ready(provider, "delete")
         with deadline(timeout):
             await instance.delete(promotion_id)
-        await self.ledger.release(instance.alias, promotion_id)
+            await self.ledger.release(await self.target(instance.alias), promotion_id)
 
 
 def _bulk_stopped(

@@ -34,6 +34,7 @@ class ProviderTable(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     rate_limit: float | None = None
     max_concurrency: int = 10
     max_queue_wait: float | None = None
+    settle_margin: float = 10.0
     options: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
@@ -175,6 +176,8 @@ def _settings(
             raise ConfigurationError(f"{where}: {name} must be positive")
     if table.max_retries < 0 or table.max_concurrency < 1:
         raise ConfigurationError(f"{where}: max_retries >= 0 and max_concurrency >= 1")
+    if table.settle_margin < 0:
+        raise ConfigurationError(f"{where}: settle_margin is seconds and must be >= 0")
     if table.rate_limit is not None and table.rate_limit <= 0:
         raise ConfigurationError(f"{where}: rate_limit is requests per minute and must be > 0")
     return ProviderSettings(
@@ -189,6 +192,7 @@ def _settings(
         rate_limit=table.rate_limit,
         max_concurrency=table.max_concurrency,
         max_queue_wait=table.max_queue_wait,
+        settle_margin=table.settle_margin,
         options=table.options,
     )
 

@@ -23,7 +23,10 @@
     │   ├── ProviderServerError     5xx
     │   └── ProviderResponseError   unusable success body (HTML, empty, too large)
     ├── ResponseValidationError     the body did not match the wire Struct (JSON path kept)
-    └── OutcomeUnknown              a write may or may not have happened; see Client.reconcile
+    ├── OutcomeUnknown              a write may or may not have happened; see Client.reconcile
+    ├── WriteInProgress             another worker holds the write's lease (``holder``, ``until``)
+    ├── StaleRecord                 the ledger says created, the gateway no longer has it
+    └── LedgerError                 the ledger store failed (names the store, never a password)
 
 Every error exposes ``provider``, ``operation``, ``status``, ``code``, ``message``,
 ``request_id``, ``outcome`` (``not_sent`` / ``rejected`` / ``unknown``) and ``retryable``.
@@ -285,6 +288,40 @@ class OutcomeUnknown(PromokitError):
 
     default_outcome: ClassVar[Outcome] = "unknown"
     default_retryable: ClassVar[bool] = False
+
+
+class WriteInProgress(PromokitError):
+    """Another worker owns this write under a lease and had not finished in time.
+
+    ``holder`` is who (``host:pid:token``), ``until`` when (epoch seconds) its lease
+    and its request's settle time end; call again after that. Nothing was sent.
+    """
+
+    default_retryable: ClassVar[bool] = True
+
+    holder: str | None
+    until: float | None
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("holder", None)
+        kwargs.setdefault("until", None)
+        super().__init__(message, **kwargs)
+
+
+class StaleRecord(PromokitError):
+    """The ledger records the write as done, but the gateway no longer has the result.
+
+    ``idempotency_key`` and ``provider_id`` say which record; nothing was sent. Forget
+    the record (:meth:`promokit.Client.forget`) to create the promotion again.
+    """
+
+
+class LedgerError(PromokitError):
+    """The ledger store could not be used (``store`` names it, password masked).
+
+    Raised before any request when the ledger cannot record an intent; nothing was
+    sent then. Raised after a request, it notes that the outcome was not recorded.
+    """
 
 
 def error_class_for_status(status: int) -> type[ProviderError]:

@@ -14,7 +14,9 @@ from promokit.model import Promotion
 if TYPE_CHECKING:
     from promokit.client import Client
 
-Outcome = Literal["created", "failed", "rolled_back", "left_in_place", "rollback_failed"]
+Outcome = Literal[
+    "created", "already_created", "failed", "rolled_back", "left_in_place", "rollback_failed"
+]
 
 
 class ProviderOutcome(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,7 +39,7 @@ class FanoutResult(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def ok(self) -> bool:
         """True when every provider has the promotion."""
-        return all(outcome.outcome == "created" for outcome in self.outcomes)
+        return all(outcome.outcome in ("created", "already_created") for outcome in self.outcomes)
 
 
 async def create_everywhere(
@@ -52,7 +54,8 @@ async def create_everywhere(
     """Create ``promotion`` on every provider concurrently.
 
     Everything is planned first: if any provider cannot express it, nothing is sent
-    anywhere. If some creates then fail, the successful ones are deleted where the
+    anywhere. A promotion the ledger already had is ``already_created``. If some
+    creates then fail, the ones this call made are deleted where the
     provider can delete (``rolled_back``) and reported as ``left_in_place`` where it
     cannot, so a partial result is never silent.
     """
@@ -71,7 +74,9 @@ async def create_everywhere(
             return ProviderOutcome(
                 provider=alias, outcome="failed", error=str(error), idempotency_key=key
             )
-        return ProviderOutcome(provider=alias, outcome="created", promotion=created)
+        # Answered from the ledger: it existed before this call (and is never rolled back).
+        made: Outcome = "already_created" if created.already_created else "created"
+        return ProviderOutcome(provider=alias, outcome=made, promotion=created)
 
     outcomes = list(await asyncio.gather(*(one(alias) for alias in providers)))
     if compensate and any(outcome.outcome == "failed" for outcome in outcomes):

@@ -1,22 +1,45 @@
-"""The local ledger: write intents, outcomes and id maps, so creates happen exactly once."""
+"""The write ledger: intents owned under leases, outcomes, per target, so creates happen once."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import secrets
+import socket
 import threading
 import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 import msgspec
 
+from promokit.call_deadline import CALL_DEADLINE
+from promokit.errors import LedgerError, WriteInProgress
+
 EntryState = Literal["pending", "done", "failed"]
+T = TypeVar("T")
+
+LEASE_TTL = 3.0
+"""Seconds a lease lives unless its owner renews it; the owner renews every third of it."""
+
+DEFAULT_STORE_TIMEOUT = 30.0
+"""How long a store call may wait (a locked SQLite file) when the call has no deadline."""
 
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):
-    """One write intent and, once known, its outcome."""
+    """One write intent and, once known, its outcome, owned by one worker at a time.
+
+    ``target`` is the gateway account the write went to (see :mod:`promokit.targets`);
+    ``provider`` is the alias it was made through, kept for people. ``owner`` holds the
+    lease until ``lease_until`` (renewed while it works); ``settles_at`` is when a
+    request it sent can no longer be processed by the gateway (its deadline plus the
+    provider's settle margin). Both are wall-clock seconds of the store's clock.
+    """
 
     key: str
+    target: str = ""
     provider: str
     operation: str
     state: EntryState
@@ -26,50 +49,116 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     result: bytes | None = None
     provider_id: str | None = None
     error: str | None = None
+    owner: str | None = None
+    lease_until: float = 0.0
+    settles_at: float = 0.0
     created_at: float = 0.0
     updated_at: float = 0.0
 
+    def free_at(self) -> float:
+        """When another worker may take this pending write over."""
+        return max(self.lease_until, self.settles_at)
 
-class LedgerStore(Protocol):
-    """The storage interface; implement it to back the ledger with PostgreSQL etc.
 
-    Methods are synchronous and may block: :class:`Ledger` calls them off the event
-    loop. ``begin`` must be atomic: with many workers, use ``INSERT ... ON CONFLICT
-    DO NOTHING`` (or a row lock) so only one worker owns a key.
+class Claim(msgspec.Struct, frozen=True, kw_only=True):
+    """What :meth:`LedgerStore.claim` found: the stored entry and whether we now own it.
+
+    ``took_over`` is true when the entry was pending under an owner whose lease ran
+    out after its request settled: its outcome is unknown and must be looked up.
     """
 
-    def get(self, key: str) -> Entry | None:
-        """The entry recorded under ``key``."""
+    entry: Entry
+    owned: bool
+    took_over: bool = False
+
+
+class LedgerStore(Protocol):
+    """The storage a :class:`Ledger` runs on: SQLite (one host) or PostgreSQL (many).
+
+    Methods are synchronous and may block: :class:`Ledger` calls them off the event
+    loop, each with ``timeout`` (seconds) it must answer within or raise
+    :class:`~promokit.errors.LedgerError`. Times are the store's own clock (seconds
+    since the epoch), so every worker sharing it agrees on lease expiry. ``claim``
+    must be atomic across processes (a transaction with a row lock or an immediate
+    write lock).
+    """
+
+    name: str
+    """The store for error messages: kind and location, never a password."""
+
+    def open(self, *, timeout: float) -> None:
+        """Connect and bring the schema up to date; idempotent."""
         ...
 
-    def begin(self, entry: Entry) -> Entry:
-        """Record ``entry`` as pending unless ``key`` exists; return what is stored."""
+    def secret(self, *, timeout: float) -> bytes:
+        """This ledger's random key for account fingerprints (made on first use)."""
+        ...
+
+    def get(self, target: str, key: str, *, timeout: float) -> Entry | None:
+        """The entry recorded under ``(target, key)``."""
+        ...
+
+    def claim(self, entry: Entry, *, lease_for: float, timeout: float) -> Claim:
+        """Own ``entry.key`` for ``entry.owner`` unless a live lease or an outcome holds it.
+
+        Absent or ``failed``: recorded as pending, owned. ``pending`` whose settle
+        time is past and whose lease is past or ours: taken over (``took_over``).
+        Otherwise the stored entry is returned, not owned.
+        """
+        ...
+
+    def renew(
+        self,
+        target: str,
+        key: str,
+        owner: str,
+        *,
+        lease_for: float,
+        settle_for: float | None,
+        timeout: float,
+    ) -> bool:
+        """Extend the lease (and push ``settles_at`` to ``settle_for`` from now); False if lost."""
+        ...
+
+    def settle(
+        self, target: str, key: str, owner: str, *, settle_for: float, timeout: float
+    ) -> bool:
+        """Leave a pending write whose request ended unanswered: free the lease, and let
+        others take over ``settle_for`` seconds from now (when the gateway is done)."""
         ...
 
     def finish(
         self,
+        target: str,
         key: str,
+        owner: str,
         *,
         state: EntryState,
         result: bytes | None,
         provider_id: str | None,
         error: str | None,
-    ) -> None:
-        """Record the outcome of the write under ``key``."""
+        timeout: float,
+    ) -> bool:
+        """Record the outcome, only while ``owner`` still holds the pending entry."""
         ...
 
     def entries(
         self,
         *,
-        provider: str | None = None,
+        target: str | None = None,
         state: EntryState | None = None,
         prefix: str | None = None,
+        timeout: float,
     ) -> list[Entry]:
-        """Entries, oldest first, filtered by provider, state and key prefix."""
+        """Entries, oldest first, filtered by target, state and key prefix."""
         ...
 
-    def release(self, provider: str, provider_id: str) -> int:
+    def release(self, target: str, provider_id: str, *, timeout: float) -> int:
         """Mark writes that produced ``provider_id`` as undone (it was deleted)."""
+        ...
+
+    def forget(self, target: str, key: str, *, timeout: float) -> bool:
+        """Drop the record under ``key`` unless a live lease holds it."""
         ...
 
     def close(self) -> None:
@@ -77,189 +166,231 @@ class LedgerStore(Protocol):
         ...
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS writes (
-    key TEXT PRIMARY KEY,
-    provider TEXT NOT NULL,
-    operation TEXT NOT NULL,
-    state TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    natural_key TEXT,
-    request BLOB NOT NULL,
-    result BLOB,
-    provider_id TEXT,
-    error TEXT,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS writes_by_provider ON writes (provider, state);
-"""
-_COLUMNS = (
-    "key",
-    "provider",
-    "operation",
-    "state",
-    "fingerprint",
-    "natural_key",
-    "request",
-    "result",
-    "provider_id",
-    "error",
-    "created_at",
-    "updated_at",
-)
+def owner_id() -> str:
+    """``host:pid:random``: who holds a lease, readable in :class:`WriteInProgress`."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-class SqliteLedgerStore:
-    """The default store: one SQLite file in WAL mode (``":memory:"`` for a process-local one)."""
-
-    def __init__(self, path: str | Path = ":memory:") -> None:
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        import sqlite3  # lazy: only creates use the ledger, not ``import promokit``
-
-        self._db = sqlite3.connect(
-            self.path, check_same_thread=False, isolation_level=None, timeout=30.0
-        )
-        self._lock = threading.Lock()
-        with self._lock:
-            if self.path != ":memory:":
-                self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-
-    def __repr__(self) -> str:
-        return f"SqliteLedgerStore({self.path!r})"
-
-    def _row(self, row: tuple[object, ...] | None) -> Entry | None:
-        if row is None:
-            return None
-        return msgspec.convert(dict(zip(_COLUMNS, row, strict=True)), Entry)
-
-    def _select(self, key: str) -> Entry | None:
-        """The row under ``key``; the caller holds the lock."""
-        cursor = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM writes WHERE key = ?", (key,))
-        return self._row(cursor.fetchone())
-
-    def get(self, key: str) -> Entry | None:
-        with self._lock:
-            return self._select(key)
-
-    def begin(self, entry: Entry) -> Entry:
-        now = time.time()
-        values = msgspec.structs.replace(entry, created_at=now, updated_at=now, state="pending")
-        with self._lock:
-            self._db.execute(
-                f"INSERT INTO writes ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * 12)}) "
-                "ON CONFLICT(key) DO UPDATE SET state = 'pending', "
-                "updated_at = excluded.updated_at WHERE writes.state = 'failed'",
-                tuple(getattr(values, column) for column in _COLUMNS),
-            )
-            stored = self._select(entry.key)
-        assert stored is not None
-        return stored
-
-    def finish(
-        self,
-        key: str,
-        *,
-        state: EntryState,
-        result: bytes | None,
-        provider_id: str | None,
-        error: str | None,
-    ) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE writes SET state = ?, result = ?, provider_id = ?, error = ?, "
-                "updated_at = ? WHERE key = ?",
-                (state, result, provider_id, error, time.time(), key),
-            )
-
-    def entries(
-        self,
-        *,
-        provider: str | None = None,
-        state: EntryState | None = None,
-        prefix: str | None = None,
-    ) -> list[Entry]:
-        clauses, params = [], []
-        if provider is not None:
-            clauses.append("provider = ?")
-            params.append(provider)
-        if state is not None:
-            clauses.append("state = ?")
-            params.append(state)
-        if prefix is not None:
-            clauses.append("substr(key, 1, ?) = ?")
-            params.extend([len(prefix), prefix])  # type: ignore[list-item]
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM writes{where} ORDER BY created_at, key",
-                params,
-            ).fetchall()
-        return [entry for row in rows if (entry := self._row(row)) is not None]
-
-    def release(self, provider: str, provider_id: str) -> int:
-        with self._lock:
-            cursor = self._db.execute(
-                "UPDATE writes SET state = 'failed', error = 'deleted', updated_at = ? "
-                "WHERE provider = ? AND provider_id = ? AND state = 'done'",
-                (time.time(), provider, provider_id),
-            )
-            return cursor.rowcount
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+def call_budget(default: float = DEFAULT_STORE_TIMEOUT) -> float:
+    """Seconds left of the current call's deadline (``default`` without one), never < 0."""
+    when = CALL_DEADLINE.get()
+    if when is None:
+        return default
+    return max(0.0, when - asyncio.get_running_loop().time())
 
 
 class Ledger:
-    """Async facade over a :class:`LedgerStore`; every call runs off the event loop."""
+    """Async facade over a :class:`LedgerStore`: store calls run off the event loop,
+    each bounded by the call's deadline, and write ownership is leased.
+    """
 
     def __init__(self, store: LedgerStore) -> None:
         self.store = store
+        self._owner = owner_id()
+        self._pid = os.getpid()
+        self._opened = False
+        self._secret: bytes | None = None
+
+    @classmethod
+    def memory(cls) -> Ledger:
+        """A ledger that lives and dies with this process (tests, the memory provider)."""
+        from promokit.ledger_sqlite import SqliteLedgerStore
+
+        return cls(SqliteLedgerStore(":memory:"))
+
+    @classmethod
+    def at(cls, location: str | Path) -> Ledger:
+        """The ledger at ``location``: a SQLite file path (or ``":memory:"``)."""
+        from promokit.ledger_sqlite import SqliteLedgerStore
+
+        return cls(SqliteLedgerStore(location))
 
     def __repr__(self) -> str:
-        return f"Ledger({self.store!r})"
+        return f"Ledger({self.store.name})"
 
-    async def get(self, key: str) -> Entry | None:
-        """The entry under ``key``, if any."""
-        return await asyncio.to_thread(self.store.get, key)
+    @property
+    def owner(self) -> str:
+        """This process's lease owner id (a forked child gets its own)."""
+        if os.getpid() != self._pid:
+            self._owner, self._pid = owner_id(), os.getpid()
+        return self._owner
 
-    async def begin(self, entry: Entry) -> Entry:
-        """Record the intent before the request; returns the stored entry (maybe older)."""
-        return await asyncio.to_thread(self.store.begin, entry)
+    async def _call(self, call: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """Run one store call in a thread within the call's deadline."""
+        budget = call_budget()
+        try:
+            async with asyncio.timeout(budget + 0.25):
+                if not self._opened:
+                    await asyncio.to_thread(self.store.open, timeout=budget)
+                    self._opened = True
+                return await asyncio.to_thread(call, *args, timeout=budget, **kwargs)
+        except TimeoutError:
+            raise LedgerError(
+                f"the ledger ({self.store.name}) did not answer within {budget:.1f}s; "
+                "nothing was sent",
+                store=self.store.name,
+            ) from None
 
-    async def done(self, key: str, result: bytes, provider_id: str | None) -> None:
-        """Record success and the provider's id."""
-        await asyncio.to_thread(
-            self.store.finish, key, state="done", result=result, provider_id=provider_id, error=None
+    async def open(self) -> None:
+        """Connect and check the schema now (otherwise done by the first call)."""
+        if not self._opened:
+            await self._call(lambda *, timeout: None)
+
+    async def secret(self) -> bytes:
+        """The ledger's key for account fingerprints."""
+        if self._secret is None:
+            self._secret = await self._call(self.store.secret)
+        return self._secret
+
+    async def get(self, key: str, *, target: str = "") -> Entry | None:
+        """The entry under ``key`` for ``target``, if any."""
+        return await self._call(self.store.get, target, key)
+
+    async def claim(self, entry: Entry) -> Claim:
+        """Try to own ``entry``'s key (see :meth:`LedgerStore.claim`)."""
+        owned = msgspec.structs.replace(entry, owner=self.owner, state="pending")
+        return await self._call(self.store.claim, owned, lease_for=LEASE_TTL)
+
+    async def wait_for(self, entry: Entry, *, patience: float) -> Claim:
+        """Wait, within ``patience`` seconds, for another owner's write to end, then claim.
+
+        Returns once the entry is done or failed, or ours (taken over); raises
+        :class:`WriteInProgress` naming the holder and until when if it is still held.
+        """
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + patience
+        pause = 0.02
+        while True:
+            claim = await self.claim(entry)
+            if claim.owned or claim.entry.state != "pending":
+                return claim
+            held = claim.entry
+            now = time.time()
+            left = give_up - loop.time()
+            if left <= 0:
+                raise WriteInProgress(
+                    f"{held.natural_key or held.key!r} is being written by {held.owner} "
+                    f"(lease until {_clock(held.lease_until)}, free for takeover at "
+                    f"{_clock(held.free_at())}); nothing was sent — call again later",
+                    provider=held.provider,
+                    operation=held.operation,
+                    idempotency_key=held.key,
+                    holder=held.owner,
+                    until=held.free_at(),
+                )
+            # Poll: a done write shows up within ``pause``; a dead owner's lease at free_at.
+            await asyncio.sleep(min(pause, left, max(0.005, held.free_at() - now)))
+            pause = min(pause * 2, 0.25)
+
+    @contextlib.asynccontextmanager
+    async def holding(self, target: str, key: str) -> AsyncIterator[None]:
+        """Renew our lease on ``key`` in the background while the block runs."""
+
+        async def heartbeat() -> None:
+            while True:
+                await asyncio.sleep(LEASE_TTL / 3)
+                with contextlib.suppress(LedgerError):
+                    await asyncio.to_thread(
+                        self.store.renew,
+                        target,
+                        key,
+                        self.owner,
+                        lease_for=LEASE_TTL,
+                        settle_for=None,
+                        timeout=LEASE_TTL / 3,
+                    )
+
+        task = asyncio.get_running_loop().create_task(heartbeat())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def sending(self, target: str, key: str, *, settle_for: float) -> None:
+        """Record, before a request leaves, that it may be processed for ``settle_for`` s."""
+        await self._call(
+            self.store.renew,
+            target,
+            key,
+            self.owner,
+            lease_for=LEASE_TTL,
+            settle_for=settle_for,
         )
 
-    async def failed(self, key: str, error: str) -> None:
-        """Record a definite failure (the write did not happen); the key may be reused."""
-        await asyncio.to_thread(
-            self.store.finish, key, state="failed", result=None, provider_id=None, error=error
+    async def abandon(self, target: str, key: str, *, settle_for: float) -> None:
+        """We stop working on a pending write whose outcome is unknown (see ``settle``)."""
+        await self._call(self.store.settle, target, key, self.owner, settle_for=settle_for)
+
+    def abandon_soon(self, target: str, key: str, *, settle_for: float) -> None:
+        """:meth:`abandon` from a cancelled task: best effort, in a thread of its own."""
+
+        def run() -> None:
+            with contextlib.suppress(LedgerError):
+                self.store.settle(
+                    target, key, self.owner, settle_for=settle_for, timeout=LEASE_TTL / 3
+                )
+
+        threading.Thread(target=run, name="promokit-ledger-abandon", daemon=True).start()
+
+    async def done(self, key: str, result: bytes, provider_id: str | None, *, target: str) -> bool:
+        """Record success and the provider's id; False if our lease was lost meanwhile."""
+        return await self._call(
+            self.store.finish,
+            target,
+            key,
+            self.owner,
+            state="done",
+            result=result,
+            provider_id=provider_id,
+            error=None,
+        )
+
+    async def failed(self, key: str, error: str, *, target: str) -> bool:
+        """Record a definite failure (the write did not happen); never over a success."""
+        return await self._call(
+            self.store.finish,
+            target,
+            key,
+            self.owner,
+            state="failed",
+            result=None,
+            provider_id=None,
+            error=error,
         )
 
     async def entries(
         self,
         *,
-        provider: str | None = None,
+        target: str | None = None,
         state: EntryState | None = None,
         prefix: str | None = None,
     ) -> list[Entry]:
         """Entries, oldest first."""
-        return await asyncio.to_thread(
-            self.store.entries, provider=provider, state=state, prefix=prefix
-        )
+        return await self._call(self.store.entries, target=target, state=state, prefix=prefix)
 
-    async def release(self, provider: str, provider_id: str) -> int:
+    async def release(self, target: str, provider_id: str) -> int:
         """Forget writes that produced ``provider_id``, after it was deleted."""
-        return await asyncio.to_thread(self.store.release, provider, provider_id)
+        return await self._call(self.store.release, target, provider_id)
+
+    async def forget(self, key: str, *, target: str) -> bool:
+        """Drop the record under ``key`` so it can be created again."""
+        return await self._call(self.store.forget, target, key)
 
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+
+def _clock(moment: float) -> str:
+    return time.strftime("%H:%M:%S", time.gmtime(moment)) + f".{int(moment % 1 * 10)} UTC"
+
+
+def __getattr__(name: str) -> object:
+    # promokit 0.1 exported the SQLite store from here; it now has its own module.
+    if name == "SqliteLedgerStore":
+        from promokit.ledger_sqlite import SqliteLedgerStore
+
+        return SqliteLedgerStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

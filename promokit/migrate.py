@@ -161,13 +161,10 @@ async def _one(
     if dry_run:
         return msgspec.structs.replace(base, status="planned", dropped=plan.dropped, filled=filled)
     key = migration_key(source, promotion.id or promotion.name, target)
-    previous = await client.ledger.get(key)
     created = await client.create(
         draft, target, policy=policy, idempotency_key=key, allow_unknown=allow_unknown
     )
-    status: ItemStatus = (
-        "already_migrated" if previous is not None and previous.state == "done" else "migrated"
-    )
+    status: ItemStatus = "already_migrated" if created.already_created else "migrated"
     return msgspec.structs.replace(
         base, status=status, target_id=created.id, dropped=plan.dropped, filled=filled
     )

@@ -130,6 +130,7 @@ class Promotion(_Neutral, frozen=True, kw_only=True):
     updated_at: datetime | None = None
     reconciled: bool = False
     unknown: tuple[str, ...] = ()
+    already_created: bool = False
 
     def problems(self, *, now: datetime | None = None) -> list[Problem]:
         """Every rule of the neutral model this promotion breaks, with field paths.
@@ -165,6 +166,7 @@ class Promotion(_Neutral, frozen=True, kw_only=True):
             updated_at=None,
             reconciled=False,
             unknown=tuple(name for name in self.unknown if name not in READ_ONLY),
+            already_created=False,
         )
 
     def known(self, field: str) -> bool:

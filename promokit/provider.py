@@ -33,6 +33,7 @@ class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit: float | None = None
     max_concurrency: int = 10
     max_queue_wait: float | None = None
+    settle_margin: float = 10.0
     options: dict[str, Any] = msgspec.field(default_factory=dict)
 
     def require_key(self) -> Secret:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +15,16 @@ import msgspec
 from promokit import codec
 from promokit.call_deadline import CALL_DEADLINE, deadline
 from promokit.capabilities import FIELDS
-from promokit.errors import Conflict, InvalidInput, OutcomeUnknown, PromokitError
-from promokit.ledger import Entry, Ledger
+from promokit.errors import (
+    Conflict,
+    InvalidInput,
+    LedgerError,
+    NotFound,
+    OutcomeUnknown,
+    PromokitError,
+    StaleRecord,
+)
+from promokit.ledger import Entry, Ledger, call_budget
 from promokit.model import Promotion
 from promokit.provider import Provider
 
@@ -96,11 +105,17 @@ def _unknown(message: str, *, provider: Provider, key: str, natural: str | None)
 
 
 class ExactlyOnce:
-    """Runs creates so each logical create happens once, even when responses are lost.
+    """Runs creates so each logical create happens once, even across processes and crashes.
 
-    * The intent is recorded in the ledger **before** the request, the outcome after.
-    * A key already ``done`` returns the recorded promotion with no request.
-    * Concurrent creates of the same natural key share one request (single-flight).
+    * The intent is recorded in the ledger **before** the request, the outcome after,
+      under the write's target (gateway account) and key.
+    * One worker owns a key at a time, under a lease it renews while it works; others
+      wait for its outcome within their deadline, or get :class:`WriteInProgress`. A
+      dead owner's key is taken over only once its request can no longer be processed
+      (its deadline plus the provider's ``settle_margin``), and is looked up first.
+    * A key already ``done`` answers with the recorded promotion, ``already_created``,
+      once a read by id shows the gateway still has it.
+    * Concurrent creates of the same natural key in one process share one request.
     * An unknown outcome (timeout after send, dropped connection, 5xx, a crash) is
       never resent blindly: the promotion is looked up by its natural key first.
     """
@@ -110,18 +125,25 @@ class ExactlyOnce:
         self._inflight: dict[tuple[str, str], _Flight] = {}
 
     async def create(
-        self, provider: Provider, promotion: Promotion, *, key: str | None = None
+        self,
+        provider: Provider,
+        promotion: Promotion,
+        *,
+        key: str | None = None,
+        target: str = "",
+        patience: float | None = None,
     ) -> Promotion:
         """Create ``promotion`` (already planned) on ``provider`` exactly once.
 
         The whole create — the send, and the lookup that settles an unknown outcome
         — ends by the provider's ``timeout`` from now, or the caller's deadline if
-        that is earlier (:func:`promokit.deadline`).
+        that is earlier (:func:`promokit.deadline`). ``patience`` is how long to
+        wait for another worker holding the key (default: what is left of that).
         """
         digest = fingerprint(promotion)
         natural = provider.natural_key(promotion)
         key = key or f"create:{provider.alias}:{digest}"
-        flight_key = (provider.alias, natural if natural is not None else key)
+        flight_key = (target, natural if natural is not None else key)
         flight = self._inflight.get(flight_key)
         if flight is not None:
             if flight.digest != digest:
@@ -137,7 +159,7 @@ class ExactlyOnce:
             # caller's cancellation then never reaches the others (the task copies
             # this context, deadline included).
             task = asyncio.get_running_loop().create_task(
-                self._create(provider, promotion, key, natural, digest)
+                self._create(_Write(provider, promotion, key, natural, digest, target), patience)
             )
             ends = CALL_DEADLINE.get()
         assert ends is not None  # deadline() above set one, or an earlier one is in force
@@ -185,63 +207,100 @@ class ExactlyOnce:
         finally:
             flight.callers -= 1
 
-    async def _create(
-        self, provider: Provider, promotion: Promotion, key: str, natural: str | None, digest: str
-    ) -> Promotion:
-        existing = await self.ledger.get(key)
-        if existing is not None and existing.fingerprint != digest:
+    async def _create(self, write: _Write, patience: float | None) -> Promotion:
+        existing = await self.ledger.get(write.key, target=write.target)
+        if existing is not None:
+            self._same(write, existing)
+            if existing.state == "done":
+                return await self._recorded(write.provider, existing)
+        claim = await self.ledger.claim(write.entry())
+        if not claim.owned and claim.entry.state == "pending":
+            self._same(write, claim.entry)
+            if patience is None:
+                patience = call_budget(write.provider.settings.timeout)
+            claim = await self.ledger.wait_for(write.entry(), patience=patience)
+        if not claim.owned:
+            self._same(write, claim.entry)
+            return await self._recorded(write.provider, claim.entry)
+        async with self._owning(write):
+            if claim.took_over:
+                # An earlier owner (maybe a killed process) never recorded its outcome.
+                found = await self._lookup(write, None)
+                if found is not None:
+                    return found
+            return await self._send(write, resend=True, after_unknown=claim.took_over)
+
+    @contextlib.asynccontextmanager
+    async def _owning(self, write: _Write) -> AsyncIterator[None]:
+        """Hold the lease while the block runs; leave it settling if it ends unsettled.
+
+        An unknown outcome (or a cancel) leaves the entry pending: others may take it
+        over ``settle_margin`` seconds after our request ended, not before.
+        """
+        margin = write.provider.settings.settle_margin
+        async with self.ledger.holding(write.target, write.key):
+            try:
+                yield
+            except asyncio.CancelledError:
+                self.ledger.abandon_soon(write.target, write.key, settle_for=margin)
+                raise
+            except PromokitError as error:
+                if error.outcome == "unknown" and not isinstance(error, LedgerError):
+                    with contextlib.suppress(LedgerError):
+                        await self.ledger.abandon(write.target, write.key, settle_for=margin)
+                raise
+
+    @staticmethod
+    def _same(write: _Write, entry: Entry) -> None:
+        if entry.fingerprint != write.digest:
             raise Conflict(
-                f"idempotency key {key!r} was used for a different promotion",
-                provider=provider.alias,
+                f"idempotency key {write.key!r} was used for a different promotion",
+                provider=write.provider.alias,
                 operation="create",
                 outcome="not_sent",
             )
-        if existing is not None and existing.state == "done" and existing.result is not None:
-            return decode_promotion(existing.result)
-        unknown_before = existing is not None and existing.state == "pending"
-        await self.ledger.begin(
-            Entry(
-                key=key,
-                provider=provider.alias,
-                operation="create",
-                state="pending",
-                fingerprint=digest,
-                natural_key=natural,
-                request=encode_promotion(promotion),
-            )
-        )
-        if unknown_before:
-            # An earlier attempt (maybe another process) never learned its outcome.
-            found = await self._lookup(provider, promotion, key, natural, None)
-            if found is not None:
-                return found
-        return await self._send(
-            provider, promotion, key, natural, resend=True, after_unknown=unknown_before
-        )
 
-    async def _send(
-        self,
-        provider: Provider,
-        promotion: Promotion,
-        key: str,
-        natural: str | None,
-        *,
-        resend: bool,
-        after_unknown: bool,
-    ) -> Promotion:
+    async def _recorded(self, provider: Provider, entry: Entry) -> Promotion:
+        """The promotion a done entry recorded, once the gateway shows it still exists."""
+        assert entry.result is not None
+        recorded = decode_promotion(entry.result)
+        if entry.provider_id is not None and provider.manifest.supports("get"):
+            try:
+                await provider.get(entry.provider_id)
+            except NotFound:
+                raise StaleRecord(
+                    f"the ledger records {entry.key!r} as created on {provider.alias} "
+                    f"(id {entry.provider_id}), but the gateway no longer has it; nothing "
+                    f"was sent. To create it again, or just to drop the record, call "
+                    f"client.forget({entry.key!r}) (promokit forget {entry.key}), then "
+                    "create again if you want it",
+                    provider=provider.alias,
+                    operation="create",
+                    idempotency_key=entry.key,
+                    provider_id=entry.provider_id,
+                ) from None
+        return msgspec.structs.replace(recorded, already_created=True)
+
+    async def _send(self, write: _Write, *, resend: bool, after_unknown: bool) -> Promotion:
+        provider, key, target = write.provider, write.key, write.target
+        # Before the request leaves, say until when the gateway may still process it:
+        # a worker taking over after we die waits that long before looking it up.
+        bound = call_budget(provider.settings.timeout)
+        bound = min(bound, provider.settings.timeout)
+        await self.ledger.sending(target, key, settle_for=bound + provider.settings.settle_margin)
         try:
-            created = await provider.create(promotion)
+            created = await provider.create(write.promotion)
         except Conflict as error:
-            if after_unknown and natural is not None:
+            if after_unknown and write.natural is not None:
                 # "Already exists" after a lost response is probably our own first write.
-                found = await self._lookup(provider, promotion, key, natural, error)
+                found = await self._lookup(write, error)
                 if found is not None:
                     return found
-            await self.ledger.failed(key, str(error))
+            await self.ledger.failed(key, str(error), target=target)
             raise
         except PromokitError as error:
             if error.outcome != "unknown":
-                await self.ledger.failed(key, str(error))
+                await self.ledger.failed(key, str(error), target=target)
                 raise
             log.warning(
                 "create outcome unknown provider=%s key=%s error=%s",
@@ -249,32 +308,43 @@ class ExactlyOnce:
                 key,
                 type(error).__name__,
             )
-            found = await self._lookup(provider, promotion, key, natural, error)
+            found = await self._lookup(write, error)
             if found is not None:
                 return found
             if resend:
-                return await self._send(
-                    provider, promotion, key, natural, resend=False, after_unknown=True
-                )
+                return await self._send(write, resend=False, after_unknown=True)
             raise _unknown(
-                f"create of {natural!r} failed twice without a definite answer; "
+                f"create of {write.natural!r} failed twice without a definite answer; "
                 f"call client.reconcile({key!r}) later",
                 provider=provider,
                 key=key,
-                natural=natural,
+                natural=write.natural,
             ) from error
-        await self.ledger.done(key, encode_promotion(created), created.id)
+        await self._record(write, created)
         return created
 
-    async def _lookup(
-        self,
-        provider: Provider,
-        promotion: Promotion,
-        key: str,
-        natural: str | None,
-        cause: BaseException | None,
-    ) -> Promotion | None:
-        """The promotion already on the provider under ``natural``, verified, or ``None``."""
+    async def _record(self, write: _Write, created: Promotion) -> None:
+        try:
+            kept = await self.ledger.done(
+                write.key, encode_promotion(created), created.id, target=write.target
+            )
+        except LedgerError as error:
+            # The promotion exists: say so. The row stays pending, so a later create
+            # of this key waits out its settle time and finds it by its natural key.
+            log.error(
+                "created but not recorded provider=%s key=%s id=%s: %s",
+                write.provider.alias,
+                write.key,
+                created.id,
+                error.message,
+            )
+            return
+        if not kept:
+            log.warning("create lease lost before its outcome was recorded key=%s", write.key)
+
+    async def _lookup(self, write: _Write, cause: BaseException | None) -> Promotion | None:
+        """The promotion already on the provider under its natural key, verified, or ``None``."""
+        provider, key, natural = write.provider, write.key, write.natural
         if natural is None:
             raise _unknown(
                 f"{provider.alias} may or may not have created this promotion and it has no "
@@ -285,7 +355,7 @@ class ExactlyOnce:
                 natural=None,
             ) from cause
         try:
-            found = await provider.find(promotion)
+            found = await provider.find(write.promotion)
         except PromokitError as error:
             raise _unknown(
                 f"could not verify whether {natural!r} was created on {provider.alias}: "
@@ -296,9 +366,9 @@ class ExactlyOnce:
             ) from error
         if found is None:
             return None
-        differing = differences(promotion, found)
+        differing = differences(write.promotion, found)
         if differing:
-            await self.ledger.failed(key, f"differs in {', '.join(differing)}")
+            await self.ledger.failed(key, f"differs in {', '.join(differing)}", target=write.target)
             raise Conflict(
                 f"{natural!r} already exists on {provider.alias} but differs in "
                 f"{', '.join(differing)}; nothing was overwritten",
@@ -307,46 +377,88 @@ class ExactlyOnce:
                 outcome="rejected",
             ) from cause
         reconciled = msgspec.structs.replace(found, reconciled=True)
-        await self.ledger.done(key, encode_promotion(reconciled), reconciled.id)
+        await self._record(write, reconciled)
         return reconciled
 
     async def reconcile(
-        self, provider: Provider, key: str, *, found_id: str | None = None
+        self, provider: Provider, key: str, *, found_id: str | None = None, target: str = ""
     ) -> Promotion | None:
         """Settle a pending write: the promotion if it exists, ``None`` if it does not.
 
         With ``found_id`` (for generated codes, found by hand), that promotion is
         fetched and recorded as the outcome. Like :meth:`create`, it ends by the
-        provider's ``timeout`` or the caller's earlier deadline.
+        provider's ``timeout`` or the caller's earlier deadline; a write another
+        worker still holds is waited for until then, then :class:`WriteInProgress`.
         """
         with deadline(provider.settings.timeout):
-            return await self._reconcile(provider, key, found_id)
+            return await self._reconcile(provider, key, found_id, target)
 
     async def _reconcile(
-        self, provider: Provider, key: str, found_id: str | None
+        self, provider: Provider, key: str, found_id: str | None, target: str
     ) -> Promotion | None:
-        entry = await self.ledger.get(key)
+        entry = await self.ledger.get(key, target=target)
         if entry is None:
             raise InvalidInput(
-                f"no write is recorded under {key!r} in the ledger",
+                f"no write is recorded under {key!r} in the ledger for {provider.alias}",
                 provider=provider.alias,
                 operation="reconcile",
             )
         if entry.state == "done" and entry.result is not None:
             return decode_promotion(entry.result)
         intended = decode_promotion(entry.request)
-        if found_id is None:
-            found = await self._lookup(provider, intended, key, entry.natural_key, None)
-            if found is None:
-                await self.settle_absent(key)
-            return found
-        reconciled = msgspec.structs.replace(await provider.get(found_id), reconciled=True)
-        await self.ledger.done(key, encode_promotion(reconciled), reconciled.id)
-        return reconciled
+        write = _Write(provider, intended, key, entry.natural_key, entry.fingerprint, target)
+        claim = await self.ledger.wait_for(
+            write.entry(), patience=call_budget(provider.settings.timeout)
+        )
+        if not claim.owned:
+            assert claim.entry.result is not None
+            return decode_promotion(claim.entry.result)
+        async with self._owning(write):
+            if found_id is None:
+                found = await self._lookup(write, None)
+                if found is None:
+                    await self.ledger.failed(
+                        key, "not found on the provider at reconciliation", target=target
+                    )
+                return found
+            reconciled = msgspec.structs.replace(await provider.get(found_id), reconciled=True)
+            await self._record(write, reconciled)
+            return reconciled
 
-    async def settle_absent(self, key: str) -> None:
-        """Record that a pending write did not happen, so the key can be used again."""
-        await self.ledger.failed(key, "not found on the provider at reconciliation")
+
+class _Write:
+    """One create in progress: what is written, where, under which key."""
+
+    __slots__ = ("digest", "key", "natural", "promotion", "provider", "target")
+
+    def __init__(
+        self,
+        provider: Provider,
+        promotion: Promotion,
+        key: str,
+        natural: str | None,
+        digest: str,
+        target: str,
+    ) -> None:
+        self.provider = provider
+        self.promotion = promotion
+        self.key = key
+        self.natural = natural
+        self.digest = digest
+        self.target = target
+
+    def entry(self) -> Entry:
+        """The intent as the ledger records it."""
+        return Entry(
+            key=self.key,
+            target=self.target,
+            provider=self.provider.alias,
+            operation="create",
+            state="pending",
+            fingerprint=self.digest,
+            natural_key=self.natural,
+            request=encode_promotion(self.promotion),
+        )
 
 
 ProgressCallback = Callable[[int, int], None]

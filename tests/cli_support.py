@@ -55,9 +55,11 @@ class BackgroundEmulators:
         path.write_text(
             f'default = "{default}"\n\n'
             f'[providers.mayar]\nplugin = "mayar"\napi_key = "{MAYAR_KEY}"\n'
-            f'environment = "sandbox"\nbase_url = "{self.mayar_url}"\nrate_limit = 6000\n\n'
+            f'environment = "sandbox"\nbase_url = "{self.mayar_url}"\nrate_limit = 6000\n'
+            # The emulators are done with a request once they answer or drop it.
+            "settle_margin = 0.2\n\n"
             f'[providers.durianpay]\nplugin = "durianpay"\napi_key = "{DURIANPAY_KEY}"\n'
-            f'base_url = "{self.durianpay_url}"\n',
+            f'base_url = "{self.durianpay_url}"\nsettle_margin = 0.2\n',
             encoding="utf-8",
         )
         return path

@@ -179,6 +179,8 @@ async def echo_client(
                 "api_key": CANARY_KEY,
                 "base_url": echo_server.url,
                 "timeout": 2.0,
+                # A "delay" fault commits up to 1.5 s after a client gave up.
+                "settle_margin": 1.5,
             },
             "mem": {"plugin": "memory"},
         },

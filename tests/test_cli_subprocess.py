@@ -211,7 +211,12 @@ def test_bulk_killed_at_random_points_ends_with_exactly_the_requested_codes(
     mayar = Emulated("mayar", MAYAR_KEY, "--fault", "delay:100000:0.3")
     try:
         config = tmp_path / "promokit.toml"
-        config.write_text(mayar.info["config"] + 'environment = "sandbox"\nrate_limit = 6000\n')
+        # A killed run's batch in flight is taken over once it settled: its request's
+        # timeout plus the margin by which the emulator is surely done (0.3 s delays).
+        config.write_text(
+            mayar.info["config"]
+            + 'environment = "sandbox"\nrate_limit = 6000\ntimeout = 3\nsettle_margin = 0.5\n'
+        )
         promotions = tmp_path / "welcome.toml"
         promotions.write_text(
             textwrap.dedent("""

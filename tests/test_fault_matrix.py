@@ -113,6 +113,8 @@ async def opened(gateway: Gateway) -> AsyncIterator[Rig]:
                     "base_url": server.url,
                     "timeout": 1.0,
                     "rate_limit": 100_000,
+                    # The emulators are done with a request once they answer or drop it.
+                    "settle_margin": 0.2,
                     **gateway.settings,
                 }
             },

@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 import promokit
-from promokit import Conflict, Fixed, OutcomeUnknown, Promotion
+from promokit import Conflict, Fixed, OutcomeUnknown, Promotion, StaleRecord
 from promokit.emulator import EmulatorServer
-from promokit.ledger import Entry, Ledger, SqliteLedgerStore
+from promokit.ledger import Entry, Ledger
+from promokit.ledger_sqlite import SqliteLedgerStore
 from promokit.plugins import Plugins
 from promokit.writes import differences, encode_promotion, fingerprint
 
@@ -30,6 +32,8 @@ def config(url: str, **extra: Any) -> dict[str, Any]:
                 "api_key": CANARY_KEY,
                 "base_url": url,
                 "timeout": 1.0,
+                # The echo emulator is done with a request once it answers or drops it.
+                "settle_margin": 0.2,
                 **extra,
             },
         },
@@ -66,9 +70,30 @@ async def test_same_key_returns_the_recorded_result_without_a_request(
 ) -> None:
     first = await client.create(PROMO, idempotency_key="order-1")
     second = await client.create(PROMO, idempotency_key="order-1")
-    assert first == second
+    assert not first.already_created
+    assert second.already_created  # answered from the ledger, confirmed by one read
+    assert msgspec.structs.replace(second, already_created=False) == first
     assert posts(server) == 1
-    assert len(server.emulator.requests) == 1
+    assert [r.method for r in server.emulator.requests] == ["POST", "GET"]
+
+
+async def test_a_record_the_gateway_no_longer_has_is_a_stale_record_not_created(
+    client: promokit.Client, server: EmulatorServer
+) -> None:
+    first = await client.create(PROMO, idempotency_key="order-2")
+    emulator = server.emulator
+    assert isinstance(emulator, EchoEmulator)
+    emulator.items.clear()  # an emulator restart: the gateway is empty
+    with pytest.raises(StaleRecord) as caught:
+        await client.create(PROMO, idempotency_key="order-2")
+    assert caught.value.idempotency_key == "order-2"
+    assert caught.value.provider_id == first.id
+    assert "client.forget('order-2')" in str(caught.value)
+    assert posts(server) == 1
+    assert await client.forget("order-2")
+    again = await client.create(PROMO, idempotency_key="order-2")
+    assert not again.already_created
+    assert posts(server) == 2
 
 
 async def test_a_key_reused_for_another_promotion_is_refused(client: promokit.Client) -> None:
@@ -175,7 +200,8 @@ async def test_failed_lookup_gives_outcome_unknown_and_reconcile_finishes_later(
     found = await client.reconcile("k-1")
     assert found is not None
     assert found.reconciled
-    assert (await client.create(PROMO, idempotency_key="k-1")) == found
+    again = await client.create(PROMO, idempotency_key="k-1")
+    assert again == msgspec.structs.replace(found, already_created=True)
     assert stored(server) == 1
 
 
@@ -213,7 +239,7 @@ async def test_cancelled_create_stays_pending_and_is_reconciled_on_retry(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    entry = await client.ledger.get("c-1")
+    entry = await client.ledger.get("c-1", target=await client.target())
     assert entry is not None
     assert entry.state == "pending"
     await asyncio.sleep(0.3)
@@ -226,19 +252,6 @@ async def test_a_pending_intent_from_a_crashed_process_is_looked_up_first(
     plugins: Plugins, server: EmulatorServer, tmp_path: Path
 ) -> None:
     path = tmp_path / "ledger.sqlite3"
-    crashed = Ledger(SqliteLedgerStore(path))
-    await crashed.begin(
-        Entry(
-            key="crash-1",
-            provider="echo",
-            operation="create",
-            state="pending",
-            fingerprint=fingerprint(PROMO),
-            natural_key="ECHO10",
-            request=encode_promotion(PROMO),
-        )
-    )
-    crashed.close()
     emulator = server.emulator
     assert isinstance(emulator, EchoEmulator)
     emulator.items["it_1"] = {"id": "it_1", "name": "Echo sale", "amount": 5000, "code": "ECHO10"}
@@ -247,6 +260,24 @@ async def test_a_pending_intent_from_a_crashed_process_is_looked_up_first(
     async with promokit.Client.from_config(
         config(server.url), plugins=plugins, sleep=sleep, ledger=ledger
     ) as client:
+        # A process that died holding the key: its lease and settle time are over.
+        crashed = SqliteLedgerStore(path)
+        crashed.claim(
+            Entry(
+                key="crash-1",
+                target=await client.target(),
+                provider="echo",
+                operation="create",
+                state="pending",
+                fingerprint=fingerprint(PROMO),
+                natural_key="ECHO10",
+                request=encode_promotion(PROMO),
+                owner="elsewhere:1:dead",
+            ),
+            lease_for=0.0,
+            timeout=1.0,
+        )
+        crashed.close()
         created = await client.create(PROMO, idempotency_key="crash-1")
     assert created.reconciled
     assert created.id == "it_1"
@@ -292,7 +323,7 @@ async def test_a_caller_supplied_ledger_is_left_open(plugins: Plugins, tmp_path:
     config_ = {"providers": {"m": {"plugin": "memory"}}}
     async with promokit.Client.from_config(config_, plugins=plugins, ledger=ledger) as client:
         await client.create(PROMO, idempotency_key="kept")
-    entry = await ledger.get("kept")  # still open after the client closed
+    entry = (await ledger.entries(prefix="kept"))[0]  # still open after the client closed
     assert entry is not None
     assert entry.state == "done"
     ledger.close()

@@ -23,6 +23,7 @@ _STYLE = {
     "not_set": "dim",
     "unknown": "bold magenta",
     "created": "green",
+    "already_created": "green",
     "migrated": "green",
     "already_migrated": "green",
     "planned": "cyan",
