@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 import pytest
 from promokit_durianpay import mapping
 from promokit_durianpay.emulator import DurianpayEmulator
-from promokit_durianpay.wire import Promo
+from promokit_durianpay.wire import Promo, PromoEnvelope
 
 import promokit
 from promokit import codec
@@ -18,7 +19,7 @@ from promokit.emulator import EmulatorServer, VirtualClock
 from promokit.migrate import migrate
 from promokit.model import Rejection
 
-from .conftest import START, TEST_KEY
+from .conftest import FIXTURES, START, TEST_KEY
 
 
 async def _no_sleep(seconds: float) -> None:
@@ -35,19 +36,30 @@ def _config(url: str) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-async def renamed(clock: VirtualClock) -> AsyncIterator[tuple[DurianpayEmulator, str]]:
-    """A server that answers e-wallet wallets under a key promokit does not assume."""
-    emulator = DurianpayEmulator(clock=clock, seed=5, wallet_key="ewallet_types")
-    async with EmulatorServer(emulator, prefix="/v1") as server:
-        yield emulator, server.url
+@dataclass
+class World:
+    """An e-wallet promo created on a server that answers its wallets under another key."""
+
+    emulator: DurianpayEmulator
+    client: promokit.Client
+    created: promokit.Promotion
+
+    async def read_back(self) -> promokit.Promotion:
+        [read] = [item async for item in self.client.list()]
+        return read
 
 
 @pytest.fixture
-def ewallet(promotion: promokit.Promotion) -> promokit.Promotion:
-    return msgspec.structs.replace(
+async def world(clock: VirtualClock, promotion: promokit.Promotion) -> AsyncIterator[World]:
+    ewallet = msgspec.structs.replace(
         promotion, name="OVO-2030", code="OVO30", payment=promokit.EwalletScope(wallets=("OVO",))
     )
+    emulator = DurianpayEmulator(clock=clock, seed=5, wallet_key="ewallet_types")
+    async with (
+        EmulatorServer(emulator, prefix="/v1") as server,
+        promokit.Client.from_config(_config(server.url), sleep=_no_sleep) as client,
+    ):
+        yield World(emulator, client, await client.create(ewallet))
 
 
 def _read(body: dict[str, Any]) -> promokit.Promotion:
@@ -119,110 +131,103 @@ def test_a_malformed_list_names_its_path() -> None:
     assert caught.value.path == "$.promo_details.wallet_types"
 
 
-async def test_read_back_from_a_server_with_another_key_the_scope_is_unknown(
-    renamed: tuple[DurianpayEmulator, str], ewallet: promokit.Promotion
-) -> None:
-    _, url = renamed
-    async with promokit.Client.from_config(_config(url), sleep=_no_sleep) as client:
-        created = await client.create(ewallet)
-        listed = [item async for item in client.list()]
-        assert created.id is not None
-        fetched = await client.get(created.id)
+def test_the_assumed_ewallet_example_keeps_its_key_and_reads_as_unknown() -> None:
+    body = (FIXTURES / "assumed_fetch_one_ewallet.json").read_bytes()
+    promo = codec.decode(body, PromoEnvelope, provider="dp", operation="get").data
+    read = mapping.to_promotion(promo, provider="dp", operation="get")
+    assert read.unknown == ("payment",)
+    assert read.payment == promokit.EwalletScope()
+    assert read.extensions == {"durianpay": {"promo_details": {"ewallet_types": ["OVO"]}}}
 
-    for read in (*listed, fetched):
+
+async def test_read_back_from_a_server_with_another_key_the_scope_is_unknown(
+    world: World,
+) -> None:
+    assert world.created.id is not None
+    listed = await world.read_back()
+    fetched = await world.client.get(world.created.id)
+
+    for read in (listed, fetched, world.created):
         assert read.unknown == ("payment",)
         assert read.payment == promokit.EwalletScope()
         assert read.extensions["durianpay"]["promo_details"] == {"ewallet_types": ["OVO"]}
 
 
-async def test_plan_and_create_refuse_to_copy_an_unknown_scope_unless_told(
-    renamed: tuple[DurianpayEmulator, str], ewallet: promokit.Promotion
-) -> None:
-    _, url = renamed
-    async with promokit.Client.from_config(_config(url), sleep=_no_sleep) as client:
-        await client.create(ewallet)
-        [read] = [item async for item in client.list()]
-        draft = read.draft()
+async def test_plan_and_create_refuse_to_copy_an_unknown_scope_unless_told(world: World) -> None:
+    client = world.client
+    draft = (await world.read_back()).draft()
 
-        plan = client.plan(draft, "mem")
-        assert not plan.ok
-        assert plan.unknown == ("payment",)
-        assert [problem.path for problem in plan.problems] == ["payment"]
-        with pytest.raises(promokit.UnknownFields) as caught:
-            await client.create(draft, "mem")
-        assert caught.value.outcome == "not_sent"
-        assert [problem.path for problem in caught.value.problems] == ["payment"]
-        assert "payment" in str(caught.value)
-        # Told: the placeholder (an empty e-wallet list) is still no valid scope.
-        allowed = client.plan(draft, "mem", allow_unknown=True)
-        assert [problem.path for problem in allowed.problems] == ["payment.wallets"]
-        # Told with the real value: it is a fact again.
-        fixed = msgspec.structs.replace(
-            draft, payment=promokit.EwalletScope(wallets=("OVO",)), unknown=()
-        )
-        copied = await client.create(fixed, "mem")
+    plan = client.plan(draft, "mem")
+    assert not plan.ok
+    assert plan.unknown == ("payment",)
+    assert [problem.path for problem in plan.problems] == ["payment"]
+    with pytest.raises(promokit.UnknownFields) as caught:
+        await client.create(draft, "mem")
+    assert caught.value.outcome == "not_sent"
+    assert [problem.path for problem in caught.value.problems] == ["payment"]
+    assert "payment" in str(caught.value)
+    # Told: the placeholder (an empty e-wallet list) is still no valid scope.
+    allowed = client.plan(draft, "mem", allow_unknown=True)
+    assert [problem.path for problem in allowed.problems] == ["payment.wallets"]
+    # Told with the real value: it is a fact again.
+    fixed = msgspec.structs.replace(
+        draft, payment=promokit.EwalletScope(wallets=("OVO",)), unknown=()
+    )
+    copied = await client.create(fixed, "mem")
 
     assert copied.payment == promokit.EwalletScope(wallets=("OVO",))
     assert copied.unknown == ()
 
 
 async def test_migrate_skips_an_unknown_scope_naming_it_and_fill_resolves_it(
-    renamed: tuple[DurianpayEmulator, str], ewallet: promokit.Promotion
+    world: World,
 ) -> None:
-    _, url = renamed
-    async with promokit.Client.from_config(_config(url), sleep=_no_sleep) as client:
-        await client.create(ewallet)
-        skipped = await migrate(client, "dp", "mem")
-        [item] = skipped.items
-        assert item.status == "skipped"
-        assert [reason.path for reason in item.reasons] == ["payment"]
+    skipped = await migrate(world.client, "dp", "mem")
+    [item] = skipped.items
+    assert item.status == "skipped"
+    assert [reason.path for reason in item.reasons] == ["payment"]
 
-        filled = await migrate(
-            client, "dp", "mem", fill={"payment": {"type": "ewallet", "wallets": ["OVO"]}}
-        )
-        [done] = filled.items
-        assert done.status == "migrated", done
-        assert done.filled == ("payment",)
-        [copy] = [item async for item in client.list("mem")]
+    wallets = {"payment": {"type": "ewallet", "wallets": ["OVO"]}}
+    [done] = (await migrate(world.client, "dp", "mem", fill=wallets)).items
+    assert done.status == "migrated", done
+    assert done.filled == ("payment",)
+    [copy] = [item async for item in world.client.list("mem")]
 
     assert copy.payment == promokit.EwalletScope(wallets=("OVO",))
     assert copy.unknown == ()
 
 
-async def test_a_round_trip_to_durianpay_resends_the_kept_keys(
-    renamed: tuple[DurianpayEmulator, str], ewallet: promokit.Promotion
-) -> None:
-    emulator, url = renamed
-    async with promokit.Client.from_config(_config(url), sleep=_no_sleep) as client:
-        created = await client.create(ewallet)
-        [read] = [item async for item in client.list()]
-        assert created.id is not None
-        fixed = msgspec.structs.replace(
-            read, payment=promokit.EwalletScope(wallets=("OVO",)), unknown=()
-        )
-        await client.update(created.id, fixed)
+async def test_a_round_trip_to_durianpay_resends_the_kept_keys(world: World) -> None:
+    read = await world.read_back()
+    assert read.id is not None
+    fixed = msgspec.structs.replace(
+        read, payment=promokit.EwalletScope(wallets=("OVO",)), unknown=()
+    )
+    await world.client.update(read.id, fixed)
 
-    sent = json.loads(emulator.requests[-1].body)
+    sent = json.loads(world.emulator.requests[-1].body)
     assert sent["promo_details"] == {"wallet_types": ["OVO"], "ewallet_types": ["OVO"]}
 
 
-async def test_validate_cannot_say_yes_or_no_for_an_unknown_wallet_list(
-    renamed: tuple[DurianpayEmulator, str], ewallet: promokit.Promotion
+async def test_an_update_of_what_was_read_is_refused_while_the_scope_is_unknown(
+    world: World,
 ) -> None:
-    emulator, url = renamed
-    async with promokit.Client.from_config(_config(url), sleep=_no_sleep) as client:
-        created = await client.create(ewallet)
-        assert created.id is not None
-        emulator.activate(created.id)
-        provider_for_dp = client.provider("dp")
-        provider_for_dp.clock = lambda: START  # type: ignore[attr-defined]
-        by_wallet = await client.validate(
-            "OVO30",
-            promokit.Checkout(amount=200_000, payment_method="ewallet", wallet="OVO"),
-        )
-        by_card = await client.validate(
-            "OVO30", promokit.Checkout(amount=200_000, payment_method="card", card_bin="424242")
-        )
+    read = await world.read_back()
+    assert read.id is not None
+    world.emulator.requests.clear()
+    with pytest.raises(promokit.UnknownFields):
+        await world.client.update(read.id, read)
+    assert world.emulator.requests == []
+
+
+async def test_validate_cannot_say_yes_or_no_for_an_unknown_wallet_list(world: World) -> None:
+    assert world.created.id is not None
+    world.emulator.activate(world.created.id)
+    world.client.provider("dp").clock = lambda: START  # type: ignore[attr-defined]
+    wallet = promokit.Checkout(amount=200_000, payment_method="ewallet", wallet="OVO")
+    card = promokit.Checkout(amount=200_000, payment_method="card", card_bin="424242")
+    by_wallet = await world.client.validate("OVO30", wallet)
+    by_card = await world.client.validate("OVO30", card)
 
     assert not by_wallet.valid
     assert by_wallet.reason is Rejection.UNKNOWN

@@ -218,8 +218,51 @@ def test_list_response_decodes_with_cursor_fields_beside_data() -> None:
     assert promotion.created_at == datetime(2026, 1, 5, 4, 21, 37, 118000, tzinfo=UTC)
     assert promotion.ends_at == datetime(2026, 12, 31, 16, 59, 59, tzinfo=UTC)
     assert promotion.status == "active"
-    # What a list entry cannot say stays empty rather than invented.
+    # What a list entry cannot say stays empty rather than invented, and is unknown.
     assert (promotion.code, promotion.coupons, promotion.limit) == (None, (), None)
+    assert promotion.unknown == (
+        "code",
+        "coupon_type",
+        "min_purchase",
+        "limit",
+        "customers",
+        "coupons",
+    )
+    assert promotion.draft().unknown == (
+        "code",
+        "coupon_type",
+        "min_purchase",
+        "limit",
+        "customers",
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "unknown"), [(50000, False), (100, False), (99, True), (10, True)]
+)
+def test_a_list_value_of_99_or_less_leaves_the_discount_kind_unknown(
+    value: int, unknown: bool
+) -> None:
+    body = fixture_json("list_response.json")
+    body["data"]["coupons"][0]["discountValue"] = value
+    response = codec.decode(
+        msgspec.json.encode(body), wire.ListResponse, provider="t", operation="list"
+    )
+    promotion = mapping.promotion_from_summary(response.data.coupons[0], alias="shop", index=0)
+    assert ("discount" in promotion.unknown) is unknown
+
+
+def test_a_detail_product_without_a_readable_id_makes_products_unknown() -> None:
+    body = fixture_json("detail_response.json")
+    body["data"]["productDiscount"] = [{"productId": "link-1"}, {"label": "Kelas"}]
+    response = codec.decode(
+        msgspec.json.encode(body), wire.DetailResponse, provider="t", operation="get"
+    )
+    read = mapping.promotion_from_detail(
+        response.data, alias="shop", now=datetime(2026, 7, 1, tzinfo=UTC)
+    )
+    assert read.products == ("link-1",)
+    assert read.unknown == ("products",)
 
 
 def test_list_query_uses_mayar_parameter_names() -> None:
