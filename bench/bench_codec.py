@@ -336,9 +336,7 @@ def hand_wire_promo(promo: dict[str, Any]) -> dp_wire.Promo:
         value = fields.get(name)
         if value is not None:
             fields[name] = _instant(value)
-    details = fields.get("promo_details")
-    if details is not None:
-        fields["promo_details"] = dp_wire.PromoDetails(**details)
+    # promo_details stays the verbatim object the lenient wire Struct holds.
     return dp_wire.Promo(**fields)
 
 
