@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from promokit.errors import InvalidInput, Problem
 from promokit.files import dump_promotion
 
 if TYPE_CHECKING:
@@ -24,13 +25,20 @@ def resume_point(path: Path) -> tuple[set[str], int, int]:
 
     The export writes one promotion per line, so each complete line of a file cut
     short is a promotion; a torn last line (or the closing ``]}``) is cut off and
-    written again. The offset is ``-1`` when there is nothing to resume.
+    written again. The offset is ``-1`` when there is nothing to resume. A file
+    that is not an export is refused (:class:`InvalidInput`), never overwritten.
     """
     if not path.exists():
         return set(), 0, -1
     data = path.read_bytes()
-    if not data.startswith(HEAD.encode()):
+    if not data.strip():
         return set(), 0, -1
+    if not data.startswith(HEAD.encode()):
+        raise InvalidInput(
+            f"{path} is not a promokit export, so it is neither resumed nor overwritten; "
+            "choose another --output",
+            problems=[Problem("--output", "an existing file that is not an export")],
+        )
     ids: set[str] = set()
     count, end, offset = 0, len(HEAD), len(HEAD)
     for line in data[len(HEAD) :].split(b"\n"):

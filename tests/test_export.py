@@ -167,3 +167,14 @@ def test_an_interrupted_export_resumes_without_reading_details_again(
     again = invoke("export", "-o", str(out), "--config", seeded)
     assert "3 kept from the previous run" in again.output
     assert out.read_text(encoding="utf-8") == whole
+
+
+def test_an_existing_file_that_is_no_export_is_never_overwritten(
+    seeded: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "notes.json"
+    out.write_text('{"mine": true}\n', encoding="utf-8")
+    refused = invoke("export", "-o", str(out), "--config", seeded)
+    assert refused.exit_code == 2
+    assert "is not a promokit export" in refused.output
+    assert out.read_text(encoding="utf-8") == '{"mine": true}\n'

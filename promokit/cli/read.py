@@ -120,20 +120,21 @@ def export(
     from promokit.export import export as write_export
     from promokit.export import export_to_file
 
-    def progress(count: int, carried: int) -> None:
-        if not context.as_json:
-            before = f" ({carried} from the previous run)" if carried else ""
-            context.err.print(f"exported {count}{before}", highlight=False)
-
     async def work(client: Client) -> tuple[int, int]:
-        if output is None:
-            count = await write_export(
-                client, provider, sys.stdout, status=status, detail=detail, on_progress=progress
+        with context.progress() as bar:
+            task = bar.add_task(f"export {provider or 'default'}", total=None)
+
+            def progress(count: int, _carried: int) -> None:
+                bar.update(task, completed=count)
+
+            if output is None:
+                count = await write_export(
+                    client, provider, sys.stdout, status=status, detail=detail, on_progress=progress
+                )
+                return count, 0
+            return await export_to_file(
+                client, provider, output, status=status, detail=detail, on_progress=progress
             )
-            return count, 0
-        return await export_to_file(
-            client, provider, output, status=status, detail=detail, on_progress=progress
-        )
 
     count, carried = run(context, work)
     resumed = f", {carried} kept from the previous run" if carried else ""
