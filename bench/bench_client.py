@@ -196,12 +196,12 @@ async def make_call(
 
 def validate_request_bytes() -> bytes:
     """Exactly the validate body promokit sends for the benchmark's code and checkout."""
-    from promokit_mayar import mapping
+    from promokit_mayar import validating
 
     from promokit import Checkout, codec
 
     checkout = Checkout(amount=AMOUNT, product_id=PRODUCT)
-    return codec.encode(mapping.validate_request(CODE, checkout, PRODUCT))
+    return codec.encode(validating.validate_request(CODE, checkout, PRODUCT))
 
 
 async def measure_block(

@@ -11,7 +11,7 @@ from typing import Any, get_args
 
 import msgspec
 import pytest
-from promokit_durianpay import mapping, wire
+from promokit_durianpay import fast_path, mapping, wire
 from promokit_durianpay.wire import NativePromo, Promo, decode_page, decode_promo
 
 from promokit import codec
@@ -103,7 +103,7 @@ def test_the_fast_path_reads_common_forms_exactly_as_the_checked_path(
     promo: dict[str, Any],
 ) -> None:
     native = _native(promo)
-    fast = mapping._plain_promotion(native, "durianpay", "FALLBACK")
+    fast = fast_path.plain_promotion(native, "durianpay", "FALLBACK")
     assert fast is not None
     assert fast == _checked(native, "FALLBACK")
     # ...and as the lenient wire Struct read by the checked path.
@@ -143,7 +143,7 @@ def test_an_unknown_details_key_sends_the_body_to_the_lenient_decoder() -> None:
 @pytest.mark.parametrize("promo", UNCOMMON)
 def test_the_fast_path_steps_aside_for_uncommon_forms(promo: dict[str, Any]) -> None:
     native = _native(promo)
-    assert mapping._plain_promotion(native, "durianpay", None) is None
+    assert fast_path.plain_promotion(native, "durianpay", None) is None
     checked: Any
     try:
         checked = _checked(native)
@@ -189,7 +189,7 @@ def test_unknown_enumerations_step_aside_to_the_lenient_decoder(
     first, second = mapping.to_promotions(enumerate(page), provider="durianpay", operation="list")
     assert second.status == outcome
     # The documented promo beside it reads exactly as it does natively.
-    assert first == mapping._plain_promotion(_native(DOCUMENTED), "durianpay", None)
+    assert first == fast_path.plain_promotion(_native(DOCUMENTED), "durianpay", None)
 
 
 def test_pages_and_single_promos_decode_natively_when_they_can() -> None:
@@ -233,9 +233,9 @@ def test_decoded_promos_stay_out_of_the_cycle_collector() -> None:
 def test_the_native_enumerations_are_the_ones_the_mapping_reads() -> None:
     # The fast path looks these up without a fallback: a value the native twin
     # decodes must have a meaning there, and every meaning must be decodable.
-    assert set(get_args(wire.KnownStatus)) == set(mapping._STATUS_OF)
-    assert set(get_args(wire.KnownSubType)) == set(mapping._REWARD_OF)
-    assert set(get_args(wire.KnownDeduction)) == set(mapping._APPLIES_TO_OF)
+    assert set(get_args(wire.KnownStatus)) == set(fast_path.STATUS_OF)
+    assert set(get_args(wire.KnownSubType)) == set(fast_path.REWARD_OF)
+    assert set(get_args(wire.KnownDeduction)) == set(fast_path.APPLIES_TO_OF)
     assert set(get_args(wire.KnownType)) == {mapping.CARD, mapping.EWALLET, mapping.VA}
     assert set(get_args(wire.KnownDiscountType)) == {mapping.PERCENTAGE, mapping.FLAT}
     assert set(get_args(wire.KnownLimitType)) == {mapping.QUOTA, mapping.BUDGET, ""}
@@ -244,7 +244,7 @@ def test_the_native_enumerations_are_the_ones_the_mapping_reads() -> None:
 @pytest.mark.parametrize("percent", [1, 30, 99, 100, 101, 250])
 def test_whole_percentages_read_the_same_shared_or_not(percent: int) -> None:
     native = _native(_variant(discount=percent, max_discount_amount=""))
-    fast = mapping._plain_promotion(native, "durianpay", None)
+    fast = fast_path.plain_promotion(native, "durianpay", None)
     assert fast is not None
     assert isinstance(fast.discount, Percent)
     assert fast.discount.value == Decimal(percent)

@@ -1,4 +1,4 @@
-"""The one place where neutral promokit values and Mayar wire Structs are converted."""
+"""The one place where neutral promotions and Mayar wire Structs are converted."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ import msgspec
 from msgspec import UNSET
 
 from promokit import codec
-from promokit.errors import BadRequest, NotFound, Problem, ProviderError, UnsupportedFeature
-from promokit.evaluate import amount_off
+from promokit.errors import UnsupportedFeature
 from promokit.model import (
-    Checkout,
     Coupon,
     CouponType,
     Customers,
@@ -23,12 +21,9 @@ from promokit.model import (
     Percent,
     Promotion,
     Quota,
-    Rejection,
     Status,
-    Usage,
-    Validation,
 )
-from promokit_mayar import messages, wire
+from promokit_mayar import wire
 from promokit_mayar.manifest import PLUGIN_NAME
 
 _CUSTOMERS_TO_WIRE: dict[str, wire.CustomerKind] = {"all": "all", "new": "new", "returning": "old"}
@@ -52,17 +47,6 @@ _STATUS_FROM_WIRE: dict[str, Status] = {
     "expired": "expired",
     "upcoming": "scheduled",
 }
-_REFUSALS: dict[str, Rejection] = {
-    messages.COUPON_NOT_FOUND: Rejection.NOT_FOUND,
-    messages.COUPON_INACTIVE: Rejection.INACTIVE,
-    messages.COUPON_NOT_STARTED: Rejection.NOT_STARTED,
-    messages.COUPON_EXPIRED: Rejection.EXPIRED,
-    messages.USAGE_LIMIT_REACHED: Rejection.USAGE_LIMIT_REACHED,
-}
-_REFUSAL_PREFIXES: tuple[tuple[str, Rejection], ...] = (
-    (messages.PRODUCT_NOT_ELIGIBLE_PREFIX, Rejection.PRODUCT_NOT_ELIGIBLE),
-    (messages.MIN_PURCHASE_PREFIX, Rejection.MIN_PURCHASE_NOT_MET),
-)
 _EXTENSION_DECODER = msgspec.json.Decoder(dict[str, Any], float_hook=Decimal)
 
 # What a list entry does not carry, in the order of promokit.capabilities.FIELDS.
@@ -112,61 +96,6 @@ def encode_create(promotion: Promotion) -> bytes:
     merged = _EXTENSION_DECODER.decode(body)
     merged.update(extra)
     return codec.encode(merged)
-
-
-CHECKOUT_EXTENSIONS = ("membershipTierId", "paymentLinkType", "tickets")
-"""The Mayar-only validate fields a ``Checkout`` carries in ``extensions["mayar"]``."""
-
-
-def checkout_problems(checkout: Checkout) -> list[Problem]:
-    """What is wrong with ``checkout.extensions["mayar"]`` (documented shapes only)."""
-    extra = checkout.extensions.get(PLUGIN_NAME, {})
-    where = f"extensions.{PLUGIN_NAME}"
-    problems = [
-        Problem(f"{where}.{key}", f"not a Mayar validate field ({', '.join(CHECKOUT_EXTENSIONS)})")
-        for key in extra
-        if key not in CHECKOUT_EXTENSIONS
-    ]
-    for key in ("membershipTierId", "paymentLinkType"):
-        value = extra.get(key)
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            problems.append(Problem(f"{where}.{key}", "must be non-empty text"))
-    tickets = extra.get("tickets")
-    if tickets is not None and (
-        not isinstance(tickets, list) or not all(isinstance(t, dict) for t in tickets)
-    ):
-        problems.append(Problem(f"{where}.tickets", "must be a list of ticket objects"))
-    if extra.get("membershipTierId") is not None and extra.get("paymentLinkType") is None:
-        problems.append(
-            Problem(
-                f"{where}.paymentLinkType",
-                'goes with membershipTierId (documented: "membership_payment")',
-            )
-        )
-    return problems
-
-
-def validate_request(code: str, checkout: Checkout, product_id: str) -> wire.ValidateRequest:
-    """The validate body; Mayar works out new/old customers itself from the e-mail.
-
-    Membership and event checkouts add ``extensions["mayar"]`` fields (checked by
-    :func:`checkout_problems`): ``membershipTierId`` with ``paymentLinkType``
-    (e.g. ``membership_payment``), and ``tickets``, sent as given (their item shape
-    is undocumented).
-    """
-    extra = checkout.extensions.get(PLUGIN_NAME, {})
-    tier = extra.get("membershipTierId")
-    link_type = extra.get("paymentLinkType")
-    tickets = extra.get("tickets")
-    return wire.ValidateRequest(
-        coupon_code=code,
-        payment_link_id=product_id,
-        amount=checkout.amount,
-        customer_email=UNSET if checkout.customer_email is None else checkout.customer_email,
-        membership_tier_id=UNSET if tier is None else tier,
-        payment_link_type=UNSET if link_type is None else link_type,
-        tickets=UNSET if tickets is None else tickets,
-    )
 
 
 def list_query(
@@ -221,7 +150,7 @@ def promotion_from_created(data: wire.CreatedDiscount, *, alias: str, now: datet
     )
     return Promotion(
         name=data.name,
-        discount=_discount(data.discount_type, data.value, "$.data.value", alias, "create"),
+        discount=wire_discount(data.discount_type, data.value, "$.data.value", alias, "create"),
         code=_reusable_code(coupon_type, coupons),
         coupon_type=coupon_type,
         min_purchase=data.minimum_purchase,
@@ -286,7 +215,7 @@ def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetim
         status = "active"  # the rule of derived_status, inlined: this runs per detail
     return Promotion(
         name=data.name,
-        discount=_discount(data.discount_type, data.value, "$.data.value", alias, "get"),
+        discount=wire_discount(data.discount_type, data.value, "$.data.value", alias, "get"),
         code=_reusable_code(coupon_type, coupons),
         coupon_type=coupon_type,
         min_purchase=data.minimum_purchase,
@@ -341,7 +270,7 @@ def promotion_from_summary(item: wire.DiscountSummary, *, alias: str, index: int
     kind: wire.DiscountKind = "monetary" if monetary else "percentage"
     return Promotion(
         name=item.name,
-        discount=_discount(kind, item.discount_value, path, alias, "list"),
+        discount=wire_discount(kind, item.discount_value, path, alias, "list"),
         ends_at=codec.as_utc(item.expired_at),
         products=tuple(product.id for product in item.products),
         id=item.id,
@@ -349,79 +278,6 @@ def promotion_from_summary(item: wire.DiscountSummary, *, alias: str, index: int
         status=_STATUS_FROM_WIRE.get(item.status, "unknown"),
         created_at=codec.as_utc(item.created_at),
         unknown=_SUMMARY_UNKNOWN if monetary else ("discount", *_SUMMARY_UNKNOWN),
-    )
-
-
-def validation_from_result(
-    result: wire.ValidateResult, checkout: Checkout, *, alias: str, message: str | None
-) -> Validation:
-    """A successful validate answer; the amount comes from promokit's reference evaluator."""
-    coupon = result.coupon
-    if not result.valid or coupon is None:
-        # Undocumented (every documented refusal is an HTTP error); kept as a result.
-        return Validation(valid=False, reason=Rejection.UNKNOWN, message=message, provider=alias)
-    discount = _discount(
-        coupon.discount_type,
-        coupon.discount_value,
-        "$.data.coupon.discountValue",
-        alias,
-        "validate",
-    )
-    return Validation(
-        valid=True,
-        discount_amount=amount_off(discount, max(checkout.amount, 0)),
-        coupon=Coupon(code=coupon.code, id=coupon.id),
-        provider=alias,
-    )
-
-
-def refusal_from_error(error: ProviderError, *, alias: str) -> Validation | None:
-    """The neutral refusal a validate error stands for, or ``None`` when it is a real error.
-
-    Validator failures (``Validation Error``, field issues, ``failed``) are errors in
-    the request, not answers about the code; a 404 counts only with Mayar's own
-    not-found wording, so a wrong base URL is never reported as "no such code".
-    """
-    text = error.message
-    if error.fields or text in (messages.VALIDATION_ERROR, messages.FAILED):
-        return None
-    if isinstance(error, NotFound):
-        reason = rejection_for(text)
-        if reason is Rejection.UNKNOWN and "tidak ditemukan" not in text.casefold():
-            return None
-        reason = Rejection.NOT_FOUND if reason is Rejection.UNKNOWN else reason
-    elif isinstance(error, BadRequest):
-        reason = rejection_for(text)
-    else:
-        return None
-    return Validation(valid=False, reason=reason, message=text, provider=alias)
-
-
-def rejection_for(message: str) -> Rejection:
-    """The neutral reason for one of Mayar's documented validate messages."""
-    text = message.strip()
-    exact = _REFUSALS.get(text)
-    if exact is not None:
-        return exact
-    for prefix, reason in _REFUSAL_PREFIXES:
-        if text.startswith(prefix):
-            return reason
-    # The new/old-customer refusal is free text; the docs give no exact string.
-    lowered = text.casefold()
-    if "pelanggan" in lowered or "customer" in lowered:
-        return Rejection.CUSTOMER_NOT_ELIGIBLE
-    return Rejection.UNKNOWN
-
-
-def usage_from_wire(data: wire.CouponUsage) -> Usage:
-    """The check answer; Mayar's ``limit`` 0 means unlimited."""
-    unlimited = data.limit == 0
-    return Usage(
-        code=data.coupon_code,
-        used=data.total_used,
-        limit=None if unlimited else data.limit,
-        remaining=None if unlimited else data.remaining,
-        exhausted=data.is_used,
     )
 
 
@@ -449,7 +305,7 @@ def _plain_decimal(value: wire.Number) -> Decimal:
     return value.normalize()
 
 
-def _discount(
+def wire_discount(
     kind: wire.DiscountKind, value: wire.Number, path: str, alias: str, operation: str
 ) -> Discount:
     if kind == "percentage":

@@ -22,7 +22,7 @@ from promokit.errors import (
 from promokit.model import Checkout, Promotion, Usage, Validation
 from promokit.provider import Provider, ProviderSettings
 from promokit.transport import ErrorInfo, ProviderHttp, Response, path_segment
-from promokit_mayar import mapping, wire
+from promokit_mayar import mapping, validating, wire
 from promokit_mayar.failures import read_failure
 from promokit_mayar.manifest import (
     DEFAULT_PAGE_SIZE,
@@ -272,7 +272,7 @@ class MayarProvider(Provider):
             )
         if checkout.currency != "IDR":
             problems.append(Problem("currency", "Mayar only handles IDR"))
-        problems.extend(mapping.checkout_problems(checkout))
+        problems.extend(validating.checkout_problems(checkout))
         if problems or checkout.product_id is None:
             raise InvalidCheckout(
                 "this checkout cannot be validated on Mayar; nothing was sent",
@@ -280,18 +280,18 @@ class MayarProvider(Provider):
                 provider=self.alias,
                 operation="validate",
             )
-        body = codec.encode(mapping.validate_request(code, checkout, checkout.product_id))
+        body = codec.encode(validating.validate_request(code, checkout, checkout.product_id))
         try:
             response = await self.http.request(
                 "POST", "/coupons/validate", operation="validate", body=body, idempotent=True
             )
         except (BadRequest, NotFound) as error:
-            refusal = mapping.refusal_from_error(error, alias=self.alias)
+            refusal = validating.refusal_from_error(error, alias=self.alias)
             if refusal is None:
                 raise
             return refusal
         result = self._decode(response, wire.ValidateResponse, "validate")
-        return mapping.validation_from_result(
+        return validating.validation_from_result(
             result.data, checkout, alias=self.alias, message=result.messages or result.message
         )
 
@@ -309,7 +309,7 @@ class MayarProvider(Provider):
             "POST", "/coupons/check", operation="usage", body=body, idempotent=True
         )
         checked = self._decode(response, wire.CheckResponse, "usage")
-        return mapping.usage_from_wire(checked.data)
+        return validating.usage_from_wire(checked.data)
 
     async def update(self, promotion_id: str, promotion: Promotion) -> Promotion:
         """Refused before any I/O: Mayar has no update endpoint."""

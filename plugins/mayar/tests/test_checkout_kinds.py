@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from promokit_mayar import mapping
+from promokit_mayar import validating
 from promokit_mayar.emulator import MayarEmulator
 
 from promokit import Checkout, Client, InvalidCheckout, codec
@@ -19,7 +19,7 @@ TIER = "7c1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6"
 
 def test_the_docs_request_example_with_empty_tickets() -> None:
     checkout = Checkout(amount=0, customer_email="", extensions={"mayar": {"tickets": []}})
-    request = mapping.validate_request("HARIBAIK", checkout, LINK)
+    request = validating.validate_request("HARIBAIK", checkout, LINK)
     assert codec.encode(request) == compact("validate_request_docs.json")
 
 
@@ -29,7 +29,7 @@ def test_a_membership_checkout_sends_the_tier_and_the_link_type() -> None:
         customer_email="budi@example.com",
         extensions={"mayar": {"membershipTierId": TIER, "paymentLinkType": "membership_payment"}},
     )
-    request = mapping.validate_request("HARIBAIK", checkout, LINK)
+    request = validating.validate_request("HARIBAIK", checkout, LINK)
     assert codec.encode(request) == compact("assumed_validate_membership.json")
 
 

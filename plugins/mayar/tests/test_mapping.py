@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import msgspec
 import pytest
-from promokit_mayar import mapping, wire
+from promokit_mayar import mapping, validating, wire
 
 from promokit import (
     BadRequest,
@@ -129,7 +129,7 @@ DOCUMENTED_REFUSALS = [
 def test_each_documented_message_maps_to_its_neutral_reason(
     message: str, reason: Rejection
 ) -> None:
-    assert mapping.rejection_for(message) is reason
+    assert validating.rejection_for(message) is reason
 
 
 @pytest.mark.parametrize(("message", "reason"), DOCUMENTED_REFUSALS)
@@ -138,7 +138,7 @@ def test_a_400_refusal_becomes_an_invalid_validation_keeping_the_text(
 ) -> None:
     error = BadRequest(message, provider="shop", status=400)
 
-    validation = mapping.refusal_from_error(error, alias="shop")
+    validation = validating.refusal_from_error(error, alias="shop")
 
     assert validation is not None
     assert (validation.valid, validation.reason, validation.message) == (False, reason, message)
@@ -148,26 +148,26 @@ def test_a_400_refusal_becomes_an_invalid_validation_keeping_the_text(
 def test_validator_failures_are_errors_not_refusals() -> None:
     issues = (Problem("couponCode", "The 'couponCode' field is required."),)
 
-    assert mapping.refusal_from_error(BadRequest("Validation Error"), alias="s") is None
-    assert mapping.refusal_from_error(BadRequest("x", fields=issues), alias="s") is None
-    assert mapping.refusal_from_error(BadRequest("failed"), alias="s") is None
-    assert mapping.refusal_from_error(Conflict("Coupon code already in use"), alias="s") is None
+    assert validating.refusal_from_error(BadRequest("Validation Error"), alias="s") is None
+    assert validating.refusal_from_error(BadRequest("x", fields=issues), alias="s") is None
+    assert validating.refusal_from_error(BadRequest("failed"), alias="s") is None
+    assert validating.refusal_from_error(Conflict("Coupon code already in use"), alias="s") is None
 
 
 def test_a_404_counts_only_with_mayars_not_found_wording() -> None:
-    found = mapping.refusal_from_error(
+    found = validating.refusal_from_error(
         NotFound("Gagal! Kode diskon ini tidak ditemukan.", status=404), alias="s"
     )
 
     assert found is not None
     assert found.reason is Rejection.NOT_FOUND
-    assert mapping.refusal_from_error(NotFound("404: Not Found"), alias="s") is None
+    assert validating.refusal_from_error(NotFound("404: Not Found"), alias="s") is None
 
 
 def test_a_valid_false_answer_is_an_unknown_refusal() -> None:
     result = wire.ValidateResult(valid=False)
 
-    validation = mapping.validation_from_result(
+    validation = validating.validation_from_result(
         result, Checkout(amount=1, product_id="p"), alias="s", message="success"
     )
 
@@ -193,7 +193,7 @@ def test_discount_amount_comes_from_the_reference_evaluator(
         ),
     )
 
-    validation = mapping.validation_from_result(
+    validation = validating.validation_from_result(
         result, Checkout(amount=amount, product_id="p"), alias="s", message=None
     )
 
@@ -290,7 +290,7 @@ def test_list_entries_infer_the_kind_from_the_99_percent_cap(
 
 
 def test_usage_limit_zero_means_unlimited() -> None:
-    usage = mapping.usage_from_wire(
+    usage = validating.usage_from_wire(
         wire.CouponUsage(coupon_code="X", is_used=False, total_used=40, limit=0, remaining=0)
     )
 
@@ -298,7 +298,7 @@ def test_usage_limit_zero_means_unlimited() -> None:
 
 
 def test_exhausted_follows_is_used() -> None:
-    usage = mapping.usage_from_wire(
+    usage = validating.usage_from_wire(
         wire.CouponUsage(coupon_code="X", is_used=True, total_used=5, limit=5, remaining=0)
     )
 

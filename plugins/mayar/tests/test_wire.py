@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import msgspec
 import pytest
-from promokit_mayar import mapping, wire
+from promokit_mayar import mapping, validating, wire
 
 from promokit import Checkout, Coupon, Fixed, Percent, Quota, ResponseValidationError, codec
 
@@ -151,7 +151,7 @@ def test_seed_001_validate_response_reads_discount_value() -> None:
         operation="validate",
     )
     checkout = Checkout(amount=250000, product_id="link")
-    validation = mapping.validation_from_result(
+    validation = validating.validation_from_result(
         response.data, checkout, alias="shop", message=response.messages
     )
 
@@ -180,7 +180,9 @@ def test_validate_request_mirrors_the_documented_body() -> None:
         product_id="9b5f6c2e-6a0e-4a8e-9d1c-1f2e3d4c5b6a",
         customer_email="budi@example.com",
     )
-    request = mapping.validate_request("HARIBAIK", checkout, "9b5f6c2e-6a0e-4a8e-9d1c-1f2e3d4c5b6a")
+    request = validating.validate_request(
+        "HARIBAIK", checkout, "9b5f6c2e-6a0e-4a8e-9d1c-1f2e3d4c5b6a"
+    )
 
     assert codec.encode(request) == compact("validate_request.json")
 
@@ -191,7 +193,7 @@ def test_check_request_and_response_mirror_the_docs() -> None:
         fixture_bytes("check_response.json"), wire.CheckResponse, provider="t", operation="usage"
     )
 
-    usage = mapping.usage_from_wire(response.data)
+    usage = validating.usage_from_wire(response.data)
 
     assert (usage.code, usage.used, usage.limit, usage.remaining, usage.exhausted) == (
         "HARIBAIK",
