@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     )
     from promokit.provider import Provider, ProviderSettings
     from promokit.redact import Secret
+    from promokit.sync import SyncClient
 
 # Names resolve on first use (PEP 562): ``import promokit`` stays cheap for the
 # pytest plugin and the CLI's startup, which need none of the client stack.
@@ -103,6 +104,7 @@ _EXPORTS = {
     "ResponseValidationError": "promokit.errors",
     "Secret": "promokit.redact",
     "StaleRecord": "promokit.errors",
+    "SyncClient": "promokit.sync",
     "TransportError": "promokit.errors",
     "UnknownFields": "promokit.errors",
     "UnsupportedFeature": "promokit.errors",
@@ -185,6 +187,7 @@ __all__ = [
     "ResponseValidationError",
     "Secret",
     "StaleRecord",
+    "SyncClient",
     "TransportError",
     "UnknownFields",
     "UnsupportedFeature",

@@ -67,6 +67,17 @@ class BackgroundEmulators:
     def close(self) -> None:
         for server in self.servers:
             self.call(server.stop())
+        # aiohttp before 3.11 can leave a request handler pending after cleanup; one
+        # destroyed with the loop leaks its socket (a ResourceWarning, an error here).
+        self.call(_cancel_the_rest())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
         self.loop.close()
+
+
+async def _cancel_the_rest() -> None:
+    current = asyncio.current_task()
+    rest = [task for task in asyncio.all_tasks() if task is not current]
+    for task in rest:
+        task.cancel()
+    await asyncio.gather(*rest, return_exceptions=True)

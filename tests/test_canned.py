@@ -73,3 +73,20 @@ def test_the_pytest_plugin_imports_nothing_heavy_until_a_fixture_is_used() -> No
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_aioresponses_tests_skip_with_the_reason_or_fail_where_required(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from promokit.testing import mocked
+
+    monkeypatch.setattr(mocked, "aioresponses_problem", lambda: "aioresponses 0.7.9 broke")
+    mark = mocked.needs_aioresponses()
+    assert mark.args == (True,)
+    assert "aioresponses 0.7.9 broke" in mark.kwargs["reason"]
+    assert "aiohttp-3.13 leg" in mark.kwargs["reason"]
+    monkeypatch.setenv(mocked.REQUIRE, "1")
+    with pytest.raises(RuntimeError, match=r"0\.7\.9 broke"):
+        mocked.needs_aioresponses()
+    monkeypatch.setattr(mocked, "aioresponses_problem", lambda: None)
+    assert mocked.needs_aioresponses().args == (False,)

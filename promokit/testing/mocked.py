@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 from importlib.metadata import PackageNotFoundError, version
 
 import pytest
@@ -55,13 +56,19 @@ def _version(distribution: str) -> str:
         return "?"
 
 
+REQUIRE = "PROMOKIT_REQUIRE_AIORESPONSES"
+"""Set (to anything) where aioresponses must work: a problem is then an error, not a skip."""
+
+
 def needs_aioresponses() -> pytest.MarkDecorator:
     """A mark that skips a test, saying why and where it runs, if aioresponses cannot work."""
     problem = aioresponses_problem()
+    if problem is not None and os.environ.get(REQUIRE):
+        raise RuntimeError(f"{REQUIRE} is set, but {problem}")
     return pytest.mark.skipif(
         problem is not None,
         reason=f"{problem}; promokit's CI runs these in its {LEG} leg (.ci/run)",
     )
 
 
-__all__ = ["LEG", "aioresponses_problem", "needs_aioresponses"]
+__all__ = ["LEG", "REQUIRE", "aioresponses_problem", "needs_aioresponses"]

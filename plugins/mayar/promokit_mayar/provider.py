@@ -6,6 +6,7 @@ import functools
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from datetime import UTC, datetime
+from importlib import metadata
 from typing import ClassVar, TypeVar
 
 from promokit import codec
@@ -43,6 +44,14 @@ MAX_CHECK_CODE_LENGTH = 50
 _LIST_STATUSES = ("active", "inactive", "expired", "scheduled")
 
 
+def _installed_version() -> str:
+    # pyproject.toml is the one place the version is written.
+    try:
+        return metadata.version("promokit-mayar")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        return "0+unknown"
+
+
 class MayarProvider(Provider):
     """Mayar (https://mayar.id) coupon API v2: create, get, list, validate and usage.
 
@@ -61,7 +70,7 @@ class MayarProvider(Provider):
 
     plugin_name: ClassVar[str] = PLUGIN_NAME
     manifest = MANIFEST
-    version: ClassVar[str] = "0.1.0"
+    version: ClassVar[str] = _installed_version()
     emulator: ClassVar[str | None] = "promokit_mayar.emulator:create_emulator"
     emulator_prefix: ClassVar[str] = PATH_PREFIX
     docs_url: ClassVar[str] = "https://docs.mayar.id/api-reference-v2/discount"

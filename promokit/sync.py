@@ -1,0 +1,264 @@
+"""SyncClient: the Client's operations, blocking, for threaded sync code (Django, Flask)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import weakref
+from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping
+from concurrent.futures import Future
+from types import TracebackType
+from typing import Any, TypeVar
+
+from promokit.capabilities import Plan, Policy
+from promokit.client import BulkResult, Client
+from promokit.config import Config, load_config
+from promokit.errors import ConfigurationError
+from promokit.model import Checkout, Promotion, Usage, Validation
+from promokit.writes import ProgressCallback
+
+T = TypeVar("T")
+
+
+class SyncClient:
+    """A blocking :class:`Client`, safe to share across the threads of a web app.
+
+    One event loop runs on a background thread for the client's whole life; every
+    call is handed to it and waited for, so the HTTP session, rate limits and
+    ledger are shared by all threads (``asyncio.run`` per request would open a
+    session per loop and fail on the second request). Build it once at start-up::
+
+        client = promokit.SyncClient.from_config("promokit.toml")
+        created = client.create(promotion)  # from any thread
+
+    It is closed by :meth:`close`, by leaving a ``with`` block, or at interpreter
+    exit (without "unclosed session" warnings). Operations take the same
+    arguments as :class:`Client`'s; :meth:`list` returns an iterator that fetches
+    page by page as it is consumed.
+    """
+
+    def __init__(self, config: Config, **kwargs: Any) -> None:
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="promokit-sync", daemon=True)
+        self._client = Client(config, **kwargs)
+        self._loop = loop
+        self._thread = thread
+        self._lock = threading.Lock()
+        self._closed = False
+        thread.start()
+        # At exit (or when garbage collected) the client is closed on its loop; the
+        # finalizer holds no reference to self, so it never keeps the client alive.
+        self._finalizer = weakref.finalize(self, _shutdown, self._client, loop, thread)
+
+    @classmethod
+    def from_config(
+        cls,
+        source: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> SyncClient:
+        """Build a client from ``promokit.toml`` (path), a dict, or the usual search."""
+        return cls(load_config(source), **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Sync{self._client!r}"
+
+    @property
+    def client(self) -> Client:
+        """The async :class:`Client` underneath (use it only on the client's loop)."""
+        return self._client
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the HTTP session and the ledger, then stop the loop; idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        if threading.current_thread() is self._thread:
+            raise ConfigurationError("SyncClient.close() was called from its own event loop")
+        self._finalizer()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if threading.current_thread() is self._thread:
+            coroutine.close()
+            raise ConfigurationError(
+                "a SyncClient method was called from its own event loop (a callback); "
+                "use the async Client there"
+            )
+        with self._lock:
+            if self._closed:
+                coroutine.close()
+                raise ConfigurationError("this promokit SyncClient is closed; open a new one")
+            future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result()
+        except BaseException:
+            # Interrupted (KeyboardInterrupt) while waiting: stop the call too.
+            future.cancel()
+            raise
+
+    # -- operations ------------------------------------------------------------
+
+    def plan(
+        self, promotion: Promotion, provider: str | None = None, *, policy: Policy = "strict"
+    ) -> Plan:
+        """:meth:`Client.plan` (no I/O)."""
+        return self._client.plan(promotion, provider, policy=policy)
+
+    def create(
+        self,
+        promotion: Promotion,
+        provider: str | None = None,
+        *,
+        policy: Policy = "strict",
+        idempotency_key: str | None = None,
+        timeout: float | None = None,
+    ) -> Promotion:
+        """:meth:`Client.create`, blocking."""
+        return self._run(
+            self._client.create(
+                promotion,
+                provider,
+                policy=policy,
+                idempotency_key=idempotency_key,
+                timeout=timeout,
+            )
+        )
+
+    def reconcile(
+        self,
+        idempotency_key: str,
+        provider: str | None = None,
+        *,
+        found_id: str | None = None,
+        timeout: float | None = None,
+    ) -> Promotion | None:
+        """:meth:`Client.reconcile`, blocking."""
+        return self._run(
+            self._client.reconcile(idempotency_key, provider, found_id=found_id, timeout=timeout)
+        )
+
+    def create_bulk(
+        self,
+        promotion: Promotion,
+        count: int,
+        provider: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+        on_progress: ProgressCallback | None = None,
+        concurrency: int = 4,
+        timeout: float | None = None,
+    ) -> BulkResult:
+        """:meth:`Client.create_bulk`, blocking (``on_progress`` runs on the loop's thread)."""
+        return self._run(
+            self._client.create_bulk(
+                promotion,
+                count,
+                provider,
+                idempotency_key=idempotency_key,
+                on_progress=on_progress,
+                concurrency=concurrency,
+                timeout=timeout,
+            )
+        )
+
+    def get(
+        self, promotion_id: str, provider: str | None = None, *, timeout: float | None = None
+    ) -> Promotion:
+        """:meth:`Client.get`, blocking."""
+        return self._run(self._client.get(promotion_id, provider, timeout=timeout))
+
+    def list(
+        self,
+        provider: str | None = None,
+        *,
+        status: str | None = None,
+        search: str | None = None,
+        product_id: str | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[Promotion]:
+        """:meth:`Client.list`, as an iterator fetching page by page as it is consumed."""
+        pages = self._client.list(
+            provider, status=status, search=search, product_id=product_id, timeout=timeout
+        )
+        try:
+            while True:
+                try:
+                    item = self._run(_next(pages))
+                except StopAsyncIteration:
+                    return
+                yield item
+        finally:
+            if not self._closed:
+                self._run(pages.aclose())  # type: ignore[attr-defined]
+
+    def validate(
+        self,
+        code: str,
+        checkout: Checkout,
+        provider: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> Validation:
+        """:meth:`Client.validate`, blocking."""
+        return self._run(self._client.validate(code, checkout, provider, timeout=timeout))
+
+    def usage(
+        self, code: str, provider: str | None = None, *, timeout: float | None = None
+    ) -> Usage:
+        """:meth:`Client.usage`, blocking."""
+        return self._run(self._client.usage(code, provider, timeout=timeout))
+
+    def update(
+        self,
+        promotion_id: str,
+        promotion: Promotion,
+        provider: str | None = None,
+        *,
+        policy: Policy = "strict",
+        timeout: float | None = None,
+    ) -> Promotion:
+        """:meth:`Client.update`, blocking."""
+        return self._run(
+            self._client.update(promotion_id, promotion, provider, policy=policy, timeout=timeout)
+        )
+
+    def delete(
+        self, promotion_id: str, provider: str | None = None, *, timeout: float | None = None
+    ) -> None:
+        """:meth:`Client.delete`, blocking."""
+        self._run(self._client.delete(promotion_id, provider, timeout=timeout))
+
+
+async def _next(pages: AsyncIterator[T]) -> T:
+    return await anext(pages)
+
+
+def _shutdown(client: Client, loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
+    """Close ``client`` on its loop, stop the loop and its thread, close the loop."""
+    if loop.is_closed():
+        return
+    if thread.is_alive():
+        try:
+            asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(timeout=30)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=30)
+    if not loop.is_running():
+        loop.close()
+
+
+__all__ = ["SyncClient"]
