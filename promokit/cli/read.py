@@ -122,7 +122,7 @@ def export(
 
     async def work(client: Client) -> tuple[int, int]:
         with context.progress() as bar:
-            task = bar.add_task(f"export {provider or 'default'}", total=None)
+            task = bar.add_task(f"export {client.provider(provider).alias}", total=None)
 
             def progress(count: int, _carried: int) -> None:
                 bar.update(task, completed=count)
