@@ -17,6 +17,7 @@ from promokit.redact import Secret
 
 CONFIG_ENV = "PROMOKIT_CONFIG"
 PROVIDER_ENV = "PROMOKIT_PROVIDER"
+LEDGER_ENV = "PROMOKIT_LEDGER_URL"
 DEFAULT_FILE = "promokit.toml"
 
 
@@ -53,7 +54,18 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     default: str | None
     source: str
     ledger_path: str | None = None
+    """A SQLite file path or a ``postgresql://`` URL (which may hold a password)."""
     missing_keys: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        from promokit.ledger_postgres import masked
+
+        ledger = None if self.ledger_path is None else masked(self.ledger_path)
+        return (
+            f"Config(providers={self.providers!r}, default={self.default!r}, "
+            f"source={self.source!r}, ledger_path={ledger!r}, "
+            f"missing_keys={self.missing_keys!r})"
+        )
 
     def settings(self, alias: str | None) -> ProviderSettings:
         """Settings for ``alias`` (the default alias when ``None``)."""
@@ -128,8 +140,10 @@ def load_config(
             f"{where} names {default!r}, which is not a configured provider "
             f"(configured: {', '.join(sorted(providers)) or 'none'})"
         )
-    ledger = parsed.ledger
-    if ledger is not None and base_dir is not None and not Path(ledger).is_absolute():
+    ledger = env.get(LEDGER_ENV) or parsed.ledger
+    if ledger is not None and ledger.startswith(("postgresql://", "postgres://")):
+        pass  # a server, not a path
+    elif ledger is not None and base_dir is not None and not Path(ledger).is_absolute():
         ledger = str(base_dir / ledger)
     elif ledger is None and base_dir is not None:
         ledger = str(base_dir / ".promokit-ledger.sqlite3")

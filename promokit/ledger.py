@@ -72,6 +72,32 @@ class Claim(msgspec.Struct, frozen=True, kw_only=True):
     took_over: bool = False
 
 
+def decide(stored: Entry | None, entry: Entry, *, now: float, lease_for: float) -> Claim:
+    """The claim rules every store applies inside its transaction (see ``claim``).
+
+    The returned entry is what the store must write when ``owned`` (insert when
+    ``stored`` is None, else update), or what it found when not.
+    """
+    mine = msgspec.structs.replace(
+        entry, state="pending", lease_until=now + lease_for, settles_at=0.0, updated_at=now
+    )
+    if stored is None:
+        return Claim(entry=msgspec.structs.replace(mine, created_at=now), owned=True)
+    if stored.state == "done":
+        return Claim(entry=stored, owned=False)
+    took_over = stored.state == "pending"
+    # Our own lease never blocks us; a request's settle time blocks everyone.
+    busy_until = stored.settles_at if stored.owner == entry.owner else stored.free_at()
+    if took_over and busy_until > now:
+        return Claim(entry=stored, owned=False)
+    # A pending entry keeps its settle time: the old request may still be processed
+    # until then, and whoever holds the key now must not resend before it.
+    claimed = msgspec.structs.replace(
+        mine, created_at=stored.created_at, settles_at=stored.settles_at if took_over else 0.0
+    )
+    return Claim(entry=claimed, owned=True, took_over=took_over)
+
+
 class LedgerStore(Protocol):
     """The storage a :class:`Ledger` runs on: SQLite (one host) or PostgreSQL (many).
 
@@ -166,6 +192,11 @@ class LedgerStore(Protocol):
         ...
 
 
+def is_url(location: str) -> bool:
+    """Whether ``location`` names a PostgreSQL ledger rather than a SQLite file."""
+    return location.startswith(("postgresql://", "postgres://"))
+
+
 def owner_id() -> str:
     """``host:pid:random``: who holds a lease, readable in :class:`WriteInProgress`."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -200,10 +231,15 @@ class Ledger:
 
     @classmethod
     def at(cls, location: str | Path) -> Ledger:
-        """The ledger at ``location``: a SQLite file path (or ``":memory:"``)."""
+        """The ledger at ``location``: a ``postgresql://`` URL, else a SQLite file path."""
+        text = str(location)
+        if is_url(text):
+            from promokit.ledger_postgres import PostgresLedgerStore
+
+            return cls(PostgresLedgerStore(text))
         from promokit.ledger_sqlite import SqliteLedgerStore
 
-        return cls(SqliteLedgerStore(location))
+        return cls(SqliteLedgerStore(text))
 
     def __repr__(self) -> str:
         return f"Ledger({self.store.name})"

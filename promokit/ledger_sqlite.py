@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from promokit.errors import LedgerError
-from promokit.ledger import Claim, Entry, EntryState
+from promokit.ledger import Claim, Entry, EntryState, decide
 
 SCHEMA_VERSION = 2
 """Kept in ``PRAGMA user_version``; 1 was the alias-keyed table of promokit 0.1."""
@@ -228,48 +228,34 @@ class SqliteLedgerStore:
             return claim
 
     def _claim(self, db: sqlite3.Connection, entry: Entry, lease_for: float) -> Claim:
-        now = time.time()
         stored = self._select(db, entry.target, entry.key)
-        mine = msgspec.structs.replace(
-            entry, state="pending", lease_until=now + lease_for, settles_at=0.0, updated_at=now
-        )
+        claim = decide(stored, entry, now=time.time(), lease_for=lease_for)
+        if not claim.owned:
+            return claim
+        mine = claim.entry
         if stored is None:
-            mine = msgspec.structs.replace(mine, created_at=now)
             db.execute(
                 f"INSERT INTO writes ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * 16)})",
                 tuple(getattr(mine, column) for column in COLUMNS),
             )
-            return Claim(entry=mine, owned=True)
-        if stored.state == "done":
-            return Claim(entry=stored, owned=False)
-        took_over = stored.state == "pending"
-        # Our own lease never blocks us, a request's settle time blocks everyone.
-        busy_until = stored.settles_at if stored.owner == entry.owner else stored.free_at()
-        if took_over and busy_until > now:
-            return Claim(entry=stored, owned=False)
-        # A pending entry keeps its settle time: the old request may still be processed
-        # until then, and whoever holds the key now must not resend before it.
-        settles = stored.settles_at if took_over else 0.0
-        db.execute(
-            "UPDATE writes SET state = 'pending', owner = ?, lease_until = ?, settles_at = ?, "
-            "request = ?, fingerprint = ?, natural_key = ?, error = NULL, updated_at = ? "
-            "WHERE target = ? AND key = ?",
-            (
-                entry.owner,
-                now + lease_for,
-                settles,
-                entry.request,
-                entry.fingerprint,
-                entry.natural_key,
-                now,
-                entry.target,
-                entry.key,
-            ),
-        )
-        claimed = msgspec.structs.replace(
-            mine, created_at=stored.created_at, settles_at=settles, state="pending"
-        )
-        return Claim(entry=claimed, owned=True, took_over=took_over)
+        else:
+            db.execute(
+                "UPDATE writes SET state = 'pending', owner = ?, lease_until = ?, "
+                "settles_at = ?, request = ?, fingerprint = ?, natural_key = ?, error = NULL, "
+                "updated_at = ? WHERE target = ? AND key = ?",
+                (
+                    mine.owner,
+                    mine.lease_until,
+                    mine.settles_at,
+                    mine.request,
+                    mine.fingerprint,
+                    mine.natural_key,
+                    mine.updated_at,
+                    mine.target,
+                    mine.key,
+                ),
+            )
+        return claim
 
     def renew(
         self,

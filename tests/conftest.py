@@ -191,3 +191,6 @@ async def echo_client(
 
 def aware(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+from .pg_cluster import postgresql  # noqa: E402, F401  (the PostgreSQL cluster fixture)

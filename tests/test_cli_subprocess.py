@@ -215,7 +215,7 @@ def test_bulk_killed_at_random_points_ends_with_exactly_the_requested_codes(
         # timeout plus the margin by which the emulator is surely done (0.3 s delays).
         config.write_text(
             mayar.info["config"]
-            + 'environment = "sandbox"\nrate_limit = 6000\ntimeout = 3\nsettle_margin = 0.5\n'
+            + 'environment = "sandbox"\nrate_limit = 6000\ntimeout = 8\nsettle_margin = 0.5\n'
         )
         promotions = tmp_path / "welcome.toml"
         promotions.write_text(
@@ -257,13 +257,13 @@ def test_bulk_killed_at_random_points_ends_with_exactly_the_requested_codes(
             process = subprocess.Popen(
                 command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 90  # a killed batch settles first (timeout 8 s)
             while batches_done() < target and time.monotonic() < deadline:
                 time.sleep(0.01)
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
             assert target <= batches_done() < 12
-        finished = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
         assert finished.returncode == 0, finished.stderr
         codes = json.loads(finished.stdout)[0]["codes"]
         assert len(codes) == len(set(codes)) == 600

@@ -1,4 +1,5 @@
-"""Ownership of writes across OS processes: 8 workers, the same 20 promotions, one ledger.
+"""Ownership of writes across OS processes: 8 workers, the same 20 promotions, one ledger
+(a SQLite file, then a PostgreSQL server).
 
 Each worker is a real ``python`` process running ``tests/ownership_worker.py`` against
 a provider emulator on loopback that commits slowly or drops the answer after
@@ -23,6 +24,8 @@ import pytest
 
 from promokit.cli import load_emulator
 from promokit.emulator import EmulatorServer
+
+from .pg_cluster import Cluster
 
 WORKER = Path(__file__).with_name("ownership_worker.py")
 PROMOTIONS = 20
@@ -71,14 +74,25 @@ class Setup:
         return Counter(self.gateway.names(self.emulator))
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger(request: pytest.FixtureRequest) -> str:
+    """The ledger every worker shares: a SQLite file beside the config, or PostgreSQL."""
+    if request.param == "sqlite":
+        return "ledger.sqlite3"
+    cluster: Cluster = request.getfixturevalue("postgresql")
+    return cluster.database()
+
+
 @pytest.fixture(params=sorted(GATEWAYS))
-async def setup(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Setup]:
+async def setup(
+    request: pytest.FixtureRequest, tmp_path: Path, ledger: str
+) -> AsyncIterator[Setup]:
     gateway = GATEWAYS[request.param]
     emulator, prefix = load_emulator(gateway.plugin, api_key=gateway.key)
     async with EmulatorServer(emulator, prefix=prefix) as server:
         config = tmp_path / "promokit.toml"
         config.write_text(
-            f'ledger = "ledger.sqlite3"\n[providers.gw]\nplugin = "{gateway.plugin}"\n'
+            f'ledger = "{ledger}"\n[providers.gw]\nplugin = "{gateway.plugin}"\n'
             f'api_key = "{gateway.key}"\nbase_url = "{server.url}"\n{gateway.extra}'
             # A killed owner's request is over once its 5 s timeout passed; the emulator
             # has surely finished with it 1 s later (its slowest fault is 0.4 s).

@@ -1,0 +1,372 @@
+"""The many-hosts ledger store: PostgreSQL through psycopg 3, row locks for ownership."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import msgspec
+
+from promokit.errors import ConfigurationError, LedgerError
+from promokit.ledger import Claim, Entry, EntryState, decide
+
+if TYPE_CHECKING:
+    import psycopg
+
+SCHEMA_VERSION = 1
+"""Kept in ``promokit_meta`` under ``schema_version``."""
+
+COLUMNS = (
+    "target",
+    "key",
+    "provider",
+    "operation",
+    "state",
+    "fingerprint",
+    "natural_key",
+    "request",
+    "result",
+    "provider_id",
+    "error",
+    "owner",
+    "lease_until",
+    "settles_at",
+    "created_at",
+    "updated_at",
+)
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM promokit_writes"
+_NOW = "extract(epoch from clock_timestamp())::float8"
+
+_V1 = """
+CREATE TABLE promokit_writes (
+    target text NOT NULL,
+    key text NOT NULL,
+    provider text NOT NULL,
+    operation text NOT NULL,
+    state text NOT NULL,
+    fingerprint text NOT NULL,
+    natural_key text,
+    request bytea NOT NULL,
+    result bytea,
+    provider_id text,
+    error text,
+    owner text,
+    lease_until float8 NOT NULL DEFAULT 0,
+    settles_at float8 NOT NULL DEFAULT 0,
+    created_at float8 NOT NULL,
+    updated_at float8 NOT NULL,
+    PRIMARY KEY (target, key)
+);
+CREATE INDEX promokit_writes_by_provider_id ON promokit_writes (target, provider_id)
+"""
+# A new database gets the current schema at once; an older one steps from version N
+# to N + 1, each step in one transaction (none yet: version 1 is the first).
+_MIGRATIONS: dict[int, str] = {}
+_LOCK_ID = 0x70726F6D6F6B6974  # "promokit": serialises schema changes across hosts
+
+
+def masked(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (for names and messages)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+class PostgresLedgerStore:
+    """A ledger shared by every host that reaches one PostgreSQL database.
+
+    Ownership uses a transaction with ``SELECT … FOR UPDATE`` (and ``INSERT … ON
+    CONFLICT DO NOTHING`` for a new key), and lease times come from the server's
+    clock, so hosts whose clocks disagree still agree on when a lease ends.
+    Requires ``pip install 'promokit[postgresql]'`` (psycopg 3).
+    """
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._secret_words = tuple(word for word in (urlsplit(url).password,) if word)
+        self.name = f"PostgreSQL ledger {masked(url)}"
+        self._db: psycopg.Connection[tuple[Any, ...]] | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"PostgresLedgerStore({masked(self._url)!r})"
+
+    def _fail(self, what: str) -> LedgerError:
+        for word in self._secret_words:
+            what = what.replace(word, "***")
+        return LedgerError(f"the {self.name} {what}; nothing was sent", store=self.name)
+
+    @contextlib.contextmanager
+    def _using(self, timeout: float) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+        """The connection under the lock, in a transaction bounded by ``timeout``."""
+        import psycopg
+
+        if not self._lock.acquire(timeout=max(timeout, 0.001)):
+            raise self._fail("is busy in this process and did not free in time")
+        try:
+            if self._db is None or self._db.closed:
+                self._db = self._connect(timeout)
+            db = self._db
+            with db.transaction():
+                milliseconds = max(1, int(timeout * 1000))
+                # Both bound the call: a statement that runs, and a row lock waited for.
+                db.execute(f"SET LOCAL statement_timeout = {milliseconds}")
+                db.execute(f"SET LOCAL lock_timeout = {milliseconds}")
+                yield db
+        except psycopg.Error as error:
+            if self._db is not None and self._db.broken:
+                self._db = None
+            raise self._fail(_describe(error)) from None
+        finally:
+            self._lock.release()
+
+    def _connect(self, timeout: float) -> psycopg.Connection[tuple[Any, ...]]:
+        try:
+            import psycopg
+        except ImportError:
+            raise ConfigurationError(
+                f"the {self.name} needs psycopg: pip install 'promokit[postgresql]'"
+            ) from None
+        # libpq counts connect_timeout in whole seconds, at least 2.
+        db = psycopg.connect(self._url, connect_timeout=max(2, int(timeout + 0.999)))
+        try:
+            db.autocommit = True
+            self._migrate(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _migrate(self, db: psycopg.Connection[tuple[Any, ...]]) -> None:
+        with db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS promokit_meta (name text PRIMARY KEY, value bytea)"
+            )
+            row = db.execute(
+                "SELECT value FROM promokit_meta WHERE name = 'schema_version'"
+            ).fetchone()
+            version = 0 if row is None else int(bytes(row[0]).decode())
+            if version > SCHEMA_VERSION:
+                raise self._fail(
+                    f"has schema version {version}, newer than this promokit knows "
+                    f"({SCHEMA_VERSION}); upgrade promokit"
+                )
+            while version < SCHEMA_VERSION:
+                script, version = (
+                    (_V1, SCHEMA_VERSION) if version == 0 else (_MIGRATIONS[version], version + 1)
+                )
+                for statement in script.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+            db.execute(
+                "INSERT INTO promokit_meta (name, value) VALUES ('schema_version', %s) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (str(version).encode(),),
+            )
+
+    def open(self, *, timeout: float) -> None:
+        with self._using(timeout):
+            pass
+
+    def secret(self, *, timeout: float) -> bytes:
+        with self._using(timeout) as db:
+            db.execute(
+                "INSERT INTO promokit_meta (name, value) VALUES ('secret', %s) "
+                "ON CONFLICT DO NOTHING",
+                (secrets.token_bytes(32),),
+            )
+            row = db.execute("SELECT value FROM promokit_meta WHERE name = 'secret'").fetchone()
+            assert row is not None
+            return bytes(row[0])
+
+    @staticmethod
+    def _row(row: tuple[Any, ...] | None) -> Entry | None:
+        if row is None:
+            return None
+        values = dict(zip(COLUMNS, row, strict=True))
+        for column in ("request", "result"):
+            if values[column] is not None:
+                values[column] = bytes(values[column])
+        return msgspec.convert(values, Entry)
+
+    def get(self, target: str, key: str, *, timeout: float) -> Entry | None:
+        with self._using(timeout) as db:
+            return self._row(
+                db.execute(f"{_SELECT} WHERE target = %s AND key = %s", (target, key)).fetchone()
+            )
+
+    def claim(self, entry: Entry, *, lease_for: float, timeout: float) -> Claim:
+        with self._using(timeout) as db:
+            now = float(db.execute(f"SELECT {_NOW}").fetchone()[0])  # type: ignore[index]
+            stored = self._row(
+                db.execute(
+                    f"{_SELECT} WHERE target = %s AND key = %s FOR UPDATE",
+                    (entry.target, entry.key),
+                ).fetchone()
+            )
+            claim = decide(stored, entry, now=now, lease_for=lease_for)
+            if not claim.owned:
+                return claim
+            mine = claim.entry
+            if stored is None:
+                inserted = db.execute(
+                    f"INSERT INTO promokit_writes ({', '.join(COLUMNS)}) "
+                    f"VALUES ({', '.join(['%s'] * 16)}) ON CONFLICT DO NOTHING RETURNING key",
+                    tuple(getattr(mine, column) for column in COLUMNS),
+                ).fetchone()
+                if inserted is None:
+                    # Another host inserted it between our read and our insert: its row
+                    # is locked by its transaction until it commits; decide on it then.
+                    raced = self._row(
+                        db.execute(
+                            f"{_SELECT} WHERE target = %s AND key = %s FOR UPDATE",
+                            (entry.target, entry.key),
+                        ).fetchone()
+                    )
+                    return Claim(entry=raced or mine, owned=False)
+                return claim
+            db.execute(
+                "UPDATE promokit_writes SET state = 'pending', owner = %s, lease_until = %s, "
+                "settles_at = %s, request = %s, fingerprint = %s, natural_key = %s, "
+                "error = NULL, updated_at = %s WHERE target = %s AND key = %s",
+                (
+                    mine.owner,
+                    mine.lease_until,
+                    mine.settles_at,
+                    mine.request,
+                    mine.fingerprint,
+                    mine.natural_key,
+                    mine.updated_at,
+                    mine.target,
+                    mine.key,
+                ),
+            )
+            return claim
+
+    def renew(
+        self,
+        target: str,
+        key: str,
+        owner: str,
+        *,
+        lease_for: float,
+        settle_for: float | None,
+        timeout: float,
+    ) -> bool:
+        with self._using(timeout) as db:
+            cursor = db.execute(
+                f"UPDATE promokit_writes SET lease_until = {_NOW} + %s, "
+                f"settles_at = CASE WHEN %s::float8 IS NULL THEN settles_at "
+                f"ELSE greatest(settles_at, {_NOW} + %s) END "
+                "WHERE target = %s AND key = %s AND owner = %s AND state = 'pending'",
+                (lease_for, settle_for, settle_for, target, key, owner),
+            )
+            return cursor.rowcount == 1
+
+    def settle(
+        self, target: str, key: str, owner: str, *, settle_for: float, timeout: float
+    ) -> bool:
+        with self._using(timeout) as db:
+            cursor = db.execute(
+                f"UPDATE promokit_writes SET lease_until = 0, settles_at = {_NOW} + %s "
+                "WHERE target = %s AND key = %s AND owner = %s AND state = 'pending'",
+                (settle_for, target, key, owner),
+            )
+            return cursor.rowcount == 1
+
+    def finish(
+        self,
+        target: str,
+        key: str,
+        owner: str,
+        *,
+        state: EntryState,
+        result: bytes | None,
+        provider_id: str | None,
+        error: str | None,
+        timeout: float,
+    ) -> bool:
+        with self._using(timeout) as db:
+            cursor = db.execute(
+                "UPDATE promokit_writes SET state = %s, result = %s, provider_id = %s, "
+                f"error = %s, owner = NULL, lease_until = 0, updated_at = {_NOW} "
+                "WHERE target = %s AND key = %s AND owner = %s AND state = 'pending'",
+                (state, result, provider_id, error, target, key, owner),
+            )
+            return cursor.rowcount == 1
+
+    def entries(
+        self,
+        *,
+        target: str | None = None,
+        state: EntryState | None = None,
+        prefix: str | None = None,
+        timeout: float,
+    ) -> list[Entry]:
+        clauses: list[str] = []
+        params: list[object] = []
+        if target is not None:
+            clauses.append("target = %s")
+            params.append(target)
+        if state is not None:
+            clauses.append("state = %s")
+            params.append(state)
+        if prefix is not None:
+            clauses.append("left(key, %s) = %s")
+            params.extend([len(prefix), prefix])
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._using(timeout) as db:
+            rows = db.execute(
+                f"{_SELECT}{where} ORDER BY created_at, key",
+                params,
+            ).fetchall()
+        return [entry for row in rows if (entry := self._row(row)) is not None]
+
+    def release(self, target: str, provider_id: str, *, timeout: float) -> int:
+        with self._using(timeout) as db:
+            cursor = db.execute(
+                f"UPDATE promokit_writes SET state = 'failed', error = 'deleted', "
+                f"updated_at = {_NOW} WHERE target = %s AND provider_id = %s AND state = 'done'",
+                (target, provider_id),
+            )
+            return cursor.rowcount
+
+    def forget(self, target: str, key: str, *, timeout: float) -> bool:
+        with self._using(timeout) as db:
+            cursor = db.execute(
+                "DELETE FROM promokit_writes WHERE target = %s AND key = %s "
+                f"AND NOT (state = 'pending' AND greatest(lease_until, settles_at) > {_NOW})",
+                (target, key),
+            )
+            return cursor.rowcount == 1
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+
+def _describe(error: Exception) -> str:
+    """What a psycopg error means for the merchant, in words."""
+    import psycopg
+
+    text = " ".join(str(error).split())
+    if isinstance(error, psycopg.errors.LockNotAvailable | psycopg.errors.QueryCanceled):
+        return "is locked or slow and did not answer in time"
+    if "password authentication failed" in text:
+        return f"refused the password ({text})"
+    if isinstance(error, psycopg.OperationalError):
+        return f"cannot be reached ({text})"
+    if isinstance(error, psycopg.errors.DiskFull):
+        return f"cannot grow: the disk is full ({text})"
+    return f"failed: {type(error).__name__}: {text}"

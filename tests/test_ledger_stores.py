@@ -1,0 +1,248 @@
+"""One contract for every ledger store: SQLite and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from promokit import Fixed, LedgerError, Promotion
+from promokit.ledger import Entry, Ledger, LedgerStore
+from promokit.ledger_postgres import PostgresLedgerStore
+from promokit.ledger_sqlite import SqliteLedgerStore
+
+from .pg_cluster import PASSWORD, Cluster, free_port
+
+T = "mayar https://api.mayar.id/hl/v2 sandbox acct-0123456789abcdef"
+OTHER = "mayar https://api.mayar.id/hl/v2 production acct-fedcba9876543210"
+TIMEOUT = 5.0
+Opener = Callable[[], LedgerStore]
+
+
+def entry(key: str = "k1", owner: str = "host:1:aaaaaa", target: str = T) -> Entry:
+    return Entry(
+        key=key,
+        target=target,
+        provider="shop",
+        operation="create",
+        state="pending",
+        fingerprint="f" * 32,
+        natural_key="CODE1",
+        request=b'{"name":"x"}',
+        owner=owner,
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a fresh ledger lives: a SQLite file, or a new database on the cluster."""
+    if request.param == "sqlite":
+        return str(tmp_path / "ledger.sqlite3")
+    cluster: Cluster = request.getfixturevalue("postgresql")
+    return cluster.database()
+
+
+@pytest.fixture
+def opener(location: str) -> Iterator[Opener]:
+    opened: list[LedgerStore] = []
+
+    def open_store() -> LedgerStore:
+        store = Ledger.at(location).store
+        store.open(timeout=TIMEOUT)
+        opened.append(store)
+        return store
+
+    yield open_store
+    for store in opened:
+        store.close()
+
+
+def test_the_first_claim_owns_and_a_live_lease_keeps_others_out(opener: Opener) -> None:
+    one, two = opener(), opener()
+    first = one.claim(entry(owner="a"), lease_for=30, timeout=TIMEOUT)
+    assert first.owned
+    assert not first.took_over
+    second = two.claim(entry(owner="b"), lease_for=30, timeout=TIMEOUT)
+    assert not second.owned
+    assert second.entry.owner == "a"
+    assert second.entry.lease_until > time.time() + 20
+    stored = two.get(T, "k1", timeout=TIMEOUT)
+    assert stored is not None
+    assert stored.state == "pending"
+
+
+def test_a_dead_owner_is_taken_over_only_after_its_request_settled(opener: Opener) -> None:
+    store = opener()
+    assert store.claim(entry(owner="dead"), lease_for=0.2, timeout=TIMEOUT).owned
+    # Before its request left, the owner said the gateway may process it for 1.5 s.
+    assert store.renew(T, "k1", "dead", lease_for=0.2, settle_for=1.5, timeout=TIMEOUT)
+    time.sleep(0.4)  # the lease ran out, the request has not settled yet
+    assert not store.claim(entry(owner="new"), lease_for=5, timeout=TIMEOUT).owned
+    time.sleep(1.3)
+    taken = store.claim(entry(owner="new"), lease_for=5, timeout=TIMEOUT)
+    assert taken.owned
+    assert taken.took_over  # its outcome is unknown: look it up before sending
+    assert not store.renew(T, "k1", "dead", lease_for=5, settle_for=None, timeout=TIMEOUT)
+
+
+def test_settle_frees_the_lease_and_keeps_everyone_out_until_then(opener: Opener) -> None:
+    store = opener()
+    assert store.claim(entry(owner="a"), lease_for=30, timeout=TIMEOUT).owned
+    assert store.settle(T, "k1", "a", settle_for=0.5, timeout=TIMEOUT)
+    assert not store.claim(entry(owner="a"), lease_for=5, timeout=TIMEOUT).owned
+    time.sleep(0.7)
+    assert store.claim(entry(owner="b"), lease_for=5, timeout=TIMEOUT).took_over
+
+
+def test_only_the_owner_records_and_a_loser_never_overwrites_a_success(opener: Opener) -> None:
+    store = opener()
+    assert store.claim(entry(owner="a"), lease_for=30, timeout=TIMEOUT).owned
+    loser = {"state": "failed", "result": None, "provider_id": None, "error": "409"}
+    assert not store.finish(T, "k1", "b", **loser, timeout=TIMEOUT)  # type: ignore[arg-type]
+    assert store.finish(
+        T, "k1", "a", state="done", result=b"{}", provider_id="id-1", error=None, timeout=TIMEOUT
+    )
+    assert not store.finish(T, "k1", "a", **loser, timeout=TIMEOUT)  # type: ignore[arg-type]
+    done = store.get(T, "k1", timeout=TIMEOUT)
+    assert done is not None
+    assert (done.state, done.provider_id, done.result) == ("done", "id-1", b"{}")
+    again = store.claim(entry(owner="c"), lease_for=30, timeout=TIMEOUT)
+    assert not again.owned
+    assert again.entry.state == "done"
+
+
+def test_a_failed_write_is_claimed_afresh(opener: Opener) -> None:
+    store = opener()
+    assert store.claim(entry(owner="a"), lease_for=30, timeout=TIMEOUT).owned
+    assert store.finish(
+        T, "k1", "a", state="failed", result=None, provider_id=None, error="400", timeout=TIMEOUT
+    )
+    fresh = store.claim(entry(owner="b"), lease_for=30, timeout=TIMEOUT)
+    assert fresh.owned
+    assert not fresh.took_over
+
+
+def test_records_belong_to_their_target(opener: Opener) -> None:
+    store = opener()
+    assert store.claim(entry(), lease_for=30, timeout=TIMEOUT).owned
+    assert store.claim(entry(target=OTHER, owner="z"), lease_for=30, timeout=TIMEOUT).owned
+    assert store.get(OTHER, "k1", timeout=TIMEOUT) is not None
+    assert [e.target for e in store.entries(target=OTHER, timeout=TIMEOUT)] == [OTHER]
+    assert len(store.entries(prefix="k", timeout=TIMEOUT)) == 2
+    assert store.entries(state="done", timeout=TIMEOUT) == []
+
+
+def test_release_and_forget(opener: Opener) -> None:
+    store = opener()
+    assert store.claim(entry(owner="a"), lease_for=30, timeout=TIMEOUT).owned
+    assert not store.forget(T, "k1", timeout=TIMEOUT)  # a live lease is kept
+    store.finish(
+        T, "k1", "a", state="done", result=b"{}", provider_id="id-9", error=None, timeout=TIMEOUT
+    )
+    assert store.release(OTHER, "id-9", timeout=TIMEOUT) == 0
+    assert store.release(T, "id-9", timeout=TIMEOUT) == 1
+    released = store.get(T, "k1", timeout=TIMEOUT)
+    assert released is not None
+    assert released.state == "failed"
+    assert store.forget(T, "k1", timeout=TIMEOUT)
+    assert store.get(T, "k1", timeout=TIMEOUT) is None
+
+
+def test_the_fingerprint_secret_is_made_once_and_shared(opener: Opener) -> None:
+    one, two = opener(), opener()
+    secret = one.secret(timeout=TIMEOUT)
+    assert len(secret) == 32
+    assert two.secret(timeout=TIMEOUT) == secret
+
+
+CLAIMER = """
+import json, sys
+from promokit.ledger import Entry, Ledger
+store = Ledger.at(sys.argv[1]).store
+sys.stdin.readline()  # everyone starts together
+claim = store.claim(
+    Entry(key="race", target="t", provider="p", operation="create", state="pending",
+          fingerprint="f", owner=sys.argv[2]),
+    lease_for=30, timeout=20,
+)
+print(json.dumps({"owned": claim.owned, "owner": claim.entry.owner}))
+"""
+
+
+def test_eight_processes_claiming_one_key_give_it_one_owner(location: str) -> None:
+    schema = Ledger.at(location).store
+    schema.open(timeout=TIMEOUT)  # the schema first: the processes race on the key
+    schema.close()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIMER, location, f"worker-{n}"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(8)
+    ]
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    answers = [json.loads(process.communicate(timeout=60)[0]) for process in processes]
+    winners = [answer for answer in answers if answer["owned"]]
+    assert len(winners) == 1
+    assert {answer["owner"] for answer in answers} == {winners[0]["owner"]}
+
+
+def test_a_newer_schema_is_refused(location: str) -> None:
+    store = Ledger.at(location).store
+    store.open(timeout=TIMEOUT)
+    store.close()
+    if location.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(location, autocommit=True) as db:
+            db.execute("UPDATE promokit_meta SET value = '99' WHERE name = 'schema_version'")
+    else:
+        import sqlite3
+
+        with sqlite3.connect(location) as db:
+            db.execute("PRAGMA user_version = 99")
+    with pytest.raises(LedgerError) as caught:
+        Ledger.at(location).store.open(timeout=TIMEOUT)
+    assert "schema version 99, newer" in str(caught.value)
+
+
+PROMO = Promotion(name="Ledger sale", code="LEDGER1", discount=Fixed(amount=5000))
+
+
+@pytest.mark.parametrize("problem", ["unreachable", "wrong password"])
+async def test_a_postgresql_ledger_that_cannot_be_used_is_one_error_within_the_deadline(
+    postgresql: Cluster, problem: str
+) -> None:
+    url = (
+        f"postgresql://promokit:{PASSWORD}@127.0.0.1:{free_port()}/postgres"
+        if problem == "unreachable"
+        else postgresql.url(password="not-the-password-123")
+    )
+    ledger = Ledger.at(url)
+    started = time.monotonic()
+    with pytest.raises(LedgerError) as caught:
+        await ledger.open()
+    assert time.monotonic() - started < 5.0
+    message = str(caught.value)
+    assert "PostgreSQL ledger postgresql://promokit:***@127.0.0.1" in message
+    assert PASSWORD not in message + repr(caught.value)
+    assert "not-the-password-123" not in message
+    expected = "cannot be reached" if problem == "unreachable" else "refused the password"
+    assert expected in message
+    ledger.close()
+
+
+def test_the_url_password_is_masked_in_names_and_reprs(postgresql: Cluster) -> None:
+    store = PostgresLedgerStore(postgresql.url())
+    assert PASSWORD not in store.name + repr(store) + repr(Ledger(store))
+    assert isinstance(SqliteLedgerStore(":memory:").name, str)
