@@ -111,25 +111,31 @@ async def export_to_file(
 ) -> tuple[int, int]:
     """:func:`export` into ``path``, resuming what an earlier run left there.
 
-    Returns (promotions in the file, of them from the earlier run).
+    Returns (promotions in the file, of them from the earlier run). A file that
+    cannot be read or written is :class:`InvalidInput` naming it; what was written
+    before a failure stays, for the next run to resume.
     """
-    done, carried, end = resume_point(path)
-    if end < 0:
-        with path.open("w", encoding="utf-8") as out:
-            return await export(
-                client, provider, out, status=status, detail=detail, on_progress=on_progress
-            ), 0
-    with path.open("r+b") as raw:
-        raw.truncate(end)
-    with path.open("a", encoding="utf-8") as out:
-        count = await export(
-            client,
-            provider,
-            out,
-            status=status,
-            detail=detail,
-            done=done,
-            carried=carried,
-            on_progress=on_progress,
-        )
+    try:
+        done, carried, end = resume_point(path)
+        if not carried:
+            end = -1  # nothing worth keeping: start afresh
+        if end >= 0:
+            with path.open("r+b") as raw:
+                raw.truncate(end)
+        with path.open("a" if end >= 0 else "w", encoding="utf-8") as out:
+            count = await export(
+                client,
+                provider,
+                out,
+                status=status,
+                detail=detail,
+                done=done,
+                carried=carried,
+                on_progress=on_progress,
+            )
+    except OSError as exc:
+        raise InvalidInput(
+            f"cannot write the export to {path}: {exc.strerror or exc}",
+            problems=[Problem("--output", exc.strerror or str(exc))],
+        ) from None
     return count, carried

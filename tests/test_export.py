@@ -178,3 +178,22 @@ def test_an_existing_file_that_is_no_export_is_never_overwritten(
     assert refused.exit_code == 2
     assert "is not a promokit export" in refused.output
     assert out.read_text(encoding="utf-8") == '{"mine": true}\n'
+
+
+def test_an_output_that_cannot_be_written_is_a_typed_error(seeded: str, tmp_path: Path) -> None:
+    out = tmp_path / "missing" / "export.json"
+    refused = invoke("export", "-o", str(out), "--config", seeded)
+    assert refused.exit_code == 2
+    assert "cannot write the export to" in refused.output
+    assert "Traceback" not in refused.output
+
+
+def test_an_export_cut_before_its_first_promotion_starts_afresh(
+    seeded: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "export.json"
+    out.write_text('{"promotions": [\n{"name": "Disk', encoding="utf-8")
+    resumed = invoke("export", "-o", str(out), "--config", seeded)
+    assert resumed.exit_code == 0, resumed.output
+    assert "kept from the previous run" not in resumed.output
+    assert len(_exported(out)) == 3
