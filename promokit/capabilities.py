@@ -20,6 +20,7 @@ from promokit.model import (
     Quota,
     VirtualAccountScope,
 )
+from promokit.rules import type_problems
 
 Support = Literal["native", "emulated", "unsupported"]
 Policy = Literal["strict", "drop"]
@@ -302,6 +303,17 @@ def plan(
     clears ``unknown`` in :attr:`Plan.promotion`.
     """
     who = f"{provider} ({plugin})" if provider != plugin else provider
+    typed = type_problems(promotion)
+    if typed:
+        # The checks below assume the model's types: a wrong one is the only problem.
+        return Plan(
+            provider=provider,
+            plugin=plugin,
+            policy=policy,
+            lines=(),
+            problems=tuple(typed),
+            promotion=promotion,
+        )
     unknown = {name.partition(".")[0] for name in promotion.unknown}
     refused_unknown: list[str] = []
     problems = [

@@ -19,7 +19,9 @@ from promokit.capabilities import Plan, Policy, plan, require_operation
 from promokit.config import Config, load_config
 from promokit.errors import (
     ConfigurationError,
+    InvalidCheckout,
     InvalidInput,
+    InvalidPromotion,
     Problem,
     PromokitError,
     WriteInProgress,
@@ -29,6 +31,7 @@ from promokit.limits import Clock, RateLimiter, RetryBudget, Sleep, Slots
 from promokit.model import Checkout, Promotion, Quota, Usage, Validation
 from promokit.plugins import Plugins, default_plugins
 from promokit.provider import Provider, ProviderSettings
+from promokit.rules import type_problems
 from promokit.targets import target_of
 from promokit.transport import ProviderHttp, RetryPolicy, Transport
 from promokit.writes import ExactlyOnce, ProgressCallback, fingerprint
@@ -277,6 +280,7 @@ class Client:
         within the deadline, then :class:`WriteInProgress`.
         """
         instance = self._ready(provider, "create")
+        _well_typed(promotion)
         checked = self.plan(promotion, instance.alias, policy=policy, allow_unknown=allow_unknown)
         checked.raise_for_problems()
         with deadline(timeout):
@@ -327,6 +331,7 @@ class Client:
         if count < 1:
             raise InvalidInput("count must be at least 1", problems=[Problem("count", ">= 1")])
         instance = self._ready(provider, "create")
+        _well_typed(promotion)
         template = msgspec.structs.replace(promotion, coupon_type="single_use", code=None)
         size = instance.manifest.limits.max_codes_per_request or count
         batches = -(-count // size)
@@ -442,6 +447,19 @@ class Client:
         timeout: float | None = None,
     ) -> Validation:
         """Would ``code`` apply to ``checkout``? A refusal is a result, not an error."""
+        problems = (
+            type_problems(checkout)
+            if isinstance(checkout, Checkout)
+            else [Problem("checkout", f"must be a Checkout, got {type(checkout).__name__}")]
+        )
+        if not isinstance(code, str):
+            problems.append(Problem("code", f"must be a string, got {type(code).__name__}"))
+        if problems:
+            raise InvalidCheckout(
+                "a value of the wrong type; nothing was sent",
+                operation="validate",
+                problems=problems,
+            )
         call = self._ready(provider, "validate").validate(code, checkout)
         return await (call if timeout is None else within(timeout, call))
 
@@ -464,6 +482,7 @@ class Client:
     ) -> Promotion:
         """Replace promotion ``promotion_id``; checked like :meth:`create` first."""
         instance = self._ready(provider, "update")
+        _well_typed(promotion)
         checked = self.plan(promotion, instance.alias, policy=policy, allow_unknown=allow_unknown)
         checked.raise_for_problems()
         with deadline(timeout):
@@ -509,6 +528,19 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> Iterator[BaseException]
             yield from _leaves(error)
         else:
             yield error
+
+
+def _well_typed(promotion: Promotion) -> None:
+    """Refuse a promotion holding a value of the wrong type, naming its field."""
+    problems = (
+        type_problems(promotion)
+        if isinstance(promotion, Promotion)
+        else [Problem("promotion", f"must be a Promotion, got {type(promotion).__name__}")]
+    )
+    if problems:
+        raise InvalidPromotion(
+            "the promotion has a value of the wrong type; nothing was sent", problems=problems
+        )
 
 
 def _credential_hint(settings: ProviderSettings) -> str:

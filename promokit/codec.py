@@ -151,6 +151,19 @@ def decode(
             request_id=request_id,
             path="$",
         ) from None
+    except RecursionError:
+        raise _too_deep(provider, operation, request_id) from None
+
+
+def _too_deep(provider: str, operation: str, request_id: str | None) -> ResponseValidationError:
+    """JSON nested deeper than the decoder's recursion limit (a hostile or broken body)."""
+    return ResponseValidationError(
+        "response nests JSON deeper than promokit decodes (no documented shape does)",
+        provider=provider,
+        operation=operation,
+        request_id=request_id,
+        path="$",
+    )
 
 
 def decode_fast_first(
@@ -176,6 +189,8 @@ def decode_fast_first(
         result: T = decoder(fast, lax=lax).decode(data)
     except msgspec.DecodeError:  # ValidationError included
         return decode(data, tp, provider=provider, operation=operation, request_id=request_id)
+    except RecursionError:
+        raise _too_deep(provider, operation, request_id) from None
     return result
 
 
@@ -185,6 +200,8 @@ def convert(obj: Any, tp: type[T], *, provider: str, operation: str) -> T:
         return msgspec.convert(obj, tp, dec_hook=dec_hook)
     except msgspec.ValidationError as exc:
         raise _validation_error(str(exc), provider, operation, None) from None
+    except RecursionError:
+        raise _too_deep(provider, operation, None) from None
 
 
 def _validation_error(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -129,6 +130,9 @@ def load_config(
         parsed = msgspec.convert(raw, ConfigFile)
     except msgspec.ValidationError as exc:
         raise ConfigurationError(f"{origin}: {_readable(str(exc))}") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # A value msgspec could not even convert (a signalling NaN Decimal, ...).
+        raise ConfigurationError(f"{origin}: a value cannot be read ({exc})") from None
     providers: dict[str, ProviderSettings] = {}
     missing: list[str] = []
     for alias, table in parsed.providers.items():
@@ -183,17 +187,25 @@ def _settings(
             )
         if not key:
             raise ConfigurationError(f"{where}: the API key is empty")
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in key):
+            # No HTTP header can carry it (aiohttp would refuse it at the first request).
+            raise ConfigurationError(
+                f"{where}: api_key contains a control character (a NUL byte?); copy it again"
+            )
     if table.base_url is not None:
         check_base_url(table.base_url, where)
-    for name in ("timeout", "connect_timeout"):
-        if getattr(table, name) <= 0:
-            raise ConfigurationError(f"{where}: {name} must be positive")
+    for name in ("timeout", "connect_timeout", "max_queue_wait", "rate_limit"):
+        value = getattr(table, name)
+        # nan passes every comparison and inf never ends: both refused by name.
+        if value is not None and not (math.isfinite(value) and value > 0):
+            unit = "requests per minute" if name == "rate_limit" else "seconds"
+            raise ConfigurationError(
+                f"{where}: {name} must be a positive, finite number of {unit}, got {value!r}"
+            )
     if table.max_retries < 0 or table.max_concurrency < 1:
         raise ConfigurationError(f"{where}: max_retries >= 0 and max_concurrency >= 1")
-    if table.settle_margin < 0:
-        raise ConfigurationError(f"{where}: settle_margin is seconds and must be >= 0")
-    if table.rate_limit is not None and table.rate_limit <= 0:
-        raise ConfigurationError(f"{where}: rate_limit is requests per minute and must be > 0")
+    if table.settle_margin < 0 or not math.isfinite(table.settle_margin):
+        raise ConfigurationError(f"{where}: settle_margin is seconds and must be finite, >= 0")
     return ProviderSettings(
         alias=alias,
         plugin=table.plugin,

@@ -32,6 +32,8 @@ def load_promotions(path: str | Path) -> list[Promotion]:
         raise InvalidInput(
             f"{file} is not valid {file.suffix.lstrip('.').upper()}: {exc}"
         ) from None
+    except RecursionError:
+        raise InvalidInput(f"{file} nests arrays or tables too deep to read") from None
     items = raw.get("promotions") if isinstance(raw, dict) else raw
     if not isinstance(items, list) or not items:
         raise InvalidInput(f"{file} has no promotions (expected [[promotions]] tables or a list)")

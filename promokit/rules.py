@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, get_args
 
+import msgspec
+
 from promokit.errors import Problem
 
 if TYPE_CHECKING:
@@ -132,10 +134,59 @@ def _unknown(problems: list[Problem], promotion: Promotion) -> None:
             problems.append(Problem(f"unknown[{index}]", f"{name!r} is not a promotion field"))
 
 
+# Kept as objects, so a Decimal or datetime where a string belongs is caught.
+_KEPT = (datetime, Decimal)
+_AT = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+
+
+def type_problems(value: msgspec.Struct) -> list[Problem]:
+    """The first field of ``value`` (a neutral Struct) whose value has the wrong type.
+
+    msgspec Structs do not check types when built in Python; this converts the
+    value to plain data and back with msgspec's strict rules, the same ones a
+    decoded file or response meets, so a wrong type is named by its field path
+    before any rule (or request) trips over it.
+    """
+    from promokit import codec
+
+    try:
+        plain = msgspec.to_builtins(value, builtin_types=_KEPT, enc_hook=codec.enc_hook)
+        msgspec.convert(plain, type(value), dec_hook=codec.dec_hook)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        match = _AT.search(text)
+        path = match.group("path") if match and match.group("path") else "$"
+        path = path.replace("[...]", "")  # msgspec's mark for "some dict value"
+        return [Problem(path, _AT.sub("", text))]
+    except RecursionError:
+        return [Problem("$", "nests values too deep")]
+    except (TypeError, ValueError, OverflowError, NotImplementedError) as exc:
+        return [Problem(_field_of(value, exc), f"holds a value of the wrong type ({exc})")]
+    return []
+
+
+def _field_of(value: msgspec.Struct, error: BaseException) -> str:
+    """The field whose value could not even be turned into plain data."""
+    from promokit import codec
+
+    for name in value.__struct_fields__:
+        try:
+            msgspec.to_builtins(getattr(value, name), builtin_types=_KEPT, enc_hook=codec.enc_hook)
+        except Exception:
+            return name
+    return "$"
+
+
 def promotion_problems(promotion: Promotion, *, now: datetime | None = None) -> list[Problem]:
-    """Every rule ``promotion`` breaks; with ``now``, also an end already in the past."""
+    """Every rule ``promotion`` breaks; with ``now``, also an end already in the past.
+
+    A value of the wrong type is reported alone: the rules assume the types.
+    """
     from promokit import model
 
+    typed = type_problems(promotion)
+    if typed:
+        return typed
     problems: list[Problem] = []
     if not isinstance(promotion.name, str) or not promotion.name.strip():
         problems.append(Problem("name", "must not be empty"))

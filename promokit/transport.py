@@ -689,7 +689,17 @@ class ProviderHttp:
                 outcome="rejected" if method in _SAFE_METHODS else "unknown",
                 **self._context(operation, request_id),
             )
-        info = self.error_parser(response)
+        try:
+            info = self.error_parser(response)
+        except RecursionError:
+            # JSON nested past the decoder's limit: neither a failure we can read
+            # nor a success we can use.
+            raise ProviderResponseError(
+                f"HTTP {response.status} answer nests JSON too deep to read",
+                status=response.status,
+                kind="too_deep",
+                **self._context(operation, request_id),
+            ) from None
         if info is not None:
             raise self._error(self._clean_info(info), response, operation)
         if expect_json and response.body[:1] not in _JSON_STARTS:
@@ -831,7 +841,7 @@ def decode_json_error(body: bytes) -> Any:
     """Parse an error body without ever raising: unknown shapes become ``None``."""
     try:
         return msgspec.json.decode(body)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return None
 
 

@@ -93,7 +93,13 @@ class Chaos:
             return web.Response(status=200, text=page, content_type="text/html")
         if scenario in ("nested_json", "nested_json_error"):
             status = 200 if scenario == "nested_json" else 500
-            body = b"[" * DEPTH + b"]" * DEPTH
+            deep = b"[" * DEPTH + b"]" * DEPTH
+            # Inside the fields a decoder reads or skips, not only at the top.
+            body = b'{"statusCode": %d, "messages": "x", "error": "x", "data": %s, "x": %s}' % (
+                status,
+                deep,
+                deep,
+            )
             return web.Response(status=status, body=body, content_type="application/json")
         if scenario == "silent":
             await asyncio.sleep(3600)
