@@ -296,6 +296,15 @@ class ExactlyOnce:
                 found = await self._lookup(write, error)
                 if found is not None:
                     return found
+                # ... which the gateway's list does not show yet (it lags its writes):
+                # neither "refused" nor "done" is known, so the key stays pending.
+                raise _unknown(
+                    f"{provider.alias} says {write.natural!r} already exists but does not "
+                    f"list it yet; call client.reconcile({key!r}) later",
+                    provider=provider,
+                    key=key,
+                    natural=write.natural,
+                ) from error
             await self.ledger.failed(key, str(error), target=target)
             raise
         except PromokitError as error:

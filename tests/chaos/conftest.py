@@ -101,3 +101,11 @@ def promotion_for(provider: str, label: str = "Chaos promo") -> Promotion:
         common["payment"] = CardScope(bins=("424242",))
         common["starts_at"] = datetime(2030, 1, 1, tzinfo=UTC)
     return Promotion(**common)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line at the end of any run that included the chaos suite."""
+    from .tally import TALLY
+
+    if TALLY.scenarios:
+        terminalreporter.write_line(TALLY.line())

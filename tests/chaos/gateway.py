@@ -35,6 +35,7 @@ SCENARIOS = (
     "nested_json_error",
     "html_200",
     "lag_list",
+    "drop_then_lag",
     "silent",
 )
 """Every misbehaviour the gateway knows, by name."""
@@ -121,8 +122,14 @@ class Chaos:
                 _cut(request)
                 raise web.HTTPInternalServerError
             return await handler(request)
-        if scenario == "lag_list" and request.method == "GET" and _is_list(request.path):
+        lagging = scenario in ("lag_list", "drop_then_lag")
+        if lagging and request.method == "GET" and _is_list(request.path):
             return self._empty_list()
+        if scenario == "drop_then_lag" and request.method == "POST" and self.writes == 1:
+            # The first write commits and its answer is lost; the list does not show it.
+            await handler(request)
+            _cut(request)
+            raise web.HTTPInternalServerError
         return await handler(request)
 
     def _empty_list(self) -> web.Response:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from typing import Any
 
 import pytest
@@ -9,6 +12,7 @@ import pytest
 from promokit import PromokitError
 
 from .conftest import Rig, error_texts, leaks, log_texts, promotion_for
+from .tally import TALLY
 
 ECHOES = ("echo_key_401", "echo_key_400", "echo_key_html_502", "redirect", "html_200")
 
@@ -43,3 +47,32 @@ async def test_recorded_fixtures_of_an_echoing_gateway_hold_no_key(rig: Rig, tmp
     files = recorder.save(tmp_path)
     assert len(files) >= 4  # 502s are retried
     assert leaks(rig.key, [path.read_text() for path in files]) == []
+
+
+@pytest.mark.parametrize("scenario", ["echo_key_401", "echo_key_html_502", "redirect"])
+async def test_the_cli_never_prints_an_echoed_key(rig: Rig, scenario: str, tmp_path: Any) -> None:
+    config = tmp_path / "promokit.toml"
+    config.write_text(
+        f'[providers.shop]\nplugin = "{rig.provider}"\napi_key_env = "CHAOS_KEY"\n'
+        f'base_url = "{rig.url}"\ntimeout = 1.0\n'
+    )
+    rig.chaos.scenario = scenario
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "promokit.cli",
+        "get",
+        "abc123",
+        "--config",
+        str(config),
+        "--debug",  # tracebacks and DEBUG logs too
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "CHAOS_KEY": rig.key},
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode != 0
+    assert rig.chaos.seen  # the CLI did reach the gateway
+    leaked = leaks(rig.key, [out.decode(), err.decode()])
+    TALLY.scenario(leaks=len(leaked))
+    assert leaked == []
