@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -226,22 +227,49 @@ def describe(promotion: Promotion, field: str) -> str:
     if field == "limit":
         limit = promotion.limit
         if isinstance(limit, Quota):
-            return f"{limit.uses} uses"
+            return f"{limit.uses} use" + ("" if limit.uses == 1 else "s")
         if isinstance(limit, Budget):
-            return f"budget {limit.amount}"
+            return f"budget {limit.amount} {promotion.currency}"
         return ""
     if field == "discount.max_amount":
         return value_kind(promotion, field) or ""
+    if field == "payment":
+        return describe_scope(promotion.payment)
     value = getattr(promotion, field)
     if value is None or value == () or value == {}:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return when(value)
     if isinstance(value, tuple):
         return ", ".join(map(str, value))
-    if isinstance(value, msgspec.Struct):
-        return type(value).__name__
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def when(moment: datetime | None) -> str:
+    """The one date format promokit shows people: ``2030-01-01 09:06:14 UTC``."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def describe_scope(scope: CardScope | EwalletScope | VirtualAccountScope | None) -> str:
+    """A payment scope in words: ``cards with BIN 424242 or from BCA``."""
+    if scope is None:
+        return ""
+    if isinstance(scope, CardScope):
+        parts = []
+        if scope.bins:
+            parts.append(f"BIN {' or '.join(scope.bins)}")
+        if scope.banks:
+            parts.append(f"from {' or '.join(scope.banks)}")
+        return "cards" + (" with " + " or ".join(parts) if parts else "")
+    if isinstance(scope, EwalletScope):
+        return "e-wallets" + (f": {', '.join(scope.wallets)}" if scope.wallets else "")
+    return "virtual accounts" + (f" at {', '.join(scope.banks)}" if scope.banks else "")
 
 
 def _constraint_problems(manifest: Manifest, promotion: Promotion, who: str) -> list[Problem]:

@@ -7,12 +7,13 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
 import msgspec
 
-from promokit.errors import ConfigurationError
+from promokit.checking import plural, table_problems
+from promokit.errors import ConfigurationError, Problem
 from promokit.provider import ProviderSettings
 from promokit.redact import Secret
 
@@ -127,16 +128,19 @@ def load_config(
         except tomllib.TOMLDecodeError as exc:
             raise ConfigurationError(f"{origin} is not valid TOML: {exc}") from None
     try:
+        problems = table_problems(raw, ConfigFile, "")
+        if problems:
+            _refuse(origin, problems)
         parsed = msgspec.convert(raw, ConfigFile)
-    except msgspec.ValidationError as exc:
-        raise ConfigurationError(f"{origin}: {_readable(str(exc))}") from None
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         # A value msgspec could not even convert (a signalling NaN Decimal, ...).
         raise ConfigurationError(f"{origin}: a value cannot be read ({exc})") from None
     providers: dict[str, ProviderSettings] = {}
     missing: list[str] = []
     for alias, table in parsed.providers.items():
-        providers[alias] = _settings(alias, table, env, origin, missing)
+        providers[alias] = _settings(alias, table, env, missing, problems)
+    if problems:
+        _refuse(origin, problems)
     default = env.get(PROVIDER_ENV) or parsed.default
     if default is not None and default not in providers:
         where = PROVIDER_ENV if env.get(PROVIDER_ENV) else f"default in {origin}"
@@ -160,20 +164,21 @@ def load_config(
     )
 
 
-def _readable(text: str) -> str:
-    return text.replace("Object contains unknown field", "unknown key").replace(" - at ", " at ")
+def _refuse(origin: str, problems: list[Problem]) -> NoReturn:
+    raise ConfigurationError(f"{origin} has {plural(len(problems), 'problem')}", problems=problems)
 
 
 def _settings(
     alias: str,
     table: ProviderTable,
     env: Mapping[str, str],
-    origin: str,
     missing: list[str],
+    problems: list[Problem],
 ) -> ProviderSettings:
-    where = f"{origin} [providers.{alias}]"
+    """The settings of one alias; what is wrong with them goes to ``problems``."""
+    where = f"providers.{alias}"
     if table.api_key is not None and table.api_key_env is not None:
-        raise ConfigurationError(f"{where}: set api_key or api_key_env, not both")
+        problems.append(Problem(where, "set api_key or api_key_env, not both"))
     key: str | None = table.api_key
     if table.api_key_env is not None:
         key = env.get(table.api_key_env)
@@ -181,31 +186,42 @@ def _settings(
             missing.append(f"{alias}: environment variable {table.api_key_env} is not set")
     if key is not None:
         if key != key.strip() or any(c.isspace() for c in key):
-            raise ConfigurationError(
-                f"{where}: the API key contains whitespace or a newline; "
-                "copy it again without spaces"
+            problems.append(
+                Problem(
+                    f"{where}.api_key",
+                    "the API key contains whitespace or a newline; copy it again without spaces",
+                )
             )
         if not key:
-            raise ConfigurationError(f"{where}: the API key is empty")
+            problems.append(Problem(f"{where}.api_key", "the API key is empty"))
         if any(ord(c) < 0x20 or ord(c) == 0x7F for c in key):
             # No HTTP header can carry it (aiohttp would refuse it at the first request).
-            raise ConfigurationError(
-                f"{where}: api_key contains a control character (a NUL byte?); copy it again"
+            problems.append(
+                Problem(
+                    f"{where}.api_key", "contains a control character (a NUL byte?); copy it again"
+                )
             )
     if table.base_url is not None:
-        check_base_url(table.base_url, where)
+        try:
+            check_base_url(table.base_url, f"{where}.base_url")
+        except ConfigurationError as error:
+            problems.append(Problem(f"{where}.base_url", error.message.partition(": ")[2]))
     for name in ("timeout", "connect_timeout", "max_queue_wait", "rate_limit"):
         value = getattr(table, name)
         # nan passes every comparison and inf never ends: both refused by name.
         if value is not None and not (math.isfinite(value) and value > 0):
             unit = "requests per minute" if name == "rate_limit" else "seconds"
-            raise ConfigurationError(
-                f"{where}: {name} must be a positive, finite number of {unit}, got {value!r}"
+            problems.append(
+                Problem(
+                    f"{where}.{name}", f"must be a positive, finite number of {unit}, got {value!r}"
+                )
             )
-    if table.max_retries < 0 or table.max_concurrency < 1:
-        raise ConfigurationError(f"{where}: max_retries >= 0 and max_concurrency >= 1")
+    if table.max_retries < 0:
+        problems.append(Problem(f"{where}.max_retries", "must be 0 or more"))
+    if table.max_concurrency < 1:
+        problems.append(Problem(f"{where}.max_concurrency", "must be 1 or more"))
     if table.settle_margin < 0 or not math.isfinite(table.settle_margin):
-        raise ConfigurationError(f"{where}: settle_margin is seconds and must be finite, >= 0")
+        problems.append(Problem(f"{where}.settle_margin", "is seconds and must be finite, >= 0"))
     return ProviderSettings(
         alias=alias,
         plugin=table.plugin,

@@ -5,19 +5,24 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from promokit import codec
+from promokit.checking import near_miss, plural, table_problems
 from promokit.errors import InvalidInput, Problem
 from promokit.model import Promotion
 
 
-def load_promotions(path: str | Path) -> list[Promotion]:
+def load_promotions(path: str | Path, *, now: datetime | None = None) -> list[Promotion]:
     """Every promotion in ``path`` (``[[promotions]]`` in TOML; a list or
-    ``{"promotions": [...]}`` in JSON); every problem in the file is reported at once."""
+    ``{"promotions": [...]}`` in JSON); every problem in the file is reported at once.
+
+    With ``now`` (as for a create), an ``ends_at`` already past is a problem too.
+    """
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
@@ -34,25 +39,43 @@ def load_promotions(path: str | Path) -> list[Promotion]:
         ) from None
     except RecursionError:
         raise InvalidInput(f"{file} nests arrays or tables too deep to read") from None
+    problems: list[Problem] = []
+    if isinstance(raw, dict):
+        # A misspelt table (``[[promotion]]``) would otherwise drop its promotions unseen.
+        problems.extend(
+            Problem(str(key), "unknown top-level key" + near_miss(str(key), ["promotions"]))
+            for key in raw
+            if key != "promotions"
+        )
     items = raw.get("promotions") if isinstance(raw, dict) else raw
     if not isinstance(items, list) or not items:
-        raise InvalidInput(f"{file} has no promotions (expected [[promotions]] tables or a list)")
+        problems.append(
+            Problem("promotions", "no promotions (expected [[promotions]] tables or a list)")
+        )
+        items = []
     promotions: list[Promotion] = []
-    problems: list[Problem] = []
     for index, item in enumerate(items):
+        where = f"promotions[{index}]"
         try:
+            found = table_problems(item, Promotion, where, dec_hook=codec.dec_hook)
+            if found:
+                problems.extend(found)
+                continue
             promotion = msgspec.convert(item, Promotion, dec_hook=codec.dec_hook)
-        except msgspec.ValidationError as exc:
-            problems.append(Problem(f"promotions[{index}]", _readable(str(exc))))
+        except msgspec.ValidationError as exc:  # a rule the per-key check cannot see
+            problems.append(Problem(where, _readable(str(exc))))
+            continue
+        except RecursionError:
+            problems.append(Problem(where, "nests arrays or tables too deep to read"))
             continue
         problems.extend(
-            Problem(f"promotions[{index}].{problem.path}", problem.message)
-            for problem in promotion.problems()
+            Problem(f"{where}.{problem.path}", problem.message)
+            for problem in promotion.problems(now=now)
         )
         promotions.append(promotion)
     if problems:
         raise InvalidInput(
-            f"{file} has {len(problems)} problem(s); nothing was sent", problems=problems
+            f"{file} has {plural(len(problems), 'problem')}; nothing was sent", problems=problems
         )
     return promotions
 

@@ -10,7 +10,7 @@ import msgspec
 from promokit import codec
 from promokit.capabilities import Policy
 from promokit.errors import InvalidInput, Problem, PromokitError
-from promokit.model import Promotion
+from promokit.model import READ_ONLY, Promotion
 
 if TYPE_CHECKING:
     from promokit.client import Client
@@ -55,6 +55,35 @@ def migration_key(source: str, source_id: str, target: str) -> str:
     return f"migrate:{source}:{source_id}->{target}"
 
 
+def check_fill(fill: Mapping[str, Any]) -> None:
+    """Refuse, before anything is read, a fill naming no field or holding a wrong value.
+
+    Values are in file/JSON form (``{"type": "card", "banks": ["BCA"]}``); every
+    problem is reported at once.
+    """
+    from promokit.checking import near_miss, plural, value_problems
+
+    fields = {field.encode_name: field.type for field in msgspec.structs.fields(Promotion)}
+    writable = [name for name in fields if name not in _READ_ONLY]
+    problems: list[Problem] = []
+    for name, value in fill.items():
+        if name not in writable:
+            problems.append(
+                Problem(f"--fill {name}", "not a promotion field" + near_miss(name, writable))
+            )
+            continue
+        found = value_problems(value, fields[name], f"--fill {name}", dec_hook=codec.dec_hook)
+        problems.extend(found)
+    if problems:
+        raise InvalidInput(
+            f"--fill: {plural(len(problems), 'problem')}; nothing was read or sent",
+            problems=problems,
+        )
+
+
+_READ_ONLY = READ_ONLY | {"unknown", "already_created"}
+
+
 def apply_fill(promotion: Promotion, fill: Mapping[str, Any]) -> tuple[Promotion, tuple[str, ...]]:
     """Set fields ``promotion`` leaves empty, or its source did not report, from ``fill``.
 
@@ -94,12 +123,20 @@ async def migrate(
     """Read every promotion of ``source``, plan it for ``target``, and create it there.
 
     Each item is keyed in the ledger by source id and target, so re-running after an
-    interruption skips what was already migrated. Nothing the target cannot express
-    is lost silently: such items are ``skipped`` with one reason per field (or, with
-    ``policy="drop"``, created with the dropped fields listed). Nor is anything the
-    source did not report (``Promotion.unknown``) sent as a fact: such items are
-    ``skipped`` unless ``fill`` supplies the fields or ``allow_unknown`` is set.
+    interruption skips what was already migrated. ``fill`` is checked first (see
+    :func:`check_fill`), and a ``target`` equal to ``source`` is refused. Nothing the
+    target cannot express is lost silently: such items are ``skipped`` with one reason
+    per field (or, with ``policy="drop"``, created with the dropped fields listed). Nor
+    is anything the source did not report (``Promotion.unknown``) sent as a fact: such
+    items are ``skipped`` unless ``fill`` supplies the fields or ``allow_unknown`` is set.
     """
+    if source == target:
+        raise InvalidInput(
+            f"--from and --to are both {source!r}: a migration needs two providers",
+            problems=[Problem("target", "must differ from source")],
+        )
+    check_fill(fill or {})
+    client.provider(target)  # an unknown target alias fails here, before anything is read
     source_provider = client.provider(source)
     items: list[MigrationItem] = []
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from promokit.cli import load_emulator
+import pytest
+from click.testing import CliRunner, Result
+
+from promokit.cli import load_emulator, main
 from promokit.emulator import Emulator, EmulatorServer
 
 T = TypeVar("T")
@@ -81,3 +84,29 @@ async def _cancel_the_rest() -> None:
     for task in rest:
         task.cancel()
     await asyncio.gather(*rest, return_exceptions=True)
+
+
+def invoke(*args: str, input: str | None = None) -> Result:
+    """``promokit ARGS`` through click's runner (80 columns, no terminal)."""
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def write(directory: Path, name: str, text: str) -> str:
+    """``text`` as ``directory/name``; returns the path."""
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def emulators() -> Iterator[BackgroundEmulators]:
+    """Both emulators on loopback for one test."""
+    running = BackgroundEmulators()
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def config(emulators: BackgroundEmulators, tmp_path: Path) -> Path:
+    """A promokit.toml for both emulators (default: mayar)."""
+    return emulators.write_config(tmp_path)

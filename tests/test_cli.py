@@ -138,10 +138,18 @@ def test_create_all_with_drop_reaches_both_providers(config: Path, tmp_path: Pat
     file = write(tmp_path, "both.toml", BOTH_WITH_DROP)
     strict = invoke("create", file, "--all", "--config", str(config))
     assert strict.exit_code == 2  # Mayar cannot take the payment scope: nothing is sent
-    result = invoke("create", file, "--all", "--policy", "drop", "--json", "--config", str(config))
+    asked = invoke("create", file, "--all", "--policy", "drop", "--config", str(config))
+    assert asked.exit_code == 2  # dropping payment widens who may use it: nobody to ask
+    assert "Kartu semua @ mayar: starts_at, payment" in asked.output
+    assert "re-run with --yes" in asked.output
+    drop = ("--all", "--policy", "drop", "--yes", "--config", str(config))
+    result = invoke("create", file, "--json", *drop)
     assert result.exit_code == 0, result.output
-    outcomes = {o["provider"]: o["outcome"] for o in json.loads(result.output)[0]["outcomes"]}
+    entries = json.loads(result.output)[0]["outcomes"]
+    outcomes = {o["provider"]: o["outcome"] for o in entries}
     assert outcomes == {"mayar": "created", "durianpay": "created"}
+    mayar = next(o for o in entries if o["provider"] == "mayar")
+    assert mayar["dropped"] == ["starts_at", "payment"]
 
 
 def test_partial_failure_rolls_back_where_it_can(
@@ -154,7 +162,9 @@ def test_partial_failure_rolls_back_where_it_can(
         method="POST",
         body=b'{"statusCode":400,"messages":"Validation Error","data":[]}',
     )
-    result = invoke("create", file, "--all", "--policy", "drop", "--json", "--config", str(config))
+    result = invoke(
+        "create", file, "--all", "--policy", "drop", "--yes", "--json", "--config", str(config)
+    )
     assert result.exit_code == 1
     outcomes = {o["provider"]: o["outcome"] for o in json.loads(result.output)[0]["outcomes"]}
     assert outcomes == {"mayar": "failed", "durianpay": "rolled_back"}
@@ -171,7 +181,7 @@ def test_partial_failure_reports_what_cannot_be_rolled_back(
         method="POST",
         body=b'{"error":"bad","error_code":"DPAY_INVALID_REQUEST"}',
     )
-    result = invoke("create", file, "--all", "--policy", "drop", "--config", str(config))
+    result = invoke("create", file, "--all", "--policy", "drop", "--yes", "--config", str(config))
     assert result.exit_code == 1
     assert "left in place" in result.output
     assert "dashboard" in result.output
@@ -232,7 +242,7 @@ def test_errors_are_one_line_with_exit_2_and_no_traceback(tmp_path: Path) -> Non
     path.write_text('[providers.shop]\nplugin = "mayar"\napi_kye = "x"\n')
     result = invoke("list", "--config", str(path))
     assert result.exit_code == 2
-    assert "unknown key `api_kye`" in result.output
+    assert "providers.shop.api_kye: unknown key; did you mean 'api_key'?" in result.output
     assert "Traceback" not in result.output
     as_json = json.loads(invoke("list", "--json", "--config", str(path)).output)
     assert as_json["error"] == "ConfigurationError"

@@ -22,7 +22,7 @@ PROMOKIT = [sys.executable, "-m", "promokit.cli"]
 
 
 def run(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60, cwd: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*PROMOKIT, *args],
@@ -31,6 +31,7 @@ def run(
         timeout=timeout,
         env={**os.environ, **(env or {})},
         check=False,
+        cwd=cwd,
     )
 
 
@@ -169,6 +170,7 @@ def test_create_all_and_migrate_against_emulate_subprocesses(
         "--all",
         "--policy",
         "drop",
+        "--yes",
         "--json",
         "--config",
         str(config),

@@ -81,8 +81,11 @@ def test_provider_env_var_switches_the_default(config_file: Path) -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"providers": {"a": {"plugin": "memory", "api_kye": "x"}}}, "unknown key `api_kye`"),
-        ({"defualt": "a"}, "unknown key `defualt`"),
+        (
+            {"providers": {"a": {"plugin": "memory", "api_kye": "x"}}},
+            "providers.a.api_kye: unknown key; did you mean 'api_key'",
+        ),
+        ({"defualt": "a"}, "defualt: unknown key; did you mean 'default'"),
         ({"providers": {"a": {"plugin": "m", "base_url": "http://example.com"}}}, "must be https"),
         ({"providers": {"a": {"plugin": "m", "api_key": "sk_test_abc def1234"}}}, "whitespace"),
         ({"providers": {"a": {"plugin": "m", "api_key": "sk_test_abcdef1234\n"}}}, "newline"),
@@ -121,3 +124,42 @@ def test_invalid_toml_is_a_configuration_error(tmp_path: Path) -> None:
     path.write_text("default = ")
     with pytest.raises(ConfigurationError, match="not valid TOML"):
         load_config(path)
+
+
+def test_every_problem_is_reported_at_once_with_its_path_and_near_miss() -> None:
+    data = {
+        "defualt": "shop",
+        "provider": {"x": {}},
+        "providers": {
+            "shop": {"plugin": "mayar", "enviroment": "sandbox", "timeout": "slow"},
+            "cards": {"api_key": "k", "api_key_env": "K", "max_retries": -1},
+        },
+    }
+    with pytest.raises(ConfigurationError) as caught:
+        load_config(data, environ={})
+    assert [str(problem) for problem in caught.value.problems] == [
+        "defualt: unknown key; did you mean 'default'?",
+        "provider: unknown key; did you mean 'providers'?",
+        "providers.shop.enviroment: unknown key; did you mean 'environment'?",
+        "providers.shop.timeout: Expected `float`, got `str`",
+        "providers.cards.plugin: required",
+    ]
+    assert "has 5 problems" in caught.value.message
+
+
+def test_value_problems_of_every_provider_are_reported_together() -> None:
+    data = {
+        "providers": {
+            "a": {"plugin": "m", "api_key": "k", "api_key_env": "K", "timeout": 0},
+            "b": {"plugin": "m", "base_url": "http://example.com", "rate_limit": -1},
+        }
+    }
+    with pytest.raises(ConfigurationError) as caught:
+        load_config(data, environ={"K": "v"})
+    paths = [problem.path for problem in caught.value.problems]
+    assert paths == [
+        "providers.a",
+        "providers.a.timeout",
+        "providers.b.base_url",
+        "providers.b.rate_limit",
+    ]

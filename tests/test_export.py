@@ -114,7 +114,7 @@ def test_an_export_is_planned_and_created_on_another_account(
     emulators.mayar.requests.clear()
     exported = invoke("export", "-p", "mayar", "-o", str(out), "--config", seeded)
     assert exported.exit_code == 0, exported.output
-    assert "exported 3 promotion(s)" in exported.output
+    assert "exported 3 promotions" in exported.output
     assert _details_read(emulators) == 3
     promotions = _exported(out)
     assert sorted(p["code"] for p in promotions) == ["NOMOR1", "NOMOR2", "NOMOR3"]
@@ -160,7 +160,7 @@ def test_an_interrupted_export_resumes_without_reading_details_again(
     emulators.mayar.requests.clear()
     resumed = invoke("export", "-o", str(out), "--config", seeded)
     assert resumed.exit_code == 0, resumed.output
-    assert "exported 3 promotion(s), 1 kept from the previous run" in resumed.output
+    assert "exported 3 promotions, 1 kept from the previous run" in resumed.output
     assert _details_read(emulators) == 2
     assert out.read_text(encoding="utf-8") == whole
 

@@ -24,7 +24,7 @@ from promokit.errors import (
 )
 
 T = TypeVar("T")
-EXIT_OK, EXIT_PROVIDER, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROVIDER, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _USAGE_ERRORS = (ConfigurationError, InvalidInput, UnsupportedFeature)
 
 
@@ -62,7 +62,8 @@ class Context:
         if self.as_json:
             self.emit(data)
         else:
-            self.out.print(human())
+            # Plain strings carry names, ids and paths that are not ours: never markup.
+            self.out.print(human(), markup=False, highlight=False)
 
 
 def common(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -88,6 +89,8 @@ def common(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(context, **kwargs)
         except PromokitError as error:
             fail(context, error)
+        except KeyboardInterrupt:
+            interrupted(context, click.get_current_context().info_name or "")
 
     return wrapper
 
@@ -140,6 +143,23 @@ def fail(context: Context, error: PromokitError) -> NoReturn:
         for note in getattr(error, "__notes__", ()):  # e.g. how to resume a bulk job
             context.err.print(f"  {note}", markup=False, highlight=False)
     raise SystemExit(code)
+
+
+_RESUME = {
+    "create": "run the same command again to resume: what was created is in the ledger "
+    "and is not created twice",
+    "migrate": "run the same command again to resume: migrated promotions are reported "
+    "as already migrated, not created twice",
+    "update": "run the same command again: updating to the same values twice is harmless",
+    "delete": "check with `promokit get ID` whether it is gone; deleting again is harmless",
+}
+
+
+def interrupted(context: Context, command: str) -> NoReturn:
+    """Ctrl-C: say what to do next and exit 130, as shells expect."""
+    hint = _RESUME.get(command, "nothing more was sent")
+    context.err.print(f"interrupted; {hint}", markup=False, highlight=False)
+    raise SystemExit(EXIT_INTERRUPTED)
 
 
 def run(context: Context, work: Callable[[Client], Awaitable[T]]) -> T:

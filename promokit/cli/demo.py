@@ -6,6 +6,7 @@ a guided tour, not library logic, and it drives their emulators' documented test
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from importlib import resources
@@ -99,8 +100,6 @@ async def run_demo(console: Console, *, as_json: bool = False) -> None:
         "and the temporary directory is removed"
     )
     if as_json:
-        import json
-
         print(json.dumps({"steps": story.steps}, indent=2, ensure_ascii=False))
 
 
@@ -174,7 +173,10 @@ async def _story(story: Story, client: Client, mayar: Any, durianpay: Any, produ
         "payment": {"type": "card", "banks": ["BCA"]},
         "starts_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
     }
-    story.show(f"--fill payment={fill['payment']} --fill starts_at={fill['starts_at']}")
+    story.show(
+        " ".join(f"--fill '{field}={json.dumps(value)}'" for field, value in fill.items()),
+        fill,
+    )
     report = await migrate(client, "mayar", "durianpay", fill=fill)
     story.show(render.migration_table(report), report)
     again = await migrate(client, "mayar", "durianpay", fill=fill)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import click
+from rich.text import Text
 
 from promokit.cli import render
 from promokit.cli.context import EXIT_USAGE, Context, common
@@ -40,7 +41,12 @@ def config() -> None:
 @config.command("check")
 @common
 def config_check(context: Context) -> None:
-    """Validate the config file and say which keys are missing (names only, never values)."""
+    """Validate the config file and say which keys are missing (names only, never values).
+
+    \b
+    Example:
+      promokit config check --config promokit.toml
+    """
     loaded = load_config(context.config)
     registry = default_plugins().providers()
     problems: list[str] = list(loaded.missing_keys)
@@ -58,12 +64,13 @@ def config_check(context: Context) -> None:
     if context.as_json:
         context.emit(report)
     else:
-        context.out.print(f"{loaded.source}: default provider [bold]{loaded.default}[/]")
+        out = context.out
+        out.print(Text(f"{loaded.source}: default provider ").append(str(loaded.default), "bold"))
         for alias, settings in loaded.providers.items():
             key = settings.api_key.hint if settings.api_key else "missing"
-            context.out.print(f"  {alias}: plugin {settings.plugin}, key {key}")
+            out.print(Text(f"  {alias}: plugin {settings.plugin}, key {key}"))
         for problem in problems:
-            context.out.print(f"  [red]problem:[/] {problem}")
+            out.print(Text("  problem: ", style="red").append(problem, style=""))
     if problems:
         raise SystemExit(EXIT_USAGE)
 
@@ -79,11 +86,23 @@ def demo(context: Context) -> None:
 
 @click.command("new-provider")
 @click.argument("name")
-@click.option("--dir", "parent", type=click.Path(file_okay=False), default=".")
+@click.option(
+    "--dir",
+    "parent",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Directory to create promokit-NAME/ in.",
+)
 @click.option("--force", is_flag=True, help="Write into a non-empty directory.")
 @common
 def new_provider(context: Context, name: str, parent: str, force: bool) -> None:
-    """Scaffold promokit-NAME/: a provider plugin package that passes its own tests."""
+    """Scaffold promokit-NAME/: a provider plugin package that passes its own tests.
+
+    \b
+    Example:
+      promokit new-provider acme --dir plugins
+    """
     from promokit.scaffold import generate
 
     root = generate(name, parent, force=force)

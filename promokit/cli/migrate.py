@@ -10,11 +10,13 @@ import click
 from promokit.capabilities import Policy
 from promokit.cli import render
 from promokit.cli.context import EXIT_PROVIDER, Context, bounded, common, run
+from promokit.cli.create import POLICY
 from promokit.client import Client
 from promokit.errors import InvalidInput, Problem
 
 
 def _parse_fill(values: tuple[str, ...]) -> dict[str, Any]:
+    """``field=JSON`` options as a dict; a value that is not JSON is taken as a string."""
     fill: dict[str, Any] = {}
     for value in values:
         field, _, raw = value.partition("=")
@@ -34,7 +36,7 @@ def _parse_fill(values: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--from", "source", required=True, help="Alias to read from.")
 @click.option("--to", "target", required=True, help="Alias to create on.")
 @click.option("--dry-run", is_flag=True, help="Plan only; create nothing.")
-@click.option("--policy", type=click.Choice(["strict", "drop"]), default="strict")
+@POLICY
 @click.option(
     "--fill",
     "fills",
@@ -42,7 +44,9 @@ def _parse_fill(values: tuple[str, ...]) -> dict[str, Any]:
     help="Value for a field the target requires and the source lacks, as "
     'field=JSON (e.g. payment=\'{"type":"card","banks":["BCA"]}\').',
 )
-@click.option("--include-expired", is_flag=True)
+@click.option(
+    "--include-expired", is_flag=True, help="Migrate expired promotions too (skipped by default)."
+)
 @click.option(
     "--allow-unknown",
     is_flag=True,
@@ -60,7 +64,17 @@ def migrate(
     include_expired: bool,
     allow_unknown: bool,
 ) -> None:
-    """Move every promotion from one provider to another, with a field-by-field report."""
+    """Move every promotion from one provider to another, with a field-by-field report.
+
+    Re-running it after an interruption creates nothing twice.
+
+    \b
+    Examples:
+      promokit migrate --from shop --to cards --dry-run
+      promokit migrate --from shop --to cards \\
+        --fill 'payment={"type": "card", "banks": ["BCA"]}' \\
+        --fill 'starts_at="2026-01-01T00:00:00Z"'
+    """
     from promokit.migrate import migrate as run_migration
 
     fill = _parse_fill(fills)

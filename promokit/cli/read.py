@@ -3,33 +3,56 @@
 from __future__ import annotations
 
 import sys
+import typing
 from pathlib import Path
 from typing import Any
 
 import click
 
+from promokit.checking import plural
 from promokit.cli import render
 from promokit.cli.context import EXIT_PROVIDER, Context, bounded, common, run
 from promokit.client import Client
-from promokit.model import Checkout
+from promokit.model import Checkout, Status
+
+PROVIDER = click.option(
+    "--provider",
+    "-p",
+    default=None,
+    metavar="ALIAS",
+    help="Provider alias from promokit.toml (default: its `default`).",
+)
+STATUS = click.option(
+    "--status",
+    type=click.Choice(typing.get_args(Status)),
+    default=None,
+    help="Only promotions in this state.",
+)
 
 
 @click.command()
 @click.argument("promotion_id")
-@click.option("--provider", "-p", default=None)
+@PROVIDER
 @common
 @bounded
 def get(context: Context, promotion_id: str, provider: str | None) -> None:
-    """Show one promotion in the neutral model."""
+    """Show one promotion in the neutral model.
+
+    \b
+    Example:
+      promokit get prm_abc123 -p cards
+    """
     found = run(context, lambda client: client.get(promotion_id, provider))
     context.output(found, lambda: render.promotions_side_by_side([found]))
 
 
 @click.command("list")
-@click.option("--provider", "-p", default=None)
-@click.option("--status", default=None, help="active, inactive, expired, ...")
+@PROVIDER
+@STATUS
 @click.option("--search", default=None, help="Words in the name.")
-@click.option("--product", "product_id", default=None)
+@click.option(
+    "--product", "product_id", default=None, metavar="ID", help="Only promotions for this product."
+)
 @click.option(
     "--detail",
     is_flag=True,
@@ -45,7 +68,16 @@ def list_(
     product_id: str | None,
     detail: bool,
 ) -> None:
-    """List promotions (fetched page by page); "?" marks what the list did not report."""
+    """List promotions (fetched page by page); ids and codes are shown whole.
+
+    "?" marks what the list did not report (--detail reads it).
+
+    \b
+    Examples:
+      promokit list
+      promokit list -p cards --status active --search kartu
+      promokit list -p shop --detail
+    """
 
     async def work(client: Client) -> list[Any]:
         return [
@@ -56,28 +88,44 @@ def list_(
         ]
 
     found = run(context, work)
-    context.output(found, lambda: render.promotions_list(found))
+    context.output(found, lambda: render.promotions_list(found, context.out.width))
 
 
 @click.command()
 @click.argument("code")
 @click.option("--amount", type=int, required=True, help="Checkout amount in currency units.")
-@click.option("--provider", "-p", default=None)
-@click.option("--product", "product_id", default=None)
-@click.option("--email", "customer_email", default=None)
-@click.option("--customer-type", type=click.Choice(["new", "returning"]), default=None)
+@PROVIDER
 @click.option(
-    "--payment-method", type=click.Choice(["card", "ewallet", "virtual_account"]), default=None
+    "--product", "product_id", default=None, metavar="ID", help="Product (payment link) bought."
 )
-@click.option("--card-bin", default=None)
-@click.option("--bank", default=None)
-@click.option("--wallet", default=None)
+@click.option("--email", "customer_email", default=None, help="The customer's email.")
+@click.option(
+    "--customer-type",
+    type=click.Choice(["new", "returning"]),
+    default=None,
+    help="Whether the customer has bought before.",
+)
+@click.option(
+    "--payment-method",
+    type=click.Choice(["card", "ewallet", "virtual_account"]),
+    default=None,
+    help="How the customer pays.",
+)
+@click.option("--card-bin", default=None, help="First 6-8 digits of the card.")
+@click.option("--bank", default=None, help="Issuing bank (card) or virtual-account bank.")
+@click.option("--wallet", default=None, help="E-wallet, e.g. OVO or DANA.")
 @common
 @bounded
 def validate(
     context: Context, code: str, amount: int, provider: str | None, **checkout: Any
 ) -> None:
-    """Would CODE apply to this checkout? Exit 0 when accepted, 1 when refused."""
+    """Would CODE apply to this checkout? Exit 0 when accepted, 1 when refused.
+
+    \b
+    Examples:
+      promokit validate HARIBAIK --amount 600000 --product 6c090447-…
+      promokit validate KARTU10 --amount 300000 -p cards --payment-method card --card-bin 42424242
+    """
     cart = Checkout(amount=amount, **checkout)
     result = run(context, lambda client: client.validate(code, cart, provider))
     context.output(result, lambda: render.validation_text(code, result))
@@ -87,18 +135,23 @@ def validate(
 
 @click.command()
 @click.argument("code")
-@click.option("--provider", "-p", default=None)
+@PROVIDER
 @common
 @bounded
 def usage(context: Context, code: str, provider: str | None) -> None:
-    """How much of CODE's limit is used."""
+    """How much of CODE's limit is used.
+
+    \b
+    Example:
+      promokit usage HARIBAIK
+    """
     result = run(context, lambda client: client.usage(code, provider))
     context.output(result, lambda: render.usage_text(result))
 
 
 @click.command()
-@click.option("--provider", "-p", default=None)
-@click.option("--status", default=None)
+@PROVIDER
+@STATUS
 @click.option(
     "--detail/--no-detail",
     default=True,
@@ -116,7 +169,16 @@ def usage(context: Context, code: str, provider: str | None) -> None:
 def export(
     context: Context, provider: str | None, status: str | None, detail: bool, output: Path | None
 ) -> None:
-    """Every promotion of a provider as neutral JSON (stdout, or --output, resumable)."""
+    """Every promotion of a provider as neutral JSON (stdout, or --output, resumable).
+
+    The file plans, creates (elsewhere) and updates (here) as it is.
+
+    \b
+    Examples:
+      promokit export -p shop > shop.json
+      promokit export -p shop -o shop.json   # resumes an interrupted export
+      promokit create shop.json -p cards
+    """
     from promokit.export import export as write_export
     from promokit.export import export_to_file
 
@@ -138,4 +200,4 @@ def export(
 
     count, carried = run(context, work)
     resumed = f", {carried} kept from the previous run" if carried else ""
-    context.err.print(f"exported {count} promotion(s){resumed}")
+    context.err.print(f"exported {plural(count, 'promotion')}{resumed}", markup=False)

@@ -105,7 +105,9 @@ class DurianpayEmulator(Emulator):
     largest page of the ``"caps"`` mode. ``wallet_key`` names the key e-wallet
     promos' wallets come back under (promokit assumes ``wallet_types``; Durianpay
     documents none), to play a server whose key differs from the assumption.
-    Test hooks: :meth:`activate`, :meth:`redeem`, :meth:`fail_next`.
+    ``auto_activate=True`` makes new promos ``active`` at once (Durianpay activates
+    them from its dashboard). Test hooks: :meth:`activate`, :meth:`redeem`,
+    :meth:`fail_next`.
     """
 
     name = "durianpay"
@@ -115,6 +117,7 @@ class DurianpayEmulator(Emulator):
         *,
         keys: Iterable[str] = (DEFAULT_KEY,),
         echo_code: bool = False,
+        auto_activate: bool = False,
         wrap_fetch_one: bool = True,
         seed: int | None = None,
         clock: VirtualClock | None = None,
@@ -136,6 +139,8 @@ class DurianpayEmulator(Emulator):
         self.wallet_key = wallet_key
         self._keys = {key: key.startswith(LIVE_PREFIX) for key in keys}
         self.echo_code = echo_code
+        self.auto_activate = auto_activate
+        """New promos start ``active``, as if activated in the dashboard at once."""
         self.wrap_fetch_one = wrap_fetch_one
         self.promos: dict[str, StoredPromo] = {}
         self._random = random.Random(seed)
@@ -270,6 +275,7 @@ class DurianpayEmulator(Emulator):
             created_at=now,
             updated_at=now,
             is_live=self._keys[key],
+            state="active" if self.auto_activate else "inactive",
         )
         self.promos[promo.id] = promo
         return web.json_response({"data": self.render(promo, usage="", code=self.echo_code)})
