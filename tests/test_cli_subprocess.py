@@ -265,7 +265,17 @@ def test_bulk_killed_at_random_points_ends_with_exactly_the_requested_codes(
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
             assert target <= batches_done() < 12
-        finished = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+        # A run started right after a kill may meet a killed batch whose request has
+        # not settled yet: waiting for it takes most of that batch's one deadline,
+        # and the job stops with a typed error saying to call again. Calling again
+        # (at most twice more) finishes it; no batch is ever created twice.
+        for _ in range(3):
+            finished = subprocess.run(
+                command, capture_output=True, text=True, timeout=180, check=False
+            )
+            if finished.returncode == 0:
+                break
+            assert "to resume" in finished.stdout + finished.stderr, finished.stderr
         assert finished.returncode == 0, finished.stderr
         codes = json.loads(finished.stdout)[0]["codes"]
         assert len(codes) == len(set(codes)) == 600
