@@ -32,6 +32,7 @@ from promokit.model import Checkout, Promotion, Quota, Usage, Validation
 from promokit.plugins import Plugins, default_plugins
 from promokit.provider import Provider, ProviderSettings
 from promokit.rules import type_problems
+from promokit.shared_limits import SharedRateLimiter
 from promokit.targets import target_of
 from promokit.transport import ProviderHttp, RetryPolicy, Transport
 from promokit.writes import ExactlyOnce, ProgressCallback, fingerprint
@@ -77,6 +78,7 @@ class Client:
         self._checked: dict[tuple[str | None, str], Provider] = {}
         self._writes: ExactlyOnce | None = None
         self._targets: dict[str, str] = {}
+        self._shared_limiters: list[SharedRateLimiter] = []
 
     @classmethod
     def from_config(
@@ -108,6 +110,8 @@ class Client:
         # refuses a closed client, without a closed-check on every call.
         self._checked.clear()
         await self._transport.aclose()
+        for limiter in self._shared_limiters:
+            await limiter.settle()  # freed places are written before the ledger closes
         if self._owns_ledger and self._ledger is not None:
             # Like a caller's session, a caller's ledger stays open for its owner.
             self._ledger.close()
@@ -184,14 +188,7 @@ class Client:
         cls.check_settings(settings)
         http = None
         if cls.uses_http:
-            rate = settings.rate_limit or cls.manifest.rate_limit_per_minute
-            limiter = None
-            if rate is not None:
-                limiter = (
-                    RateLimiter(int(rate), 60.0, clock=self._clock, sleep=self._sleep)
-                    if rate >= 1
-                    else RateLimiter(1, 60.0 / rate, clock=self._clock, sleep=self._sleep)
-                )
+            limiter = self._rate_limiter(settings, cls.manifest.rate_limit_per_minute)
             secrets = (settings.api_key.reveal(),) if settings.api_key is not None else ()
             http = ProviderHttp(
                 self._transport,
@@ -213,6 +210,38 @@ class Client:
                 observer=self.plugins.request_observer(),
             )
         return cls(settings, http)
+
+    def _rate_limiter(
+        self, settings: ProviderSettings, documented: float | None
+    ) -> RateLimiter | None:
+        """The alias's window: shared through the ledger when the ledger outlives us.
+
+        ``rate_limit`` requests per ``rate_period`` seconds (default: per minute). An
+        in-memory ledger serves one process only, so its window stays local.
+        """
+        rate = settings.rate_limit or documented
+        if rate is None:
+            return None
+        period = settings.rate_period
+        places, period = (int(rate), period) if rate >= 1 else (1, period / rate)
+        # The shared window runs on the store's wall clock: a virtual clock (tests,
+        # benchmarks) cannot drive it, and an in-memory ledger serves one process.
+        if self._clock is not time.monotonic or getattr(self.ledger.store, "path", None) == (
+            ":memory:"
+        ):
+            return RateLimiter(places, period, clock=self._clock, sleep=self._sleep)
+        alias = settings.alias
+        limiter = SharedRateLimiter(
+            places,
+            period,
+            ledger=self.ledger,
+            target=lambda: self.target(alias),
+            hold_for=settings.timeout + period,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+        self._shared_limiters.append(limiter)
+        return limiter
 
     def _ready(self, alias: str | None, operation: str) -> Provider:
         # Every call passes here: a checked (alias, operation) is one dict lookup.

@@ -35,6 +35,7 @@ class ProviderTable(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     connect_timeout: float = 5.0
     max_retries: int = 2
     rate_limit: float | None = None
+    rate_period: float = 60.0
     max_concurrency: int = 10
     max_queue_wait: float | None = None
     settle_margin: float = 10.0
@@ -149,8 +150,10 @@ def load_config(
             f"(configured: {', '.join(sorted(providers)) or 'none'})"
         )
     ledger = env.get(LEDGER_ENV) or parsed.ledger
-    if ledger is not None and ledger.startswith(("postgresql://", "postgres://")):
-        pass  # a server, not a path
+    if ledger is not None and (
+        ledger == ":memory:" or ledger.startswith(("postgresql://", "postgres://"))
+    ):
+        pass  # a server or this process's memory, not a path
     elif ledger is not None and base_dir is not None and not Path(ledger).is_absolute():
         ledger = str(base_dir / ledger)
     elif ledger is None and base_dir is not None:
@@ -222,6 +225,8 @@ def _settings(
         problems.append(Problem(f"{where}.max_concurrency", "must be 1 or more"))
     if table.settle_margin < 0 or not math.isfinite(table.settle_margin):
         problems.append(Problem(f"{where}.settle_margin", "is seconds and must be finite, >= 0"))
+    if not (math.isfinite(table.rate_period) and table.rate_period > 0):
+        problems.append(Problem(f"{where}.rate_period", "is seconds and must be finite, > 0"))
     return ProviderSettings(
         alias=alias,
         plugin=table.plugin,
@@ -232,6 +237,7 @@ def _settings(
         connect_timeout=table.connect_timeout,
         max_retries=table.max_retries,
         rate_limit=table.rate_limit,
+        rate_period=table.rate_period,
         max_concurrency=table.max_concurrency,
         max_queue_wait=table.max_queue_wait,
         settle_margin=table.settle_margin,

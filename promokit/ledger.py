@@ -187,6 +187,19 @@ class LedgerStore(Protocol):
         """Drop the record under ``key`` unless a live lease holds it."""
         ...
 
+    def take_slot(
+        self, target: str, *, rate: int, hold_for: float, timeout: float
+    ) -> tuple[str | None, float]:
+        """Take one of ``rate`` places in ``target``'s shared window, held ``hold_for`` s.
+
+        Returns the place's id, or ``None`` and the seconds until one frees.
+        """
+        ...
+
+    def free_slot(self, target: str, slot: str, *, period: float, timeout: float) -> None:
+        """The send in ``slot`` ended: its place frees ``period`` seconds from now."""
+        ...
+
     def close(self) -> None:
         """Release the store's resources."""
         ...
@@ -413,6 +426,16 @@ class Ledger:
     async def forget(self, key: str, *, target: str) -> bool:
         """Drop the record under ``key`` so it can be created again."""
         return await self._call(self.store.forget, target, key)
+
+    async def take_slot(
+        self, target: str, *, rate: int, hold_for: float
+    ) -> tuple[str | None, float]:
+        """A place in ``target``'s shared rate window (see :meth:`LedgerStore.take_slot`)."""
+        return await self._call(self.store.take_slot, target, rate=rate, hold_for=hold_for)
+
+    async def free_slot(self, target: str, slot: str, *, period: float) -> None:
+        """The send holding ``slot`` ended."""
+        await self._call(self.store.free_slot, target, slot, period=period)
 
     def close(self) -> None:
         """Close the store."""

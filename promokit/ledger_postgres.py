@@ -17,8 +17,8 @@ from promokit.ledger import Claim, Entry, EntryState, decide
 if TYPE_CHECKING:
     import psycopg
 
-SCHEMA_VERSION = 1
-"""Kept in ``promokit_meta`` under ``schema_version``."""
+SCHEMA_VERSION = 2
+"""Kept in ``promokit_meta`` under ``schema_version``; 1 had no shared rate budget."""
 
 COLUMNS = (
     "target",
@@ -63,9 +63,17 @@ CREATE TABLE promokit_writes (
 );
 CREATE INDEX promokit_writes_by_provider_id ON promokit_writes (target, provider_id)
 """
+_RATE = """
+CREATE TABLE promokit_rate_slots (
+    target text NOT NULL,
+    id text NOT NULL,
+    held_until float8 NOT NULL,
+    PRIMARY KEY (target, id)
+)
+"""
 # A new database gets the current schema at once; an older one steps from version N
-# to N + 1, each step in one transaction (none yet: version 1 is the first).
-_MIGRATIONS: dict[int, str] = {}
+# to N + 1, all in the transaction that holds the schema lock.
+_MIGRATIONS: dict[int, str] = {1: _RATE}
 _LOCK_ID = 0x70726F6D6F6B6974  # "promokit": serialises schema changes across hosts
 
 
@@ -162,7 +170,9 @@ class PostgresLedgerStore:
                 )
             while version < SCHEMA_VERSION:
                 script, version = (
-                    (_V1, SCHEMA_VERSION) if version == 0 else (_MIGRATIONS[version], version + 1)
+                    (_V1 + ";" + _RATE, SCHEMA_VERSION)
+                    if version == 0
+                    else (_MIGRATIONS[version], version + 1)
                 )
                 for statement in script.split(";"):
                     if statement.strip():
@@ -348,6 +358,37 @@ class PostgresLedgerStore:
                 (target, key),
             )
             return cursor.rowcount == 1
+
+    def take_slot(
+        self, target: str, *, rate: int, hold_for: float, timeout: float
+    ) -> tuple[str | None, float]:
+        with self._using(timeout) as db:
+            # One window per target: a transaction-scoped lock on its hash orders takers.
+            db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (target,))
+            now = float(db.execute(f"SELECT {_NOW}").fetchone()[0])  # type: ignore[index]
+            db.execute("DELETE FROM promokit_rate_slots WHERE held_until <= %s", (now,))
+            row = db.execute(
+                "SELECT count(*), min(held_until) FROM promokit_rate_slots WHERE target = %s",
+                (target,),
+            ).fetchone()
+            assert row is not None
+            held, first = row
+            if held >= rate:
+                return None, max(0.0, float(first) - now)
+            slot = secrets.token_hex(8)
+            db.execute(
+                "INSERT INTO promokit_rate_slots (target, id, held_until) VALUES (%s, %s, %s)",
+                (target, slot, now + hold_for),
+            )
+            return slot, 0.0
+
+    def free_slot(self, target: str, slot: str, *, period: float, timeout: float) -> None:
+        with self._using(timeout) as db:
+            db.execute(
+                f"UPDATE promokit_rate_slots SET held_until = least(held_until, {_NOW} + %s) "
+                "WHERE target = %s AND id = %s",
+                (period, target, slot),
+            )
 
     def close(self) -> None:
         with self._lock:

@@ -16,8 +16,9 @@ import msgspec
 from promokit.errors import LedgerError
 from promokit.ledger import Claim, Entry, EntryState, decide
 
-SCHEMA_VERSION = 2
-"""Kept in ``PRAGMA user_version``; 1 was the alias-keyed table of promokit 0.1."""
+SCHEMA_VERSION = 3
+"""Kept in ``PRAGMA user_version``; 1 was the alias-keyed table of promokit 0.1, 2 had
+no shared rate budget."""
 
 COLUMNS = (
     "target",
@@ -62,6 +63,14 @@ CREATE TABLE writes (
 CREATE INDEX writes_by_provider_id ON writes (target, provider_id);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
+_RATE = """
+CREATE TABLE rate_slots (
+    target TEXT NOT NULL,
+    id TEXT NOT NULL,
+    held_until REAL NOT NULL,
+    PRIMARY KEY (target, id)
+);
+"""
 
 # A new file gets the current schema at once; an older one steps from version N to
 # N + 1, each step in one transaction.
@@ -73,6 +82,7 @@ _MIGRATIONS: dict[int, str] = {
     + f"INSERT INTO writes ({', '.join(COLUMNS)}) SELECT 'legacy:' || provider, key, provider, "
     "operation, state, fingerprint, natural_key, request, result, provider_id, error, NULL, "
     "0, 0, created_at, updated_at FROM writes_v1; DROP TABLE writes_v1;",
+    2: _RATE,
 }
 
 
@@ -176,7 +186,9 @@ class SqliteLedgerStore:
                     db.execute("COMMIT")
                     return
                 script, version = (
-                    (_V2, SCHEMA_VERSION) if version == 0 else (_MIGRATIONS[version], version + 1)
+                    (_V2 + _RATE, SCHEMA_VERSION)
+                    if version == 0
+                    else (_MIGRATIONS[version], version + 1)
                 )
                 for statement in script.split(";"):
                     if statement.strip():
@@ -356,6 +368,39 @@ class SqliteLedgerStore:
                 (target, key, time.time()),
             )
             return cursor.rowcount == 1
+
+    def take_slot(
+        self, target: str, *, rate: int, hold_for: float, timeout: float
+    ) -> tuple[str | None, float]:
+        now = time.time()
+        with self._using(timeout) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM rate_slots WHERE held_until <= ?", (now,))
+                held, first = db.execute(
+                    "SELECT count(*), min(held_until) FROM rate_slots WHERE target = ?",
+                    (target,),
+                ).fetchone()
+                slot = None
+                if held < rate:
+                    slot = secrets.token_hex(8)
+                    db.execute(
+                        "INSERT INTO rate_slots (target, id, held_until) VALUES (?, ?, ?)",
+                        (target, slot, now + hold_for),
+                    )
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        return slot, 0.0 if slot is not None else max(0.0, float(first) - now)
+
+    def free_slot(self, target: str, slot: str, *, period: float, timeout: float) -> None:
+        with self._using(timeout) as db:
+            db.execute(
+                "UPDATE rate_slots SET held_until = min(held_until, ?) WHERE target = ? AND id = ?",
+                (time.time() + period, target, slot),
+            )
 
     def close(self) -> None:
         with self._lock:

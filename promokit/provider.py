@@ -31,6 +31,7 @@ class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
     connect_timeout: float = 5.0
     max_retries: int = 2
     rate_limit: float | None = None
+    rate_period: float = 60.0
     max_concurrency: int = 10
     max_queue_wait: float | None = None
     settle_margin: float = 10.0
