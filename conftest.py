@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 
 import pytest
@@ -27,16 +26,5 @@ def _no_secret_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
-def settled_gc() -> Iterator[None]:
-    """Keep a full garbage collection of earlier tests' objects out of a timed test.
-
-    Late in the suite a full collection takes 100 ms and more, long enough to break
-    a deadline bound it happens to fall into; objects frozen here (``gc.freeze``)
-    are skipped by collections until the test ends.
-    """
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
+def settled_gc(promokit_settled_gc: None) -> None:
+    """The kit's ``promokit_settled_gc``, under the name the core tests use."""

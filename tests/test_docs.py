@@ -88,7 +88,7 @@ def test_the_testing_guide_names_every_check_fixture_and_export() -> None:
         if not name.startswith(("_", "test_", "open_", "promokit_"))
     ]
     assert len(checks) == 12
-    assert len(fixtures) == 6
+    assert len(fixtures) == 7
     missing = [
         name
         for name in [*checks, *fixtures, *promokit.testing.__all__, *hooks]

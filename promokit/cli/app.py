@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from promokit.cli import change, create, emulate, info, migrate, read
+from promokit.cli.plugins import plugins
 
 
 class Verbs(click.Group):
@@ -41,6 +42,7 @@ def main() -> None:
 
 for command in (
     info.providers,
+    plugins,
     info.config,
     info.demo,
     info.new_provider,

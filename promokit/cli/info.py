@@ -20,6 +20,8 @@ def providers(context: Context) -> None:
     """Installed provider plugins, their versions and capability manifests."""
     plugins = default_plugins()
     registry = plugins.providers()
+    for problem in plugins.problems:  # skipped plugins, one line each
+        context.err.print(f"warning: {problem}", markup=False, highlight=False)
     manifests = {cls.plugin_name: cls.manifest for cls in registry}
     versions = {name: plugins.version_of(name) for name in manifests}
     if context.as_json:

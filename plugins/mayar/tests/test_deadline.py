@@ -15,7 +15,7 @@ from .conftest import ClientFactory, seed_promotion
 SLACK = 0.25
 
 
-@pytest.mark.usefixtures("settled_gc")
+@pytest.mark.usefixtures("promokit_settled_gc")
 async def test_validate_and_usage_end_by_their_timeout(
     client: Client, emulator: MayarEmulator
 ) -> None:
@@ -32,7 +32,7 @@ async def test_validate_and_usage_end_by_their_timeout(
         assert time.monotonic() - started < 0.2 + SLACK
 
 
-@pytest.mark.usefixtures("settled_gc")
+@pytest.mark.usefixtures("promokit_settled_gc")
 async def test_a_list_timeout_bounds_each_step_not_the_whole_walk(
     make_client: ClientFactory, emulator: MayarEmulator
 ) -> None:
