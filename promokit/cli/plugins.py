@@ -17,6 +17,11 @@ def plugins(context: Context) -> None:
 
     Hook-only plugins (observers) are listed too; ``promokit providers`` shows
     what each provider can do.
+
+    \b
+    Examples:
+      promokit plugins
+      promokit plugins --json
     """
     loaded = default_plugins()
     found = loaded.info()
