@@ -766,9 +766,15 @@ class ProviderHttp:
             state["held"] += 1
         self.attempts += 1
 
-    def _clean(self, text: str) -> str:
-        """Provider text with every form of our key masked: gateways echo keys."""
+    def scrub(self, text: str) -> str:
+        """Provider text with every form of the provider's key masked (gateways echo keys).
+
+        Errors are scrubbed here already; a plugin passes any other provider text it
+        keeps — a validation message, say — through this.
+        """
         return scrub(text, self._secrets) if self._secrets else text
+
+    _clean = scrub
 
     def _clean_info(self, info: ErrorInfo) -> ErrorInfo:
         """``info`` with every form of our key masked in everything the provider wrote."""

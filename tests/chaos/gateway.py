@@ -34,6 +34,7 @@ SCENARIOS = (
     "nested_json",
     "nested_json_error",
     "html_200",
+    "echo_key_200",
     "lag_list",
     "drop_then_lag",
     "silent",
@@ -79,6 +80,10 @@ class Chaos:
         scenario = self.scenario
         if scenario is None:
             return await handler(request)
+        if scenario == "echo_key_200":
+            # A success that carries the key in its own text (a validate answer).
+            body = {"statusCode": 200, "messages": self.echo_text(), "data": {"valid": False}}
+            return web.json_response(body)
         if scenario.startswith("echo_key_") and scenario != "echo_key_html_502":
             status = int(scenario.rsplit("_", 1)[1])
             return web.json_response(self.error_body(status), status=status)

@@ -23,25 +23,12 @@ from promokit import Checkout, PromokitError
 from promokit.testing.recorder import Recorder
 
 from .conftest import Rig, error_texts, leaks, log_texts, promotion_for
+from .gateway import SCENARIOS
 from .tally import TALLY
 
 TIMEOUT = 0.5
 SLACK = 0.4
-MATRIX = (
-    "echo_key_401",
-    "echo_key_400",
-    "echo_key_html_502",
-    "redirect",
-    "trickle",
-    "drop_after_commit",
-    "drop_reused",
-    "nested_json",
-    "nested_json_error",
-    "html_200",
-    "lag_list",
-    "drop_then_lag",
-    "silent",
-)
+MATRIX = SCENARIOS
 OPERATIONS = ("get", "list", "create", "validate", "delete")
 pytestmark = [pytest.mark.usefixtures("settled_gc"), pytest.mark.rig(timeout=TIMEOUT)]
 
@@ -75,7 +62,7 @@ async def test_chaos_cell(
 ) -> None:
     recorder = Recorder()
     recorder.attach(rig.client.provider())
-    if scenario == "drop_reused":
+    if scenario.startswith("drop_reused"):
         # Open a keep-alive connection first, so the operation meets a reused one.
         rig.chaos.scenario = None
         await _quietly(rig.client.get("p_warm_up"))

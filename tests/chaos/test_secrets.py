@@ -76,3 +76,14 @@ async def test_the_cli_never_prints_an_echoed_key(rig: Rig, scenario: str, tmp_p
     leaked = leaks(rig.key, [out.decode(), err.decode()])
     TALLY.scenario(leaks=len(leaked))
     assert leaked == []
+
+
+@pytest.mark.parametrize("rig", ["mayar"], indirect=True)  # Durianpay validates locally
+async def test_a_key_echoed_in_a_validate_answer_is_masked_in_the_result(rig: Rig) -> None:
+    from promokit import Checkout
+
+    rig.chaos.scenario = "echo_key_200"
+    validation = await rig.client.validate("CODE1", Checkout(amount=600_000, product_id="p1"))
+    assert validation.message is not None
+    assert validation.message.startswith("key=****")  # the provider's own text, masked
+    assert leaks(rig.key, [validation.message, repr(validation)]) == []

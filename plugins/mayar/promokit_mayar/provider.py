@@ -300,8 +300,12 @@ class MayarProvider(Provider):
                 raise
             return refusal
         result = self._decode(response, wire.ValidateResponse, "validate")
+        message = result.messages or result.message
         return validating.validation_from_result(
-            result.data, checkout, alias=self.alias, message=result.messages or result.message
+            result.data,
+            checkout,
+            alias=self.alias,
+            message=None if message is None else self.http.scrub(message),
         )
 
     async def usage(self, code: str) -> Usage:
