@@ -8,11 +8,12 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Literal
 
 from aiohttp import web
 from multidict import CIMultiDictProxy
+
+from promokit.loopback import LoopbackServer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FaultKind = Literal[
@@ -292,55 +293,22 @@ def _cut(request: web.Request) -> None:
         transport.abort()
 
 
-class EmulatorServer:
+class EmulatorServer(LoopbackServer):
     """Serves an :class:`Emulator` on 127.0.0.1 (port 0 = any free port).
 
     Use ``async with EmulatorServer(emulator) as server:`` in tests, then point a
-    provider's ``base_url`` at ``server.url``.
+    provider's ``base_url`` at ``server.url`` (it includes the provider's prefix).
     """
 
     def __init__(
         self, emulator: Emulator, *, host: str = "127.0.0.1", port: int = 0, prefix: str = ""
     ) -> None:
+        super().__init__(host=host, port=port, prefix=prefix)
         self.emulator = emulator
-        self.host = host
-        self.port = port
-        self.prefix = prefix
-        self._runner: web.AppRunner | None = None
 
-    @property
-    def url(self) -> str:
-        """The root URL, including the provider's path prefix."""
-        return f"http://{self.host}:{self.port}{self.prefix}"
-
-    async def start(self) -> str:
-        """Start serving and return :attr:`url`."""
-        self._runner = web.AppRunner(
-            self.emulator.app(), access_log=None, handle_signals=False, shutdown_timeout=0.1
-        )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
-        return self.url
-
-    async def stop(self) -> None:
-        """Stop serving and close every connection."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> EmulatorServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+    def build_app(self) -> web.Application:
+        """The emulator's application."""
+        return self.emulator.app()
 
     async def serve_forever(self) -> None:
         """Run until cancelled (``promokit emulate``)."""

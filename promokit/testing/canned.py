@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
+
+from promokit.loopback import LoopbackServer
 
 _HOSTED = re.compile(r"^/(https?)/([^/]+)(/.*)?$")
 
@@ -53,7 +54,7 @@ def _normal(url: URL) -> URL:
     return url.with_query(urlencode(sorted(parse_qsl(url.query_string, keep_blank_values=True))))
 
 
-class CannedServer:
+class CannedServer(LoopbackServer):
     """Answers requests with registered responses, over real HTTP on 127.0.0.1.
 
     The API follows ``aioresponses`` (``add``, ``get``/``post``/..., ``requests``),
@@ -71,13 +72,11 @@ class CannedServer:
     """
 
     def __init__(self, *, host: str = "127.0.0.1") -> None:
-        self.host = host
-        self.port = 0
+        super().__init__(host=host)
         self.requests: dict[tuple[str, URL], list[CannedRequest]] = {}
         """Every request received, keyed like aioresponses: ``(method, URL)``."""
         self.unmatched: list[str] = []
         self._answers: list[_Answer] = []
-        self._runner: web.AppRunner | None = None
 
     # -- answers -------------------------------------------------------------------
 
@@ -179,36 +178,11 @@ class CannedServer:
             status=501, text=f"promokit CannedServer: no answer registered for {label}"
         )
 
-    async def start(self) -> str:
-        """Start serving on a free port and return :attr:`url`."""
+    def build_app(self) -> web.Application:
+        """One catch-all route: every method, every path."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, shutdown_timeout=0.1
-        )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
-        return self.url
-
-    async def stop(self) -> None:
-        """Stop serving and close every connection."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> CannedServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+        return app
 
 
 __all__ = ["CannedRequest", "CannedServer"]
