@@ -7,7 +7,7 @@ import hashlib
 import math
 import os
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -209,7 +209,10 @@ class Client:
                 credential_hint=_credential_hint(settings),
                 observer=self.plugins.request_observer(),
             )
-        return cls(settings, http)
+        instance = cls(settings, http)
+        alias = settings.alias
+        instance.codes.bind(self.ledger, lambda: self.target(alias))
+        return instance
 
     def _rate_limiter(
         self, settings: ProviderSettings, documented: float | None
@@ -419,6 +422,43 @@ class Client:
                 if wait >= left:
                     raise
                 await asyncio.sleep(wait)
+
+    async def register_code(
+        self,
+        code: str,
+        promotion_id: str,
+        provider: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> Promotion:
+        """Record that ``promotion_id`` carries ``code``, for gateways that never return
+        codes (Durianpay): a promo made on the dashboard is then validated by code.
+
+        The promotion is read by id first (it must exist); returns it with its code.
+        """
+        if not code or not promotion_id:
+            raise InvalidInput(
+                "a code and a promotion id are both needed",
+                problems=[Problem("code" if not code else "promotion_id", "must not be empty")],
+            )
+        instance = self._ready(provider, "get")
+        with deadline(timeout):
+            found = await instance.get(promotion_id)
+            await instance.codes.remember(code, promotion_id)
+        return msgspec.structs.replace(found, code=code)
+
+    async def register_codes(
+        self,
+        pairs: Iterable[tuple[str, str]],
+        provider: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> list[Promotion]:
+        """:meth:`register_code` for each ``(code, promotion_id)`` (a CSV import)."""
+        return [
+            await self.register_code(code, promotion_id, provider, timeout=timeout)
+            for code, promotion_id in pairs
+        ]
 
     async def get(
         self, promotion_id: str, provider: str | None = None, *, timeout: float | None = None

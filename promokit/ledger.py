@@ -200,6 +200,18 @@ class LedgerStore(Protocol):
         """The send in ``slot`` ended: its place frees ``period`` seconds from now."""
         ...
 
+    def remember_code(self, target: str, code: str, promo_id: str, *, timeout: float) -> None:
+        """Record that ``promo_id`` on ``target`` carries ``code`` (its only code)."""
+        ...
+
+    def forget_codes(self, target: str, promo_id: str, *, timeout: float) -> None:
+        """Drop the code recorded for ``promo_id`` (it was deleted)."""
+        ...
+
+    def codes(self, target: str, *, timeout: float) -> dict[str, str]:
+        """Every code recorded for ``target``, mapped to its promo id."""
+        ...
+
     def close(self) -> None:
         """Release the store's resources."""
         ...
@@ -436,6 +448,18 @@ class Ledger:
     async def free_slot(self, target: str, slot: str, *, period: float) -> None:
         """The send holding ``slot`` ended."""
         await self._call(self.store.free_slot, target, slot, period=period)
+
+    async def remember_code(self, target: str, code: str, promo_id: str) -> None:
+        """Record ``code`` as ``promo_id``'s code on ``target``."""
+        await self._call(self.store.remember_code, target, code, promo_id)
+
+    async def forget_codes(self, target: str, promo_id: str) -> None:
+        """Drop ``promo_id``'s code on ``target``."""
+        await self._call(self.store.forget_codes, target, promo_id)
+
+    async def codes(self, target: str) -> dict[str, str]:
+        """``target``'s codes, each mapped to its promo id."""
+        return await self._call(self.store.codes, target)
 
     def close(self) -> None:
         """Close the store."""

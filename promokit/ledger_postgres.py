@@ -17,8 +17,9 @@ from promokit.ledger import Claim, Entry, EntryState, decide
 if TYPE_CHECKING:
     import psycopg
 
-SCHEMA_VERSION = 2
-"""Kept in ``promokit_meta`` under ``schema_version``; 1 had no shared rate budget."""
+SCHEMA_VERSION = 3
+"""Kept in ``promokit_meta`` under ``schema_version``; 1 had no shared rate budget, 2 no
+code map."""
 
 COLUMNS = (
     "target",
@@ -73,7 +74,16 @@ CREATE TABLE promokit_rate_slots (
 """
 # A new database gets the current schema at once; an older one steps from version N
 # to N + 1, all in the transaction that holds the schema lock.
-_MIGRATIONS: dict[int, str] = {1: _RATE}
+_CODES = """
+CREATE TABLE promokit_codes (
+    target text NOT NULL,
+    code text NOT NULL,
+    promo_id text NOT NULL,
+    PRIMARY KEY (target, code)
+);
+CREATE INDEX promokit_codes_by_promo ON promokit_codes (target, promo_id)
+"""
+_MIGRATIONS: dict[int, str] = {1: _RATE, 2: _CODES}
 _LOCK_ID = 0x70726F6D6F6B6974  # "promokit": serialises schema changes across hosts
 
 
@@ -170,7 +180,7 @@ class PostgresLedgerStore:
                 )
             while version < SCHEMA_VERSION:
                 script, version = (
-                    (_V1 + ";" + _RATE, SCHEMA_VERSION)
+                    (_V1 + ";" + _RATE + ";" + _CODES, SCHEMA_VERSION)
                     if version == 0
                     else (_MIGRATIONS[version], version + 1)
                 )
@@ -389,6 +399,33 @@ class PostgresLedgerStore:
                 "WHERE target = %s AND id = %s",
                 (period, target, slot),
             )
+
+    def remember_code(self, target: str, code: str, promo_id: str, *, timeout: float) -> None:
+        with self._using(timeout) as db:
+            # One code per promo: a promo whose code changed loses the old one.
+            db.execute(
+                "DELETE FROM promokit_codes WHERE target = %s AND promo_id = %s",
+                (target, promo_id),
+            )
+            db.execute(
+                "INSERT INTO promokit_codes (target, code, promo_id) VALUES (%s, %s, %s) "
+                "ON CONFLICT (target, code) DO UPDATE SET promo_id = excluded.promo_id",
+                (target, code, promo_id),
+            )
+
+    def forget_codes(self, target: str, promo_id: str, *, timeout: float) -> None:
+        with self._using(timeout) as db:
+            db.execute(
+                "DELETE FROM promokit_codes WHERE target = %s AND promo_id = %s",
+                (target, promo_id),
+            )
+
+    def codes(self, target: str, *, timeout: float) -> dict[str, str]:
+        with self._using(timeout) as db:
+            rows = db.execute(
+                "SELECT code, promo_id FROM promokit_codes WHERE target = %s", (target,)
+            ).fetchall()
+        return {str(code): str(promo_id) for code, promo_id in rows}
 
     def close(self) -> None:
         with self._lock:

@@ -16,9 +16,9 @@ import msgspec
 from promokit.errors import LedgerError
 from promokit.ledger import Claim, Entry, EntryState, decide
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Kept in ``PRAGMA user_version``; 1 was the alias-keyed table of promokit 0.1, 2 had
-no shared rate budget."""
+no shared rate budget, 3 no code map."""
 
 COLUMNS = (
     "target",
@@ -71,6 +71,15 @@ CREATE TABLE rate_slots (
     PRIMARY KEY (target, id)
 );
 """
+_CODES = """
+CREATE TABLE codes (
+    target TEXT NOT NULL,
+    code TEXT NOT NULL,
+    promo_id TEXT NOT NULL,
+    PRIMARY KEY (target, code)
+);
+CREATE INDEX codes_by_promo ON codes (target, promo_id);
+"""
 
 # A new file gets the current schema at once; an older one steps from version N to
 # N + 1, each step in one transaction.
@@ -83,6 +92,7 @@ _MIGRATIONS: dict[int, str] = {
     "operation, state, fingerprint, natural_key, request, result, provider_id, error, NULL, "
     "0, 0, created_at, updated_at FROM writes_v1; DROP TABLE writes_v1;",
     2: _RATE,
+    3: _CODES,
 }
 
 
@@ -186,7 +196,7 @@ class SqliteLedgerStore:
                     db.execute("COMMIT")
                     return
                 script, version = (
-                    (_V2 + _RATE, SCHEMA_VERSION)
+                    (_V2 + _RATE + _CODES, SCHEMA_VERSION)
                     if version == 0
                     else (_MIGRATIONS[version], version + 1)
                 )
@@ -401,6 +411,36 @@ class SqliteLedgerStore:
                 "UPDATE rate_slots SET held_until = min(held_until, ?) WHERE target = ? AND id = ?",
                 (time.time() + period, target, slot),
             )
+
+    def remember_code(self, target: str, code: str, promo_id: str, *, timeout: float) -> None:
+        with self._using(timeout) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                # One code per promo: a promo whose code changed loses the old one.
+                db.execute(
+                    "DELETE FROM codes WHERE target = ? AND promo_id = ?", (target, promo_id)
+                )
+                db.execute(
+                    "INSERT INTO codes (target, code, promo_id) VALUES (?, ?, ?) "
+                    "ON CONFLICT (target, code) DO UPDATE SET promo_id = excluded.promo_id",
+                    (target, code, promo_id),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    def forget_codes(self, target: str, promo_id: str, *, timeout: float) -> None:
+        with self._using(timeout) as db:
+            db.execute("DELETE FROM codes WHERE target = ? AND promo_id = ?", (target, promo_id))
+
+    def codes(self, target: str, *, timeout: float) -> dict[str, str]:
+        with self._using(timeout) as db:
+            rows = db.execute(
+                "SELECT code, promo_id FROM codes WHERE target = ?", (target,)
+            ).fetchall()
+        return {str(code): str(promo_id) for code, promo_id in rows}
 
     def close(self) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal
 import msgspec
 
 from promokit.capabilities import Manifest
+from promokit.codes import CodeBook
 from promokit.errors import ConfigurationError, Problem, UnsupportedFeature
 from promokit.model import Checkout, Promotion, Usage, Validation
 from promokit.redact import Secret
@@ -82,6 +83,9 @@ class Provider:
     def __init__(self, settings: ProviderSettings, http: ProviderHttp | None) -> None:
         self.settings = settings
         self._http = http
+        self.codes = CodeBook()
+        """Codes of this alias's promotions, for gateways that never return them (kept
+        in the ledger per target when built by a :class:`~promokit.Client`)."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(alias={self.settings.alias!r})"

@@ -106,7 +106,9 @@ async def test_a_locked_ledger_respects_the_calls_deadline(
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert "locked by another process" in message
+    # SQLite's busy timeout says "locked"; on a loaded machine the call's own deadline
+    # may strike first and says the ledger did not answer: the store is named either way.
+    assert "locked by another process" in message or "did not answer within 0.5s" in message
 
 
 async def test_a_full_disk_names_the_store_and_writes_nothing(

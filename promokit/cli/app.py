@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from promokit.cli import change, create, emulate, info, migrate, read
+from promokit.cli import change, codes, create, emulate, info, migrate, read
 from promokit.cli.plugins import plugins
 
 
@@ -56,6 +56,7 @@ for command in (
     read.validate,
     read.usage,
     read.export,
+    codes.codes,
     migrate.migrate,
     emulate.emulate,
 ):

@@ -58,41 +58,6 @@ def _page_size(settings: ProviderSettings) -> int:
     return value
 
 
-class CodeBook:
-    """Codes of promos this provider instance created or updated, by promo id.
-
-    Durianpay's create and fetch responses do not echo ``code``, so a code can
-    only be matched to its promo through what we sent. The book lives as long as
-    the provider instance (one per alias per :class:`promokit.Client`).
-    """
-
-    def __init__(self) -> None:
-        self._id_by_code: dict[str, str] = {}
-        self._code_by_id: dict[str, str] = {}
-
-    def remember(self, code: str | None, promo_id: str | None) -> None:
-        """Record that ``promo_id`` carries ``code`` (replacing its previous code)."""
-        if code is None or promo_id is None:
-            return
-        self.forget(promo_id)
-        self._id_by_code[code] = promo_id
-        self._code_by_id[promo_id] = code
-
-    def forget(self, promo_id: str) -> None:
-        """Drop whatever code ``promo_id`` had."""
-        code = self._code_by_id.pop(promo_id, None)
-        if code is not None and self._id_by_code.get(code) == promo_id:
-            del self._id_by_code[code]
-
-    def id_for(self, code: str) -> str | None:
-        """The id of the promo we gave ``code``, if any."""
-        return self._id_by_code.get(code)
-
-    def code_for(self, promo_id: str) -> str | None:
-        """The code we gave ``promo_id``, if any."""
-        return self._code_by_id.get(promo_id)
-
-
 class DurianpayProvider(Provider):
     """Durianpay promos (``/v1/merchants/promos``) as a promokit provider.
 
@@ -114,7 +79,6 @@ class DurianpayProvider(Provider):
         super().__init__(settings, http)
         self.page_size = _page_size(settings)
         self.clock: Callable[[], datetime] = _utc_now
-        self.codes = CodeBook()
 
     # -- configuration (no I/O) -------------------------------------------------
 
@@ -188,7 +152,7 @@ class DurianpayProvider(Provider):
             "POST", PROMOS, operation="create", body=mapping.encode_request(promotion)
         )
         promo, at = self._decode_one(response, "create")
-        self.codes.remember(promo.code or promotion.code, promo.id)
+        await self.codes.remember(promo.code or promotion.code, promo.id)
         return self._neutral(
             promo, "create", at, code=promotion.code, extensions=promotion.extensions
         )
@@ -201,6 +165,7 @@ class DurianpayProvider(Provider):
 
     async def get(self, promotion_id: str) -> Promotion:
         """``GET /merchants/promos/{id}``."""
+        await self.codes.ready()
         promo, at = await self._fetch(promotion_id, "get")
         return self._neutral(promo, "get", at)
 
@@ -279,6 +244,7 @@ class DurianpayProvider(Provider):
         are not tied to products.
         """
         needle = None if search is None else search.lower()
+        await self.codes.ready()
         async with aclosing(self._pages("list")) as pages:
             async for page in pages:
                 for promotion in mapping.to_promotions(
@@ -305,7 +271,7 @@ class DurianpayProvider(Provider):
             idempotent=True,
         )
         promo, at = self._decode_one(response, "update")
-        self.codes.remember(promo.code or promotion.code, promo.id)
+        await self.codes.remember(promo.code or promotion.code, promo.id)
         return self._neutral(
             promo, "update", at, code=promotion.code, extensions=promotion.extensions
         )
@@ -326,16 +292,16 @@ class DurianpayProvider(Provider):
                 operation="delete",
                 request_id=response.request_id,
             )
-        self.codes.forget(promotion_id)
+        await self.codes.forget(promotion_id)
 
     async def _by_code(self, code: str, operation: str) -> tuple[Promo, Promotion] | None:
         """The promo carrying ``code``: first through the code book, then by listing."""
-        promo_id = self.codes.id_for(code)
+        promo_id = await self.codes.id_for(code)
         if promo_id is not None:
             try:
                 promo, at = await self._fetch(promo_id, operation)
             except NotFound:
-                self.codes.forget(promo_id)
+                await self.codes.forget(promo_id)
             else:
                 if promo.code in (None, "", code):
                     return promo, self._neutral(promo, operation, at, code=code)
@@ -353,7 +319,7 @@ class DurianpayProvider(Provider):
             return Validation(
                 valid=False,
                 reason=Rejection.NOT_FOUND,
-                message=f"no Durianpay promo has code {code!r}",
+                message=_unknown_code(code, self.alias),
                 provider=self.alias,
                 evaluated_locally=True,
             )
@@ -373,9 +339,7 @@ class DurianpayProvider(Provider):
         """``promo_usage`` against ``limit_value`` (both in the limit's unit)."""
         found = await self._by_code(code, "usage")
         if found is None:
-            raise NotFound(
-                f"no Durianpay promo has code {code!r}", provider=self.alias, operation="usage"
-            )
+            raise NotFound(_unknown_code(code, self.alias), provider=self.alias, operation="usage")
         promo, promotion = found
         used = mapping.used_of(promo, mapping.Where(self.alias, "usage", "$"))
         limit = promotion.limit
@@ -397,3 +361,13 @@ class DurianpayProvider(Provider):
                     if promo.label == promotion.name:
                         return self._neutral(promo, "find", f"$.data[{index}]")
         return None
+
+
+def _unknown_code(code: str, alias: str) -> str:
+    """Why a code was not found, and how to make it known: Durianpay never returns codes."""
+    return (
+        f"code {code!r} is not in promokit's ledger for {alias}, and Durianpay does not "
+        "return codes, so it cannot be looked up there. If the promo was made elsewhere "
+        f"(the dashboard), register its code: promokit codes add {code} PROMO_ID -p {alias} "
+        "(or client.register_code(code, promo_id))"
+    )

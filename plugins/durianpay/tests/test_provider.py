@@ -388,11 +388,11 @@ async def test_a_deleted_code_is_forgotten(
 ) -> None:
     created = await client.create(promotion)
     assert created.id is not None
-    assert provider.codes.id_for("PAYDAY30") == created.id
+    assert await provider.codes.id_for("PAYDAY30") == created.id
 
     await client.delete(created.id)
 
-    assert provider.codes.id_for("PAYDAY30") is None
+    assert await provider.codes.id_for("PAYDAY30") is None
     assert (await client.validate("PAYDAY30", _card_checkout())).reason == Rejection.NOT_FOUND
 
 
@@ -409,7 +409,7 @@ async def test_a_code_whose_promo_vanished_falls_back_to_listing(
     result = await client.validate("PAYDAY30", _card_checkout())
 
     assert result.reason == Rejection.NOT_FOUND
-    assert provider.codes.id_for("PAYDAY30") is None
+    assert await provider.codes.id_for("PAYDAY30") is None
 
 
 # -- reconciliation helpers -------------------------------------------------------------------

@@ -1,0 +1,147 @@
+"""Durianpay codes live in the ledger per target: any process validates a code another made.
+
+Durianpay never returns a promo's code (create, fetch and list alike; its emulator
+follows the documented examples), so the code ↔ id map is kept in the ledger. Each
+step below runs in its own OS process, as a web worker, a cron job and the CLI would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from promokit.cli import load_emulator
+from promokit.emulator import EmulatorServer
+
+KEY = "dp_test_durablecodes0001"
+PROMOKIT = [sys.executable, "-m", "promokit.cli"]
+CARD = ("--payment-method", "card", "--card-bin", "424242")
+CREATE = """
+import asyncio, sys
+from datetime import datetime, timezone
+from decimal import Decimal
+import promokit
+
+async def main():
+    promo = promokit.Promotion(
+        name="WORKER-ONE", code="HEMAT10", discount=promokit.Percent(value=Decimal(10)),
+        limit=promokit.Quota(uses=5), starts_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        ends_at=datetime(2030, 1, 1, tzinfo=timezone.utc),
+        payment=promokit.CardScope(bins=("424242",)),
+    )
+    async with promokit.Client.from_config(sys.argv[1]) as client:
+        print((await client.create(promo)).id)
+
+asyncio.run(main())
+"""
+
+
+# Another tool's ledger: the codes it sends never reach ours.
+DASHBOARD = "from promokit.ledger import Ledger\nMEMORY = Ledger.memory()\n"
+
+
+class Done:
+    """A finished OS process: its exit code and output."""
+
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+async def process(*command: str) -> Done:
+    """Run ``command`` as its own OS process while this loop keeps serving the emulator."""
+    child = await asyncio.create_subprocess_exec(
+        *command,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PROMOKIT_CONFIG": ""},
+    )
+    stdout, stderr = await asyncio.wait_for(child.communicate(), 60)
+    assert child.returncode is not None
+    return Done(child.returncode, stdout.decode(), stderr.decode())
+
+
+class Gateway:
+    def __init__(self, server: EmulatorServer, emulator: Any, config: Path) -> None:
+        self.server, self.emulator, self.config = server, emulator, config
+
+    async def cli(self, *args: str) -> Done:
+        return await process(*PROMOKIT, *args, "--config", str(self.config))
+
+    def reads(self) -> list[str]:
+        return [f"{r.method} {r.path}?{'&'.join(r.query)}" for r in self.emulator.requests]
+
+
+@pytest.fixture
+async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
+    emulator, prefix = load_emulator("durianpay", api_key=KEY)
+    async with EmulatorServer(emulator, prefix=prefix) as server:
+        config = tmp_path / "promokit.toml"
+        config.write_text(
+            f'[providers.cards]\nplugin = "durianpay"\napi_key = "{KEY}"\n'
+            f'base_url = "{server.url}"\n',
+            encoding="utf-8",
+        )
+        yield Gateway(server, emulator, config)
+
+
+async def test_a_code_created_by_one_process_is_validated_and_read_by_another(
+    gateway: Gateway,
+) -> None:
+    made = await process(sys.executable, "-c", CREATE, str(gateway.config))
+    assert made.returncode == 0, made.stderr
+    promo_id = made.stdout.strip()
+    gateway.emulator.activate(promo_id)  # on the dashboard: Durianpay has no API for it
+    before = len(gateway.emulator.requests)
+    validated = await gateway.cli("validate", "HEMAT10", "--amount", "100000", *CARD, "--json")
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert json.loads(validated.stdout)["valid"] is True
+    used = await gateway.cli("usage", "HEMAT10", "--json")
+    assert used.returncode == 0, used.stdout + used.stderr
+    assert json.loads(used.stdout)["limit"] == 5
+    # Each answered with one fetch by id, not a scan of the listing.
+    assert gateway.reads()[before:] == [f"GET /v1/merchants/promos/{promo_id}?"] * 2
+
+
+async def test_an_unknown_code_says_how_to_register_it(gateway: Gateway) -> None:
+    unknown = await gateway.cli("validate", "NOPE10", "--amount", "100000", *CARD, "--json")
+    message = json.loads(unknown.stdout)["message"]
+    assert "not in promokit's ledger" in message
+    assert "promokit codes add NOPE10 PROMO_ID -p cards" in message
+
+
+async def test_codes_of_dashboard_promos_are_registered_by_hand_or_from_csv(
+    gateway: Gateway, tmp_path: Path
+) -> None:
+    # Two promos made "on the dashboard": another account's tooling, not this ledger.
+    ids = []
+    for label in ("DASH-ONE", "DASH-TWO"):
+        script = (
+            CREATE.replace("WORKER-ONE", label)
+            .replace("HEMAT10", label.replace("-", ""))
+            .replace("from_config(sys.argv[1])", "from_config(sys.argv[1], ledger=MEMORY)")
+        )
+        made = await process(sys.executable, "-c", DASHBOARD + script, str(gateway.config))
+        assert made.returncode == 0, made.stderr
+        ids.append(made.stdout.strip())
+        gateway.emulator.activate(ids[-1])
+    before = await gateway.cli("validate", "DASHONE", "--amount", "1", "--json")
+    assert "NOT_FOUND" in before.stdout
+    added = await gateway.cli("codes", "add", "DASHONE", ids[0], "-p", "cards")
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert f"registered DASHONE as {ids[0]}" in added.stdout
+    table = tmp_path / "codes.csv"
+    table.write_text(f"code,promo_id\nDASHTWO,{ids[1]}\n", encoding="utf-8")
+    imported = await gateway.cli("codes", "import", str(table), "-p", "cards")
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    for code in ("DASHONE", "DASHTWO"):
+        validated = await gateway.cli("validate", code, "--amount", "100000", *CARD, "--json")
+        assert json.loads(validated.stdout)["valid"] is True, validated.stdout
+    missing = await gateway.cli("codes", "add", "GHOST", "prm_does_not_exist", "-p", "cards")
+    assert missing.returncode != 0  # the promo is read by id first: nothing recorded
