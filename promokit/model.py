@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from promokit.errors import InvalidPromotion, Problem
+from promokit.errors import InvalidCheckout, InvalidPromotion, Problem
 
 CouponType = Literal["reusable", "single_use"]
 Customers = Literal["all", "new", "returning"]
@@ -197,6 +197,44 @@ class Checkout(_Neutral, frozen=True, kw_only=True):
     items_amount: int | None = None
     shipping_amount: int | None = None
     extensions: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Refused when built, not at the first request: a Checkout is built per
+        # call by callers (never in bulk by a decoder), so the check costs little.
+        problems = _checkout_type_problems(self)
+        if problems:
+            raise InvalidCheckout(
+                "the checkout has a value of the wrong type; nothing was sent",
+                problems=problems,
+            )
+
+
+def _checkout_type_problems(checkout: Checkout) -> list[Problem]:
+    """Each field of ``checkout`` holding a value of the wrong type, by name."""
+    problems = []
+    for name in ("amount", "items_amount", "shipping_amount"):
+        value = getattr(checkout, name)
+        if (value is not None or name == "amount") and (
+            not isinstance(value, int) or isinstance(value, bool)
+        ):
+            problems.append(Problem(name, f"must be an int, got {type(value).__name__}"))
+    for name in ("currency", "product_id", "customer_email", "card_bin", "bank", "wallet"):
+        value = getattr(checkout, name)
+        if (value is not None or name == "currency") and not isinstance(value, str):
+            problems.append(Problem(name, f"must be a string, got {type(value).__name__}"))
+    for name, allowed in (
+        ("customer_type", ("new", "returning")),
+        ("payment_method", ("card", "ewallet", "virtual_account", "other")),
+    ):
+        value = getattr(checkout, name)
+        if value is not None and value not in allowed:
+            problems.append(Problem(name, f"must be one of {', '.join(allowed)}, got {value!r}"))
+    extensions = checkout.extensions
+    if not isinstance(extensions, dict) or not all(
+        isinstance(key, str) and isinstance(value, dict) for key, value in extensions.items()
+    ):
+        problems.append(Problem("extensions", "must map plugin names to dicts"))
+    return problems
 
 
 class Rejection(enum.StrEnum):

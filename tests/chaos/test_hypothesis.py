@@ -28,6 +28,7 @@ from promokit import (
     Client,
     ConfigurationError,
     Fixed,
+    InvalidCheckout,
     Percent,
     PromokitError,
     Promotion,
@@ -243,7 +244,15 @@ GOOD_CHECKOUT: dict[str, st.SearchStrategy[Any]] = {
 def test_any_checkout_is_typed_or_sent_only_when_well_typed(
     gateways: Gateways, values: dict[str, Any], provider: str
 ) -> None:
-    checkout = Checkout(**values)
+    try:
+        checkout = Checkout(**values)  # a wrong type is refused right here, by field
+    except InvalidCheckout as refused:
+        problems = refused.problems
+    else:
+        problems = ()
+    if problems:
+        TALLY.scenario(typed=True)
+        return
     valid = well_typed(Checkout, checkout)
 
     async def call(client: Client) -> Any:

@@ -95,3 +95,23 @@ async def test_wrongly_typed_model_inputs_are_refused_before_any_request() -> No
             await client.validate("TYPED1", Checkout(amount="600000"), "mem")  # type: ignore[arg-type]
         assert refused.value.problems[0].path == "amount"
         assert datetime.now(UTC)  # the clock is not part of any of these checks
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("amount", "600000"),
+        ("amount", True),
+        ("currency", 5),
+        ("customer_type", "vip"),
+        ("items_amount", 1.5),
+        ("extensions", {"mayar": 5}),
+    ],
+)
+def test_a_checkout_refuses_a_wrong_type_when_built(field: str, value: Any) -> None:
+    from promokit import Checkout, InvalidCheckout
+
+    fields: dict[str, Any] = {"amount": 600_000, field: value}
+    with pytest.raises(InvalidCheckout) as caught:
+        Checkout(**fields)
+    assert [problem.path for problem in caught.value.problems] == [field]
