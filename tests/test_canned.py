@@ -81,6 +81,7 @@ def test_aioresponses_tests_skip_with_the_reason_or_fail_where_required(
     from promokit.testing import mocked
 
     monkeypatch.delenv(mocked.REQUIRE, raising=False)  # the CI's aiohttp-3.13 leg sets it
+    monkeypatch.delenv(mocked.SKIP, raising=False)  # and its floors leg this
     monkeypatch.setattr(mocked, "aioresponses_problem", lambda: "aioresponses 0.7.9 broke")
     mark = mocked.needs_aioresponses()
     assert mark.args == (True,)
@@ -91,3 +92,8 @@ def test_aioresponses_tests_skip_with_the_reason_or_fail_where_required(
         mocked.needs_aioresponses()
     monkeypatch.setattr(mocked, "aioresponses_problem", lambda: None)
     assert mocked.needs_aioresponses().args == (False,)
+    monkeypatch.delenv(mocked.REQUIRE)
+    monkeypatch.setenv(mocked.SKIP, "not at these floors")
+    skipped = mocked.needs_aioresponses()
+    assert skipped.args == (True,)
+    assert skipped.kwargs["reason"].startswith("not at these floors")
