@@ -22,6 +22,7 @@ from promokit.errors import (
     InvalidCheckout,
     InvalidInput,
     InvalidPromotion,
+    Overloaded,
     Problem,
     PromokitError,
     WriteInProgress,
@@ -36,6 +37,9 @@ from promokit.shared_limits import SharedRateLimiter
 from promokit.targets import target_of
 from promokit.transport import ProviderHttp, RetryPolicy, Transport
 from promokit.writes import ExactlyOnce, ProgressCallback, fingerprint
+
+MAX_BULK = 100_000
+"""The most codes one :meth:`Client.create_bulk` job makes (2,000 Mayar batches)."""
 
 
 class BulkResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -357,11 +361,17 @@ class Client:
 
         Each batch is its own promotion named ``"<name> [i/n tag]"`` and its own ledger
         entry, so an interrupted job re-run with the same arguments resumes where it
-        stopped and never creates a batch twice. The provider's rate limit paces it.
-        ``timeout`` bounds the whole job; batches it cuts short are resumed by a re-run.
+        stopped and never creates a batch twice. The job paces itself: it waits out the
+        provider's rate limit instead of stopping at it. ``timeout`` bounds the whole
+        job (without one it runs until done); batches it cuts short are resumed by a
+        re-run. ``count`` is at most :data:`MAX_BULK` (100,000); batches are built as
+        their turn comes.
         """
-        if count < 1:
-            raise InvalidInput("count must be at least 1", problems=[Problem("count", ">= 1")])
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_BULK:
+            raise InvalidInput(
+                f"count must be a whole number from 1 to {MAX_BULK:,}, got {count!r}",
+                problems=[Problem("count", f"from 1 to {MAX_BULK:,}")],
+            )
         instance = self._ready(provider, "create")
         _well_typed(promotion)
         template = msgspec.structs.replace(promotion, coupon_type="single_use", code=None)
@@ -371,38 +381,42 @@ class Client:
         # The tag makes each batch's name unique to this job, so a batch whose answer
         # was lost can be found again by name (one-time codes have no other key).
         tag = hashlib.sha256(key.encode()).hexdigest()[:6]
-        parts = [
-            msgspec.structs.replace(
+
+        def part(index: int) -> Promotion:
+            # Built when its turn comes: a big job holds no list of every batch.
+            return msgspec.structs.replace(
                 template,
                 name=f"{promotion.name} [{index + 1}/{batches} {tag}]",
                 limit=Quota(uses=min(size, count - index * size)),
             )
-            for index in range(batches)
-        ]
-        for part in parts:
-            self.plan(part, instance.alias).raise_for_problems()
+
+        # Batches differ only in their name's number and the last one's quota: the
+        # first and the last (the longest name) stand for all of them in the plan.
+        for index in {0, batches - 1}:
+            self.plan(part(index), instance.alias).raise_for_problems()
         results: list[Promotion | None] = [None] * batches
         done = 0
-        gate = asyncio.Semaphore(max(1, concurrency))
+        turns = iter(range(batches))
 
-        async def run(index: int) -> None:
+        async def worker() -> None:
             nonlocal done
-            async with gate:
+            for index in turns:
+                batch = part(index)
                 results[index] = await self._batch(
-                    instance, parts[index], f"{key}:{index + 1}/{batches}", target
+                    instance, batch, f"{key}:{index + 1}/{batches}", target
                 )
-            limit = parts[index].limit
-            done += limit.uses if isinstance(limit, Quota) else 0
-            if on_progress is not None:
-                on_progress(done, count)
+                limit = batch.limit
+                done += limit.uses if isinstance(limit, Quota) else 0
+                if on_progress is not None:
+                    on_progress(done, count)
 
         try:
             # Tasks copy the context they start in: every batch inherits the deadline.
             with deadline(timeout):
                 target = await self.target(instance.alias)
                 async with asyncio.TaskGroup() as group:
-                    for index in range(batches):
-                        group.create_task(run(index))
+                    for _ in range(min(max(1, concurrency), batches)):
+                        group.create_task(worker())
         except ExceptionGroup as failed:
             finished = sum(result is not None for result in results)
             raise _bulk_stopped(failed, finished, batches, key) from None
@@ -411,11 +425,19 @@ class Client:
         return BulkResult(promotions=created, codes=codes, idempotency_key=key)
 
     async def _batch(self, instance: Provider, part: Promotion, key: str, target: str) -> Promotion:
-        """One batch of a bulk job; a batch another run holds is waited for while the
-        job may run (its ``timeout``), not just one create's deadline."""
+        """One batch of a bulk job, waiting while the job may run (its ``timeout``), not
+        just one create's deadline: for a rate-limit place (the job paces itself) and
+        for a batch another run holds."""
         while True:
             try:
                 return await self.writes.create(instance, part, key=key, target=target)
+            except Overloaded as full:
+                # Nothing was sent: wait for the place the limiter named, then go on.
+                after = getattr(full, "retry_after", None)
+                wait = 0.25 if after is None else max(0.01, float(after))
+                if wait >= call_budget(math.inf):
+                    raise
+                await self._sleep(wait)
             except WriteInProgress as held:
                 wait = max(0.05, (held.until or 0.0) - time.time())
                 left = call_budget(math.inf)

@@ -142,6 +142,8 @@ class RateLimiter:
             "deadline; nothing was sent",
             outcome="not_sent",
             retryable=True,
+            # When a place frees (unknown behind a queue): a bulk job waits this long.
+            retry_after=None if queued else wait,
         )
 
 
