@@ -60,6 +60,15 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
         return max(self.lease_until, self.settles_at)
 
 
+COLUMNS = (
+    "target",
+    "key",
+    *(name for name in Entry.__struct_fields__ if name not in ("target", "key")),
+)
+"""An entry's fields in the order both stores keep them as table columns (the v1
+migration copies rows by this order)."""
+
+
 class Claim(msgspec.Struct, frozen=True, kw_only=True):
     """What :meth:`LedgerStore.claim` found: the stored entry and whether we now own it.
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import msgspec
 
 from promokit.errors import ConfigurationError, LedgerError
-from promokit.ledger import Claim, Entry, EntryState, decide
+from promokit.ledger import COLUMNS, Claim, Entry, EntryState, decide
 
 if TYPE_CHECKING:
     import psycopg
@@ -21,24 +21,6 @@ SCHEMA_VERSION = 3
 """Kept in ``promokit_meta`` under ``schema_version``; 1 had no shared rate budget, 2 no
 code map."""
 
-COLUMNS = (
-    "target",
-    "key",
-    "provider",
-    "operation",
-    "state",
-    "fingerprint",
-    "natural_key",
-    "request",
-    "result",
-    "provider_id",
-    "error",
-    "owner",
-    "lease_until",
-    "settles_at",
-    "created_at",
-    "updated_at",
-)
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM promokit_writes"
 _NOW = "extract(epoch from clock_timestamp())::float8"
 

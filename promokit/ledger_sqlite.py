@@ -14,30 +14,12 @@ from typing import Any
 import msgspec
 
 from promokit.errors import LedgerError
-from promokit.ledger import Claim, Entry, EntryState, decide
+from promokit.ledger import COLUMNS, Claim, Entry, EntryState, decide
 
 SCHEMA_VERSION = 4
 """Kept in ``PRAGMA user_version``; 1 was the alias-keyed table of promokit 0.1, 2 had
 no shared rate budget, 3 no code map."""
 
-COLUMNS = (
-    "target",
-    "key",
-    "provider",
-    "operation",
-    "state",
-    "fingerprint",
-    "natural_key",
-    "request",
-    "result",
-    "provider_id",
-    "error",
-    "owner",
-    "lease_until",
-    "settles_at",
-    "created_at",
-    "updated_at",
-)
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM writes"
 
 _V2 = """

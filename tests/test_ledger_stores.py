@@ -246,3 +246,34 @@ def test_the_url_password_is_masked_in_names_and_reprs(postgresql: Cluster) -> N
     store = PostgresLedgerStore(postgresql.url())
     assert PASSWORD not in store.name + repr(store) + repr(Ledger(store))
     assert isinstance(SqliteLedgerStore(":memory:").name, str)
+
+
+def test_a_promokit_0_1_sqlite_ledger_is_migrated_keeping_its_rows(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:  # the 0.1 schema: keyed by alias, no user_version
+        db.executescript(
+            "CREATE TABLE writes (key TEXT PRIMARY KEY, provider TEXT NOT NULL, "
+            "operation TEXT NOT NULL, state TEXT NOT NULL, fingerprint TEXT NOT NULL, "
+            "natural_key TEXT, request BLOB NOT NULL, result BLOB, provider_id TEXT, "
+            "error TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL);"
+            "CREATE INDEX writes_by_provider ON writes (provider, state);"
+        )
+        db.execute(
+            "INSERT INTO writes VALUES ('k-old', 'shop', 'create', 'done', 'fp', 'CODE', "
+            "x'7b7d', x'7b7d', 'id-1', NULL, 1.0, 2.0)"
+        )
+    store = SqliteLedgerStore(path)
+    old = store.get("legacy:shop", "k-old", timeout=TIMEOUT)
+    assert old is not None  # kept, readable, but it answers no target's create
+    assert (old.state, old.provider_id, old.natural_key, old.created_at) == (
+        "done",
+        "id-1",
+        "CODE",
+        1.0,
+    )
+    assert store.get(T, "k-old", timeout=TIMEOUT) is None
+    store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
