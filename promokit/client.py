@@ -7,9 +7,9 @@ import hashlib
 import math
 import os
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import msgspec
@@ -37,6 +37,10 @@ from promokit.shared_limits import SharedRateLimiter
 from promokit.targets import target_of
 from promokit.transport import ProviderHttp, RetryPolicy, Transport
 from promokit.writes import ExactlyOnce, ProgressCallback, fingerprint
+
+if TYPE_CHECKING:
+    from promokit.apply import ApplyProgress, ApplyReport
+    from promokit.diff import Diff
 
 MAX_BULK = 100_000
 """The most codes one :meth:`Client.create_bulk` job makes (2,000 Mayar batches)."""
@@ -578,6 +582,57 @@ class Client:
         checked.raise_for_problems()
         with deadline(timeout):
             return await instance.update(promotion_id, checked.promotion)
+
+    async def diff(
+        self,
+        promotions: Sequence[Promotion],
+        provider: str | Sequence[str] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> Diff:
+        """Compare ``promotions`` (the desired state) with what each target holds.
+
+        ``provider`` is an alias, several, or ``None`` for the default. Each target's
+        promotions are listed page by page and paired with the entries by the id the
+        ledger recorded when promokit wrote them, then by code, then by name. The
+        :class:`~promokit.diff.Diff` lists, per target, what to create, what to update
+        (old -> new per field, drifted fields marked), what is in sync, unmanaged
+        promotions, entries the target cannot express, and entries that cannot be
+        paired unambiguously. A field a gateway did not report is never a change.
+        ``timeout`` bounds the whole diff.
+        """
+        from promokit.converge import diff_promotions
+
+        for promotion in promotions:
+            _well_typed(promotion)
+        aliases = [provider] if provider is None or isinstance(provider, str) else list(provider)
+        with deadline(timeout):
+            return await diff_promotions(self, promotions, aliases)
+
+    async def apply(
+        self,
+        diff: Diff,
+        *,
+        prune: bool = False,
+        force: bool = False,
+        on_progress: ApplyProgress | None = None,
+        timeout: float | None = None,
+    ) -> ApplyReport:
+        """Carry out ``diff``: create, update where the provider can, prune if asked.
+
+        Every target is read again first; if the gateway changed since the diff,
+        :class:`~promokit.apply.StalePlan` names what no longer holds and nothing is
+        sent, unless ``force`` (then the fresh read is acted on). Creates go through
+        the ledger exactly once (a re-run after a crash resumes), targets run
+        concurrently, and what was applied is recorded per target so a later diff
+        can tell drift from a file change. ``prune`` deletes unmanaged promotions
+        where the provider can delete. Changes a provider cannot make are
+        ``impossible`` in the report, with what to do instead; nothing is half-done.
+        """
+        from promokit.apply import apply_diff
+
+        with deadline(timeout):
+            return await apply_diff(self, diff, prune=prune, force=force, on_progress=on_progress)
 
     async def delete(
         self, promotion_id: str, provider: str | None = None, *, timeout: float | None = None
