@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from promokit.cli import change, codes, create, emulate, info, migrate, read
+from promokit.cli import change, codes, converge, create, emulate, info, migrate, read
 from promokit.cli.plugins import plugins
 
 
@@ -58,6 +58,8 @@ for command in (
     read.export,
     codes.codes,
     migrate.migrate,
+    converge.diff,
+    converge.apply,
     emulate.emulate,
 ):
     main.add_command(command)
