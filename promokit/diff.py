@@ -225,13 +225,17 @@ def compare(
 ) -> tuple[list[FieldChange], tuple[str, ...]]:
     """The fields where ``found`` (on the gateway) differs from ``desired`` (the file).
 
-    A field the gateway did not report (``found.unknown``) is never a change, nor is
-    ``code`` when the file leaves it to the provider, nor an extension key the file
-    does not set (providers keep read-only extras there). Returns the changes and the
-    fields skipped as unknown.
+    A field the gateway did not report (``found.unknown``, or a ``code`` it read as
+    none) is never a change, nor is ``code`` when the file leaves it to the
+    provider, nor an extension key the file does not set (providers keep read-only
+    extras there). Returns the changes and the fields skipped as unknown.
     """
     changes: list[FieldChange] = []
     unread = {name.partition(".")[0] for name in found.unknown}
+    if found.code is None:
+        # Every promotion is redeemed by a code: one read without any was not
+        # reported (Durianpay's reads do not echo it), never removed.
+        unread.add("code")
     skipped = tuple(name for name in COMPARED if name in unread)
     for name in COMPARED:
         if name in unread:

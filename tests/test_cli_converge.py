@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from promokit.cli import converge, main
+from promokit.cli import confirm, main
 
 from .cli_support import BackgroundEmulators
 
@@ -123,7 +123,7 @@ def test_a_file_edited_while_apply_runs_is_refused(
     def edit_while_asking(*_: object) -> None:
         promotions.write_text(FILE.replace("uses = 20", "uses = 21"), encoding="utf-8")
 
-    monkeypatch.setattr(converge, "ask", edit_while_asking)
+    monkeypatch.setattr(confirm, "ask", edit_while_asking)
     result = invoke("apply", str(promotions), "-p", "mayar", "--config", config)
     assert result.exit_code == 2
     assert "was edited after the diff was shown; nothing was sent" in result.output

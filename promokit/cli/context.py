@@ -150,6 +150,8 @@ _RESUME = {
     "and is not created twice",
     "migrate": "run the same command again to resume: migrated promotions are reported "
     "as already migrated, not created twice",
+    "apply": "run the same promokit apply again to resume: creates go through the ledger "
+    "exactly once, and what already matches the file is left alone",
     "update": "run the same command again: updating to the same values twice is harmless",
     "delete": "check with `promokit get ID` whether it is gone; deleting again is harmless",
 }

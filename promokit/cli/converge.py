@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,8 +11,8 @@ from typing import Any
 import click
 import msgspec
 
-from promokit.cli import diffview
-from promokit.cli.context import EXIT_USAGE, Context, bounded, common, fail, run
+from promokit.cli import confirm, diffview
+from promokit.cli.context import Context, bounded, common, fail, interrupted, run
 from promokit.client import Client
 from promokit.diff import Diff
 from promokit.errors import InvalidInput, PromokitError
@@ -117,23 +116,6 @@ def diff(context: Context, file: str, chosen: tuple[str, ...], everywhere: bool)
     raise SystemExit(EXIT_CHANGES if result.changes else EXIT_IN_SYNC)
 
 
-def ask(context: Context, question: str, assume_yes: bool) -> None:
-    """Go on with ``--yes`` or a person's yes; without a terminal, refuse."""
-    if assume_yes:
-        return
-    if context.as_json or not sys.stdin.isatty():
-        context.err.print(
-            f"{question} Nobody can answer without a terminal: re-run with --yes to go "
-            "ahead; nothing was done.",
-            markup=False,
-            highlight=False,
-        )
-        raise SystemExit(EXIT_USAGE)
-    if not click.confirm(question, default=False, err=True):
-        context.err.print("nothing was done", markup=False)
-        raise SystemExit(EXIT_USAGE)
-
-
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @targets
@@ -173,7 +155,7 @@ def apply(
             context.out.print(diffview.diff_view(planned))
         if planned.changes == 0 and not (prune and any(t.unmanaged for t in planned.targets)):
             return planned, None
-        ask(context, "Apply these changes?", assume_yes)
+        confirm.ask(context, "Apply these changes?", [], assume_yes)
         if digest(file) != planned.digest:
             raise InvalidInput(
                 f"{file} was edited after the diff was shown; nothing was sent — run "
@@ -194,12 +176,7 @@ def apply(
     try:
         planned, report = run(context, work)
     except KeyboardInterrupt:
-        context.err.print(
-            "interrupted: run the same promokit apply again to resume (the ledger "
-            "keeps every create exactly once)",
-            markup=False,
-        )
-        raise SystemExit(130) from None
+        interrupted(context, "apply")
     if report is None:
         if context.as_json:
             context.emit({"diff": diffview.diff_json(planned), "report": None})
