@@ -158,7 +158,6 @@ async def diff_target(client: Client, promotions: Sequence[Promotion], alias: st
     manifest = instance.manifest
     target = await client.target(alias)
     records = await baseline.recorded(client.ledger, target)
-    plans = [client.plan(p, alias) for p in promotions]
     matcher = _Matcher(promotions, records)
     matcher.conflicts += duplicates(promotions)
     for conflict in matcher.conflicts:
@@ -167,9 +166,12 @@ async def diff_target(client: Client, promotions: Sequence[Promotion], alias: st
         matcher.add(found)
     chosen = matcher.settle()
     creates, updates, in_sync, cannot = [], [], [], []
-    for index, plan in enumerate(plans):
+    for index, promotion in enumerate(promotions):
         if index in matcher.blocked:
             continue
+        # Planned one at a time, kept only as the promotion to send: a Plan's
+        # field-by-field lines are not held for thousands of entries.
+        plan = client.plan(promotion, alias)
         name = promotions[index].name
         if not plan.ok:
             cannot.append(CannotExpress(entry=index, name=name, problems=plan.problems))
