@@ -22,6 +22,7 @@ SCRIPTS = (
     "bench_codec.py",
     "bench_evaluate.py",
     "bench_bulk.py",
+    "bench_diff.py",
     "bench_client.py",
 )
 
