@@ -9,30 +9,14 @@ from typing import Any, Literal
 import msgspec
 
 from promokit import codec
+from promokit.capabilities import FIELDS
 from promokit.errors import InvalidInput, Problem
 from promokit.model import Promotion
 
 MatchedBy = Literal["ledger", "code", "name"]
 ConflictKind = Literal["ambiguous", "claimed_twice", "duplicate"]
 
-COMPARED: tuple[str, ...] = (
-    "name",
-    "description",
-    "code",
-    "coupon_type",
-    "discount",
-    "currency",
-    "min_purchase",
-    "limit",
-    "starts_at",
-    "ends_at",
-    "customers",
-    "products",
-    "payment",
-    "reward",
-    "applies_to",
-    "extensions",
-)
+COMPARED: tuple[str, ...] = tuple(field for field in FIELDS if "." not in field)
 """The neutral fields a diff compares (every writable field; read-only ones never)."""
 
 
