@@ -322,6 +322,20 @@ class Transport:
             await session.close()
 
 
+def _settle_call_outcome(last: PromokitError, earlier: list[BaseException]) -> None:
+    """Give ``last`` the call's outcome: an earlier attempt may have reached the provider.
+
+    A retry that never left (its deadline passed during the backoff, on a loaded loop)
+    must not make the whole call read ``not_sent`` when an earlier attempt was sent.
+    """
+    if last.outcome != "not_sent":
+        return
+    sent = [e.outcome for e in earlier if isinstance(e, PromokitError) and e.outcome != "not_sent"]
+    if sent:
+        last.outcome = "unknown" if "unknown" in sent else "rejected"
+        last.add_note(f"an earlier attempt reached the provider (outcome {last.outcome})")
+
+
 class ProviderHttp:
     """Sends one provider's requests: auth, deadline, rate limit, error mapping, retries.
 
@@ -504,7 +518,11 @@ class ProviderHttp:
             raise first
         self._log_retry(operation, first, None)
         await self._sleep(first_wait)
-        response: Response = await retrying(attempt)
+        try:
+            response: Response = await retrying(attempt)
+        except PromokitError as error:
+            _settle_call_outcome(error, pending[:-1])
+            raise
         self.budget.earn(spent)
         return response
 
