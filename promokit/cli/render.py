@@ -289,10 +289,16 @@ def migration_table(report: MigrationReport) -> Group:
     """The final migration report: one row per source promotion, details below it."""
     verb = "Dry run" if report.dry_run else "Migration"
     table = Table(title=Text(f"{verb} {report.source} → {report.target} (policy {report.policy})"))
-    copyable(table, "source id", (item.source_id for item in report.items))
+    # Both ids in one column, one above the other: side by side two UUIDs leave no
+    # room for the name at 80 columns.
     folded(table, "name")
     table.add_column("result", no_wrap=True)
-    copyable(table, "target id", (item.target_id for item in report.items))
+    copyable(
+        table,
+        "source id → target id",
+        [item.source_id for item in report.items]
+        + [f"→ {item.target_id}" for item in report.items if item.target_id],
+    )
     below = Text()
     for item in report.items:
         details = [f"{p.path}: {p.message}" for p in item.reasons]
@@ -305,12 +311,8 @@ def migration_table(report: MigrationReport) -> Group:
         for line in details:
             below.append(f"{item.name}: ", style="bold")
             below.append(f"{line}\n")
-        table.add_row(
-            plain(item.source_id),
-            plain(item.name),
-            styled(item.status),
-            plain(item.target_id),
-        )
+        ids = (item.source_id or "") + (f"\n→ {item.target_id}" if item.target_id else "")
+        table.add_row(plain(item.name), styled(item.status), plain(ids))
     table.caption = (
         f"migrated {report.count('migrated')}, already there "
         f"{report.count('already_migrated')}, planned {report.count('planned')}, "
