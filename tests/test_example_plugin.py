@@ -33,7 +33,7 @@ PUBLIC_API = {
 
 
 def pip_install(source: Path, *extra: str) -> None:
-    """Install ``source`` into this interpreter, offline (no index, no build isolation)."""
+    """Install ``source`` with this interpreter's pip, offline (no index, no build isolation)."""
     command = [
         sys.executable,
         "-m",
@@ -52,17 +52,26 @@ def pip_install(source: Path, *extra: str) -> None:
     importlib.invalidate_caches()
 
 
-def clean_env() -> dict[str, str]:
-    """This environment without switches that would hide installed plugins."""
+def clean_env(site: Path) -> dict[str, str]:
+    """This environment without switches that would hide plugins, seeing ``site`` too."""
     drop = {"PROMOKIT_LOAD_PLUGINS", "PROMOKIT_DISABLE_PLUGINS", "PROMOKIT_CONFIG"}
-    return {k: v for k, v in os.environ.items() if k not in drop}
+    kept = {k: v for k, v in os.environ.items() if k not in drop}
+    return {
+        **kept,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(site), kept.get("PYTHONPATH")])),
+    }
 
 
 @pytest.fixture(scope="session")
-def installed_example() -> Path:
-    """promokit-xendit installed from its source, once per session (re-running reinstalls)."""
-    pip_install(EXAMPLE, "--force-reinstall")
-    return EXAMPLE
+def installed_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """promokit-xendit installed from its source into a temporary site directory.
+
+    ``--target`` keeps it out of this virtualenv: running the tests must not leave a
+    provider behind in ``promokit providers`` (or in the errors that list plugins).
+    """
+    site = tmp_path_factory.mktemp("example-site")
+    pip_install(EXAMPLE, "--target", str(site))
+    return site
 
 
 def test_the_example_uses_only_the_public_api() -> None:
@@ -81,15 +90,17 @@ def test_the_example_uses_only_the_public_api() -> None:
     assert core <= PUBLIC_API, core - PUBLIC_API
 
 
-def test_promokit_providers_lists_the_installed_example(installed_example: Path) -> None:
+def test_promokit_providers_lists_the_installed_example(
+    installed_example: Path, tmp_path: Path
+) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "promokit.cli", "providers", "--json"],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
-        env=clean_env(),
-        cwd=installed_example.parent,
+        env=clean_env(installed_example),
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     listed = json.loads(done.stdout)
@@ -104,13 +115,28 @@ def test_the_entry_point_registers_the_provider(
 ) -> None:
     monkeypatch.delenv("PROMOKIT_LOAD_PLUGINS", raising=False)
     monkeypatch.delenv("PROMOKIT_DISABLE_PLUGINS", raising=False)
+    monkeypatch.syspath_prepend(str(installed_example))
+    for name in [m for m in sys.modules if m.split(".")[0] == "promokit_xendit"]:
+        monkeypatch.delitem(sys.modules, name)  # forgotten again when the test ends
     plugins = Plugins()
     provider = plugins.providers().get("xendit")
     assert provider.__module__ == "promokit_xendit.provider"
     assert plugins.version_of("xendit") == "0.1.0"
     module = importlib.import_module("promokit_xendit")
     assert module.__file__ is not None
-    assert not Path(module.__file__).is_relative_to(EXAMPLE), "the installed copy is used"
+    assert Path(module.__file__).is_relative_to(installed_example), "the installed copy is used"
+
+
+def test_running_the_tests_leaves_this_environment_as_it_was(installed_example: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "promokit-xendit" not in {entry["name"] for entry in json.loads(done.stdout)}
 
 
 def test_the_installed_example_passes_the_conformance_suite(
@@ -122,7 +148,7 @@ def test_the_installed_example_passes_the_conformance_suite(
             sys.executable,
             "-m",
             "pytest",
-            str(installed_example / "tests"),
+            str(EXAMPLE / "tests"),
             "-p",
             "no:cacheprovider",
             "-q",
@@ -131,7 +157,7 @@ def test_the_installed_example_passes_the_conformance_suite(
         text=True,
         timeout=300,
         check=False,
-        env=clean_env(),
+        env=clean_env(installed_example),
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
