@@ -117,9 +117,11 @@ class Client:
         # Forget the checked providers first: _ready() then takes the slow path, which
         # refuses a closed client, without a closed-check on every call.
         self._checked.clear()
-        await self._transport.aclose()
+        # Freed places are written back first: that needs the target, which a closed
+        # transport no longer gives (a late free would die as an unretrieved task).
         for limiter in self._shared_limiters:
-            await limiter.settle()  # freed places are written before the ledger closes
+            await limiter.settle()
+        await self._transport.aclose()
         if self._owns_ledger and self._ledger is not None:
             # Like a caller's session, a caller's ledger stays open for its owner.
             self._ledger.close()
