@@ -23,6 +23,7 @@ PLACEHOLDERS = ("<payment-link id>",)
 
 RUN_ELSEWHERE = {
     "docs/sync.md": "tests/test_sync.py",  # needs its CONFIG and PRODUCT names
+    "docs/promotions-as-code.md": "tests/test_promotions_as_code_doc.py",  # a story in steps
 }
 """Pages whose blocks another test runs (it must name the page)."""
 
