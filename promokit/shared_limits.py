@@ -88,4 +88,8 @@ class SharedRateLimiter(RateLimiter):
     async def settle(self) -> None:
         """Wait until every freed place is written back (before closing the ledger)."""
         while self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)
+            # Drop what finished here: the tasks' own discard callbacks run only when the
+            # loop turns, and awaiting finished tasks need not turn it (a busy loop).
+            writing = tuple(self._pending)
+            await asyncio.gather(*writing, return_exceptions=True)
+            self._pending.difference_update(writing)
