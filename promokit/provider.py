@@ -80,6 +80,10 @@ class Provider:
     docs_url: ClassVar[str] = ""
     """Where the provider's API is documented."""
 
+    known_options: ClassVar[frozenset[str] | None] = None
+    """The ``options`` keys this provider reads; :meth:`check_settings` refuses any
+    other (``None`` leaves ``options`` unchecked)."""
+
     def __init__(self, settings: ProviderSettings, http: ProviderHttp | None) -> None:
         self.settings = settings
         self._http = http
@@ -106,7 +110,19 @@ class Provider:
 
     @classmethod
     def check_settings(cls, settings: ProviderSettings) -> None:
-        """Raise :class:`ConfigurationError` for settings that cannot work (no I/O)."""
+        """Raise :class:`ConfigurationError` for settings that cannot work (no I/O).
+
+        The base refuses ``options`` keys missing from :attr:`known_options`, so a typo
+        is never ignored; an override calls ``super().check_settings(settings)``.
+        """
+        known = cls.known_options
+        unknown = [] if known is None else sorted(set(settings.options) - known)
+        if unknown:
+            raise ConfigurationError(
+                f"[providers.{settings.alias}]: unknown option(s) {', '.join(unknown)} for the "
+                f"{cls.plugin_name} plugin (known: {', '.join(sorted(known or ())) or 'none'})",
+                provider=settings.alias,
+            )
 
     @classmethod
     def base_url(cls, settings: ProviderSettings) -> str:

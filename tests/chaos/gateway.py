@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 from promokit_durianpay.emulator import DurianpayEmulator
-from promokit_mayar.emulator import PREFIX as MAYAR_PREFIX
 from promokit_mayar.emulator import MayarEmulator
+from promokit_mayar.wire import PATH_PREFIX as MAYAR_PREFIX
 
 from promokit.emulator import Emulator, EmulatorServer
 

@@ -5,161 +5,21 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import msgspec
 
 import promokit
-from promokit import FieldSupport, Limits, Manifest, Problem
-from promokit.codec import as_utc, decode, encode, field_error, iso_millis
+from promokit import Problem
+from promokit.codec import decode
 from promokit.evaluate import evaluate
-from promokit.model import Status
-from promokit.transport import ErrorInfo, ProviderHttp, Response, decode_json_error
-from promokit_xendit import wire
-
-# -- what Xendit can express -------------------------------------------------------------
-
-MANIFEST = Manifest(
-    fields={
-        "name": FieldSupport(note="sent as reference_id, which Xendit keeps unique"),
-        "description": FieldSupport(required=True, note="Xendit requires a description"),
-        "code": FieldSupport(note="sent as promo_code"),
-        "coupon_type": FieldSupport(values=("reusable",), note="one reusable promo code"),
-        "discount": FieldSupport(
-            values=("percent", "fixed"), note="discount_percent or discount_amount"
-        ),
-        "discount.max_amount": FieldSupport(note="sent as max_discount_amount"),
-        "currency": FieldSupport(note="IDR or PHP"),
-        "min_purchase": FieldSupport(note="sent as min_original_amount"),
-        "starts_at": FieldSupport(required=True, note="start_time is mandatory"),
-        "ends_at": FieldSupport(required=True, note="end_time is mandatory"),
-        "customers": FieldSupport(values=("all",), note="no customer targeting"),
-        "payment": FieldSupport(
-            values=("card",), note="card promotions only: bin_list and one channel_code (bank)"
-        ),
-        "reward": FieldSupport(values=("discount",), note="the charge amount is discounted"),
-        "applies_to": FieldSupport(values=("order",), note="applies to the whole charge"),
-        "extensions": FieldSupport(note="extensions['xendit'] keys are added to the body"),
-    },
-    operations={
-        "create": "native",
-        "get": "emulated",
-        "list": "native",
-        "update": "native",
-        "delete": "native",
-        "validate": "emulated",
-    },
-    operation_notes={
-        "get": "Xendit documents no fetch-one endpoint; the promotion is found in the list",
-        "validate": "evaluated locally with promokit's reference evaluator (Xendit's "
-        "calculation endpoint is for xendit.js in the browser)",
-        "usage": "Xendit reports no redemption counts for promotions",
-    },
-    limits=Limits(currencies=("IDR", "PHP")),
-)
-"""Xendit's capabilities, declared as data: promokit plans against this with no I/O."""
+from promokit.transport import ErrorInfo, ProviderHttp, Response
+from promokit_xendit import NAME, __version__, wire
+from promokit_xendit.errors import error_info
+from promokit_xendit.manifest import MANIFEST, plan_problems
+from promokit_xendit.mapping import to_body, to_neutral
 
 SANDBOX_PREFIX, LIVE_PREFIX = "xnd_development_", "xnd_production_"
-
-
-# -- neutral <-> wire: the one place where they meet ---------------------------------------
-
-
-def to_body(promotion: promokit.Promotion, *, update: bool = False) -> bytes:
-    """The JSON body for ``promotion``.
-
-    A create leaves unset fields out. An update sends every field, with ``0``,
-    ``""`` or ``[]`` clearing what is unset, but never ``reference_id`` (fixed).
-    """
-    assert promotion.starts_at is not None, "planned: starts_at is required"
-    assert promotion.ends_at is not None, "planned: ends_at is required"
-    discount = promotion.discount
-    card = promotion.payment if isinstance(promotion.payment, promokit.CardScope) else None
-    cap = discount.max_amount if isinstance(discount, promokit.Percent) else None
-    no_text, no_number = ("", 0) if update else (None, None)
-    body = wire.PromotionBody(
-        reference_id=None if update else promotion.name,
-        description=promotion.description,
-        promo_code=promotion.code or no_text,
-        bin_list=list(card.bins) if card and card.bins else ([] if update else None),
-        channel_code=card.banks[0] if card and card.banks else no_text,
-        discount_percent=(
-            discount.value
-            if isinstance(discount, promokit.Percent)
-            else (Decimal(0) if update else None)
-        ),
-        discount_amount=discount.amount if isinstance(discount, promokit.Fixed) else no_number,
-        currency=promotion.currency,
-        start_time=iso_millis(promotion.starts_at),
-        end_time=iso_millis(promotion.ends_at),
-        min_original_amount=promotion.min_purchase or no_number,
-        max_discount_amount=cap or no_number,
-    )
-    data = msgspec.to_builtins(body, builtin_types=(Decimal,))
-    data.update(promotion.extensions.get("xendit", {}))
-    return encode(data)
-
-
-def _whole(value: Decimal | None, path: str, alias: str, operation: str) -> int | None:
-    if value is None or value == 0:
-        return None
-    if value != value.to_integral_value():
-        raise field_error(
-            path, f"expected whole units, got {value}", provider=alias, operation=operation
-        )
-    return int(value)
-
-
-def to_neutral(
-    item: wire.Promotion,
-    *,
-    alias: str,
-    operation: str,
-    now: datetime,
-    extensions: dict[str, dict[str, Any]] | None = None,
-) -> promokit.Promotion:
-    """The neutral promotion for a Xendit one; the status comes from the time window."""
-    discount: promokit.Percent | promokit.Fixed
-    cap = _whole(item.max_discount_amount, "$.max_discount_amount", alias, operation)
-    if item.discount_percent:
-        discount = promokit.Percent(value=item.discount_percent.normalize(), max_amount=cap)
-    else:
-        amount = _whole(item.discount_amount, "$.discount_amount", alias, operation)
-        if amount is None:
-            raise field_error(
-                "$",
-                "neither discount_percent nor discount_amount",
-                provider=alias,
-                operation=operation,
-            )
-        discount = promokit.Fixed(amount=amount)
-    bins = tuple(item.bin_list or ())
-    banks = (item.channel_code,) if item.channel_code else ()
-    starts_at, ends_at = as_utc(item.start_time), as_utc(item.end_time)
-    assert starts_at is not None
-    assert ends_at is not None
-    status: Status = "inactive"
-    if item.status == "ACTIVE":
-        status = "scheduled" if now < starts_at else "expired" if now >= ends_at else "active"
-    return promokit.Promotion(
-        name=item.reference_id,
-        description=item.description or None,
-        code=item.promo_code or None,
-        discount=discount,
-        currency=item.currency or "IDR",
-        min_purchase=_whole(item.min_original_amount, "$.min_original_amount", alias, operation),
-        starts_at=starts_at,
-        ends_at=ends_at,
-        payment=promokit.CardScope(bins=bins, banks=banks) if bins or banks else None,
-        extensions=extensions or {},
-        id=item.id,
-        provider=alias,
-        status=status,
-    )
-
-
-# -- the provider --------------------------------------------------------------------------
 
 
 class XenditProvider(promokit.Provider):
@@ -169,11 +29,12 @@ class XenditProvider(promokit.Provider):
     prefix decides the environment) and ``base_url`` (for the emulator).
     """
 
-    plugin_name = "xendit"
-    version = "0.1.0"
+    plugin_name = NAME
+    version = __version__
     manifest = MANIFEST
     emulator = "promokit_xendit.emulator:create_emulator"
     docs_url = "https://docs.xendit.co/credit-cards/integrations/promotions"
+    known_options = frozenset[str]()  # Xendit needs none: any option is a typo
 
     def __init__(self, settings: promokit.ProviderSettings, http: ProviderHttp | None) -> None:
         super().__init__(settings, http)
@@ -183,7 +44,8 @@ class XenditProvider(promokit.Provider):
 
     @classmethod
     def check_settings(cls, settings: promokit.ProviderSettings) -> None:
-        """Refuse a key of neither environment, or one for the other environment."""
+        """Refuse options, a key of neither environment, or one for the other environment."""
+        super().check_settings(settings)
         key = settings.require_key()
         value = key.reveal()
         if value.startswith(SANDBOX_PREFIX):
@@ -216,27 +78,12 @@ class XenditProvider(promokit.Provider):
 
     @classmethod
     def parse_error(cls, response: Response) -> ErrorInfo | None:
-        """Xendit's ``{"error_code", "message"}`` body, or the HTTP status alone."""
-        if response.status < 400:
-            return None
-        parsed = decode_json_error(response.body)
-        fields = parsed if isinstance(parsed, dict) else {}
-        code, message = fields.get("error_code"), fields.get("message")
-        return ErrorInfo(
-            status=response.status,
-            code=code if isinstance(code, str) and code else None,
-            message=message if isinstance(message, str) and message else f"HTTP {response.status}",
-        )
+        """Xendit's error body; see :func:`promokit_xendit.errors.error_info`."""
+        return error_info(response)
 
     def plan_problems(self, promotion: promokit.Promotion) -> list[Problem]:
         """Xendit rules the manifest cannot state as data."""
-        problems = []
-        scope = promotion.payment
-        if isinstance(scope, promokit.CardScope) and len(scope.banks) > 1:
-            problems.append(Problem("payment.banks", "Xendit takes one channel_code (bank)"))
-        if scope is None and promotion.code is None:
-            problems.append(Problem("payment", "set card BINs, a bank or a code"))
-        return problems
+        return plan_problems(promotion)
 
     def natural_key(self, promotion: promokit.Promotion) -> str | None:
         """The reference_id (our ``name``), which Xendit keeps unique."""

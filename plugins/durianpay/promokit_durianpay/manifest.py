@@ -1,13 +1,17 @@
-"""What Durianpay's promos API can express, declared as data for plans and docs."""
+"""What Durianpay's promos API can express, as data, plus the rules data cannot state."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from promokit.capabilities import FieldSupport, Limits, Manifest
+from promokit.errors import Problem
+from promokit.model import CardScope, Percent, Promotion
 
 PAGE_SIZE = 25
 """Promos per list request: the default ``limit`` of Durianpay's orders/payments lists."""
 
-MANIFEST = Manifest(
+MANIFEST: Manifest = Manifest(
     fields={
         "name": FieldSupport(note="sent as label, which Durianpay keeps unique"),
         "description": FieldSupport(note='sent as description ("" when unset)'),
@@ -75,3 +79,27 @@ MANIFEST = Manifest(
     page_size=PAGE_SIZE,
 )
 """Durianpay's capability manifest."""
+
+
+def plan_problems(promotion: Promotion) -> list[Problem]:
+    """Durianpay rules a manifest cannot state as data."""
+    problems: list[Problem] = []
+    scope = promotion.payment
+    if isinstance(scope, CardScope):
+        for index, card_bin in enumerate(scope.bins):
+            if isinstance(card_bin, str) and card_bin.startswith("0"):
+                problems.append(
+                    Problem(
+                        f"payment.bins[{index}]",
+                        "Durianpay sends BINs as integers, so a leading zero would be lost",
+                    )
+                )
+    discount = promotion.discount
+    # The wire carries the percentage as decimal text; NaN/infinity cannot be written.
+    if (
+        isinstance(discount, Percent)
+        and isinstance(discount.value, Decimal)
+        and not discount.value.is_finite()
+    ):
+        problems.append(Problem("discount.value", "Durianpay needs a finite percentage"))
+    return problems

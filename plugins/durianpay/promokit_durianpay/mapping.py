@@ -27,6 +27,7 @@ from promokit.model import (
     Status,
     VirtualAccountScope,
 )
+from promokit_durianpay import NAME
 from promokit_durianpay.fast_path import plain_promotion
 from promokit_durianpay.vocabulary import (
     APPLIES_TO_DEDUCTION,
@@ -36,7 +37,6 @@ from promokit_durianpay.vocabulary import (
     EWALLET,
     FLAT,
     PERCENTAGE,
-    PLUGIN,
     QUOTA,
     REWARD_TO_SUB_TYPE,
     STATUSES,
@@ -134,7 +134,7 @@ def request_body(promotion: Promotion) -> dict[str, Any]:
     (so undocumented e-wallet / VA detail keys can be corrected without a release).
     """
     body: dict[str, Any] = msgspec.to_builtins(to_payload(promotion))
-    for key, value in promotion.extensions.get(PLUGIN, {}).items():
+    for key, value in promotion.extensions.get(NAME, {}).items():
         if key == "promo_details" and isinstance(value, dict):
             body["promo_details"] = {**body["promo_details"], **value}
         else:
@@ -145,30 +145,6 @@ def request_body(promotion: Promotion) -> dict[str, Any]:
 def encode_request(promotion: Promotion) -> bytes:
     """:func:`request_body` as JSON bytes."""
     return encode(request_body(promotion))
-
-
-def plan_problems(promotion: Promotion) -> list[Problem]:
-    """Durianpay rules a manifest cannot state as data."""
-    problems: list[Problem] = []
-    scope = promotion.payment
-    if isinstance(scope, CardScope):
-        for index, card_bin in enumerate(scope.bins):
-            if isinstance(card_bin, str) and card_bin.startswith("0"):
-                problems.append(
-                    Problem(
-                        f"payment.bins[{index}]",
-                        "Durianpay sends BINs as integers, so a leading zero would be lost",
-                    )
-                )
-    discount = promotion.discount
-    # The wire carries the percentage as decimal text; NaN/infinity cannot be written.
-    if (
-        isinstance(discount, Percent)
-        and isinstance(discount.value, Decimal)
-        and not discount.value.is_finite()
-    ):
-        problems.append(Problem("discount.value", "Durianpay needs a finite percentage"))
-    return problems
 
 
 # -- wire -> neutral ----------------------------------------------------------
@@ -431,7 +407,7 @@ def _checked_promotion(
         extra["promo_details"] = unread
     merged = {name: dict(fields) for name, fields in (extensions or {}).items()}
     if extra:
-        merged[PLUGIN] = {**extra, **merged.get(PLUGIN, {})}
+        merged[NAME] = {**extra, **merged.get(NAME, {})}
     return Promotion(
         name=promo.label,
         discount=discount,

@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from datetime import UTC, datetime
-from importlib import metadata
 from typing import Any
 
 import msgspec
@@ -17,10 +16,12 @@ from promokit.evaluate import evaluate
 from promokit.model import Budget, Checkout, Promotion, Quota, Rejection, Usage, Validation
 from promokit.provider import Provider, ProviderSettings
 from promokit.transport import ErrorInfo, ProviderHttp, Response
-from promokit_durianpay import auth, mapping
+from promokit_durianpay import NAME, __version__, auth, mapping
 from promokit_durianpay.errors import error_info
-from promokit_durianpay.manifest import MANIFEST, PAGE_SIZE
+from promokit_durianpay.manifest import MANIFEST, PAGE_SIZE, plan_problems
 from promokit_durianpay.wire import (
+    PATH_PREFIX,
+    PROMOS,
     DeleteResponse,
     Probe,
     Promo,
@@ -30,17 +31,8 @@ from promokit_durianpay.wire import (
 
 log = logging.getLogger("promokit.durianpay")
 
-DEFAULT_BASE_URL = "https://api.durianpay.id/v1"
+DEFAULT_BASE_URL = f"https://api.durianpay.id{PATH_PREFIX}"
 """Sandbox and production share this host; the key decides the environment."""
-
-PROMOS = "/merchants/promos"
-
-
-def _installed_version() -> str:
-    try:
-        return metadata.version("promokit-durianpay")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 def _utc_now() -> datetime:
@@ -68,11 +60,12 @@ class DurianpayProvider(Provider):
     point it at an emulator's virtual clock.
     """
 
-    plugin_name = "durianpay"
-    version = _installed_version()
+    plugin_name = NAME
+    version = __version__
     manifest = MANIFEST
     emulator = "promokit_durianpay.emulator:create_emulator"
-    emulator_prefix = "/v1"
+    emulator_prefix = PATH_PREFIX
+    known_options = frozenset({"page_size"})
     docs_url = "https://durianpay.id/docs/api/promos/overview/"
 
     def __init__(self, settings: ProviderSettings, http: ProviderHttp | None) -> None:
@@ -84,7 +77,8 @@ class DurianpayProvider(Provider):
 
     @classmethod
     def check_settings(cls, settings: ProviderSettings) -> None:
-        """Refuse a key/environment mismatch or a key of neither environment."""
+        """Refuse unknown options, a key/environment mismatch or a key of neither environment."""
+        super().check_settings(settings)
         auth.check_settings(settings)
         _page_size(settings)
 
@@ -105,7 +99,7 @@ class DurianpayProvider(Provider):
 
     def plan_problems(self, promotion: Promotion) -> list[Problem]:
         """Rules beyond the manifest (BINs travel as integers)."""
-        return mapping.plan_problems(promotion)
+        return plan_problems(promotion)
 
     def natural_key(self, promotion: Promotion) -> str | None:
         """The label, which Durianpay keeps unique."""

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from promokit.model import AppliesTo, Reward, Status
 
-PLUGIN = "durianpay"
-"""The key of ``Promotion.extensions`` this plugin reads."""
-
 CARD, EWALLET, VA = "card_promos", "ewallet_promos", "va_promos"
 PERCENTAGE, FLAT = "percentage", "flat"
 QUOTA, BUDGET = "quota", "budget"

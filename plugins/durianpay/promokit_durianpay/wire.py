@@ -10,6 +10,11 @@ import msgspec
 
 from promokit.codec import Instant, StrDecimal, StrInt, Timestamp, decode_fast_first
 
+PATH_PREFIX = "/v1"
+"""Where Durianpay's API lives on its host (and on the emulator)."""
+PROMOS = "/merchants/promos"
+"""The promos collection, under :data:`PATH_PREFIX`."""
+
 # gc=False on what responses decode into: these hold decoded JSON only and never
 # take part in a reference cycle, so the cycle collector need not track them. A
 # page of 100 promos otherwise adds hundreds of tracked objects and triggers

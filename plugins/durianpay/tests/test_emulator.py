@@ -14,7 +14,7 @@ from promokit_durianpay.emulator import (
     DurianpayEmulator,
     create_emulator,
 )
-from promokit_durianpay.emulator_checks import REQUIRED
+from promokit_durianpay.emulator.checks import REQUIRED
 
 from promokit.emulator import EmulatorServer, VirtualClock
 

@@ -10,7 +10,8 @@ from typing import Any
 import msgspec
 import pytest
 from promokit_durianpay import mapping
-from promokit_durianpay.emulator_checks import REQUIRED
+from promokit_durianpay.emulator.checks import REQUIRED
+from promokit_durianpay.manifest import plan_problems
 from promokit_durianpay.wire import Promo, PromoEnvelope, PromoListEnvelope
 
 import promokit
@@ -336,7 +337,7 @@ def test_a_bin_with_a_leading_zero_is_a_plan_problem(
         seed_promotion, payment=promokit.CardScope(bins=("424242", "012345"))
     )
 
-    problems = mapping.plan_problems(promotion)
+    problems = plan_problems(promotion)
 
     assert [problem.path for problem in problems] == ["payment.bins[1]"]
 

@@ -8,8 +8,10 @@ from promokit import codec
 from promokit.capabilities import FieldSupport, Limits, Manifest
 from promokit.errors import Problem
 from promokit.model import Promotion, Quota
+from promokit_mayar import NAME
 
-PLUGIN_NAME = "mayar"
+MAX_CODE_LENGTH = 50
+"""Coupon codes Mayar accepts (create, validate and check): 1 to 50 characters."""
 MAX_ONETIME_CODES = 50
 """Mayar generates at most this many one-time codes per create request."""
 MAX_PAGE_SIZE = 50
@@ -31,7 +33,7 @@ _NO_DELETE = (
     "by mistake stays in the account (deactivate it in the Mayar dashboard)"
 )
 
-MANIFEST = Manifest(
+MANIFEST: Manifest = Manifest(
     fields={
         "name": FieldSupport(note="sent as name; at least 5 characters"),
         "description": FieldSupport(
@@ -85,7 +87,7 @@ MANIFEST = Manifest(
     },
     limits=Limits(
         min_name_length=5,
-        max_code_length=50,
+        max_code_length=MAX_CODE_LENGTH,
         max_products=2,
         max_codes_per_request=MAX_ONETIME_CODES,
         max_percent=Decimal(99),
@@ -127,12 +129,12 @@ def extra_problems(promotion: Promotion) -> list[Problem]:
 
 
 def _extension_problems(promotion: Promotion) -> list[Problem]:
-    extra = promotion.extensions.get(PLUGIN_NAME)
+    extra = promotion.extensions.get(NAME)
     if not extra:
         return []
     problems = [
         Problem(
-            f"extensions.{PLUGIN_NAME}.{key}",
+            f"extensions.{NAME}.{key}",
             "promokit writes this create-body key from the neutral fields; set those instead",
         )
         for key in extra
@@ -141,5 +143,5 @@ def _extension_problems(promotion: Promotion) -> list[Problem]:
     try:
         codec.encode(extra)
     except (TypeError, ValueError, NotImplementedError) as exc:
-        problems.append(Problem(f"extensions.{PLUGIN_NAME}", f"is not JSON-encodable: {exc}"))
+        problems.append(Problem(f"extensions.{NAME}", f"is not JSON-encodable: {exc}"))
     return problems

@@ -23,8 +23,7 @@ from promokit.model import (
     Quota,
     Status,
 )
-from promokit_mayar import wire
-from promokit_mayar.manifest import PLUGIN_NAME
+from promokit_mayar import NAME, wire
 
 _CUSTOMERS_TO_WIRE: dict[str, wire.CustomerKind] = {"all": "all", "new": "new", "returning": "old"}
 _CUSTOMERS_FROM_WIRE: dict[str, Customers] = {
@@ -89,7 +88,7 @@ def create_request(promotion: Promotion) -> wire.CreateRequest:
 def encode_create(promotion: Promotion) -> bytes:
     """The create body as JSON bytes, with ``extensions['mayar']`` keys appended verbatim."""
     body = codec.encode(create_request(promotion))
-    extra = promotion.extensions.get(PLUGIN_NAME)
+    extra = promotion.extensions.get(NAME)
     if not extra:
         return body
     # Decimal float_hook keeps numbers exact through the round trip.
@@ -290,7 +289,7 @@ def _quota(promotion: Promotion) -> Quota:
         # The plan refuses this first; reaching here means the plan was skipped.
         raise UnsupportedFeature(
             "Mayar needs limit=Quota(uses) (discount.totalCoupons is mandatory)",
-            provider=PLUGIN_NAME,
+            provider=NAME,
             operation="create",
         )
     return limit

@@ -6,7 +6,6 @@ import functools
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from datetime import UTC, datetime
-from importlib import metadata
 from typing import ClassVar, TypeVar
 
 from promokit import codec
@@ -23,33 +22,23 @@ from promokit.errors import (
 from promokit.model import Checkout, Promotion, Usage, Validation
 from promokit.provider import Provider, ProviderSettings
 from promokit.transport import ErrorInfo, ProviderHttp, Response, path_segment
-from promokit_mayar import mapping, validating, wire
-from promokit_mayar.failures import read_failure
+from promokit_mayar import NAME, __version__, mapping, validating, wire
+from promokit_mayar.errors import error_info
 from promokit_mayar.manifest import (
     DEFAULT_PAGE_SIZE,
     MANIFEST,
+    MAX_CODE_LENGTH,
     MAX_PAGE_SIZE,
-    PLUGIN_NAME,
     extra_problems,
 )
+from promokit_mayar.wire import PATH_PREFIX
 
 T = TypeVar("T")
 
-PATH_PREFIX = "/hl/v2"
-"""Where Mayar's V2 API lives on every host (and on the emulator)."""
 PRODUCTION_URL = f"https://api.mayar.id{PATH_PREFIX}"
 SANDBOX_HOSTS = ("api.mayar.club", "api.mayar.io")
 """The two documented sandbox hosts: aliases of one environment (the first is the default)."""
-MAX_CHECK_CODE_LENGTH = 50
 _LIST_STATUSES = ("active", "inactive", "expired", "scheduled")
-
-
-def _installed_version() -> str:
-    # pyproject.toml is the one place the version is written.
-    try:
-        return metadata.version("promokit-mayar")
-    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
-        return "0+unknown"
 
 
 class MayarProvider(Provider):
@@ -68,14 +57,16 @@ class MayarProvider(Provider):
     Mayar offers no update or delete; both are refused before any I/O.
     """
 
-    plugin_name: ClassVar[str] = PLUGIN_NAME
+    plugin_name: ClassVar[str] = NAME
     manifest = MANIFEST
-    version: ClassVar[str] = _installed_version()
+    version: ClassVar[str] = __version__
     emulator: ClassVar[str | None] = "promokit_mayar.emulator:create_emulator"
     emulator_prefix: ClassVar[str] = PATH_PREFIX
     docs_url: ClassVar[str] = "https://docs.mayar.id/api-reference-v2/discount"
 
-    OPTIONS: ClassVar[frozenset[str]] = frozenset({"sandbox_host", "page_size", "list_detail"})
+    known_options: ClassVar[frozenset[str] | None] = frozenset(
+        {"sandbox_host", "page_size", "list_detail"}
+    )
 
     def __init__(self, settings: ProviderSettings, http: ProviderHttp | None) -> None:
         super().__init__(settings, http)
@@ -92,14 +83,8 @@ class MayarProvider(Provider):
     def check_settings(cls, settings: ProviderSettings) -> None:
         """Refuse settings that cannot work: no key, unknown options, no environment."""
         settings.require_key()
+        super().check_settings(settings)
         where = f"[providers.{settings.alias}]"
-        unknown = sorted(set(settings.options) - cls.OPTIONS)
-        if unknown:
-            raise ConfigurationError(
-                f"{where}: unknown option(s) {', '.join(unknown)} for the mayar plugin "
-                f"(known: {', '.join(sorted(cls.OPTIONS))})",
-                provider=settings.alias,
-            )
         page_size = settings.options.get("page_size", DEFAULT_PAGE_SIZE)
         if (
             not isinstance(page_size, int)
@@ -152,7 +137,7 @@ class MayarProvider(Provider):
     @classmethod
     def parse_error(cls, response: Response) -> ErrorInfo | None:
         """Mayar's failures, including HTTP 200 bodies whose ``statusCode`` says otherwise."""
-        return read_failure(response)
+        return error_info(response)
 
     def plan_problems(self, promotion: Promotion) -> list[Problem]:
         """The 50-code limit of one-time coupons, ignored codes, ``extensions`` clashes."""
@@ -310,10 +295,10 @@ class MayarProvider(Provider):
 
     async def usage(self, code: str) -> Usage:
         """``POST /coupons/check`` (read-only, keyed by code); an unknown code is NotFound."""
-        if not 1 <= len(code) <= MAX_CHECK_CODE_LENGTH:
+        if not 1 <= len(code) <= MAX_CODE_LENGTH:
             raise InvalidInput(
-                "Mayar checks codes of 1 to 50 characters; nothing was sent",
-                problems=[Problem("code", f"must be 1 to {MAX_CHECK_CODE_LENGTH} characters")],
+                f"Mayar checks codes of 1 to {MAX_CODE_LENGTH} characters; nothing was sent",
+                problems=[Problem("code", f"must be 1 to {MAX_CODE_LENGTH} characters")],
                 provider=self.alias,
                 operation="usage",
             )
@@ -382,4 +367,4 @@ class MayarProvider(Provider):
         return self._unsupported(operation)
 
 
-__all__ = ["PATH_PREFIX", "PRODUCTION_URL", "SANDBOX_HOSTS", "MayarProvider"]
+__all__ = ["PRODUCTION_URL", "SANDBOX_HOSTS", "MayarProvider"]

@@ -7,8 +7,7 @@ from msgspec import UNSET
 from promokit.errors import BadRequest, NotFound, Problem, ProviderError
 from promokit.evaluate import amount_off
 from promokit.model import Checkout, Coupon, Rejection, Usage, Validation
-from promokit_mayar import messages, wire
-from promokit_mayar.manifest import PLUGIN_NAME
+from promokit_mayar import NAME, messages, wire
 from promokit_mayar.mapping import wire_discount
 
 _REFUSALS: dict[str, Rejection] = {
@@ -29,8 +28,8 @@ CHECKOUT_EXTENSIONS = ("membershipTierId", "paymentLinkType", "tickets")
 
 def checkout_problems(checkout: Checkout) -> list[Problem]:
     """What is wrong with ``checkout.extensions["mayar"]`` (documented shapes only)."""
-    extra = checkout.extensions.get(PLUGIN_NAME, {})
-    where = f"extensions.{PLUGIN_NAME}"
+    extra = checkout.extensions.get(NAME, {})
+    where = f"extensions.{NAME}"
     problems = [
         Problem(f"{where}.{key}", f"not a Mayar validate field ({', '.join(CHECKOUT_EXTENSIONS)})")
         for key in extra
@@ -63,7 +62,7 @@ def validate_request(code: str, checkout: Checkout, product_id: str) -> wire.Val
     (e.g. ``membership_payment``), and ``tickets``, sent as given (their item shape
     is undocumented).
     """
-    extra = checkout.extensions.get(PLUGIN_NAME, {})
+    extra = checkout.extensions.get(NAME, {})
     tier = extra.get("membershipTierId")
     link_type = extra.get("paymentLinkType")
     tickets = extra.get("tickets")

@@ -10,6 +10,9 @@ from msgspec import UNSET, UnsetType
 
 from promokit.codec import Timestamp
 
+PATH_PREFIX = "/hl/v2"
+"""Where Mayar's V2 API lives on every host (and on the emulator)."""
+
 DOCS = "https://docs.mayar.id/api-reference-v2"
 """Root of the Mayar API v2 reference every Struct below links to."""
 

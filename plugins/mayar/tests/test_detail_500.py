@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 import pytest
 from promokit_mayar.emulator import MayarEmulator
-from promokit_mayar.failures import read_failure
+from promokit_mayar.errors import error_info
 
 from promokit import Client, NotFound, ProviderServerError
 from promokit.transport import Response
@@ -31,7 +31,7 @@ def _json(value: Any) -> bytes:
 
 
 def test_only_the_documented_unknown_id_body_is_not_found() -> None:
-    info = read_failure(_detail(500, fixture_bytes("assumed_detail_unknown_id.json")))
+    info = error_info(_detail(500, fixture_bytes("assumed_detail_unknown_id.json")))
     assert info is not None
     assert info.status == 404
 
@@ -48,14 +48,14 @@ def test_only_the_documented_unknown_id_body_is_not_found() -> None:
     ],
 )
 def test_any_other_500_on_detail_is_a_server_error(body: bytes) -> None:
-    info = read_failure(_detail(500, body))
+    info = error_info(_detail(500, body))
     assert info is not None
     assert info.status == 500
 
 
 def test_a_502_with_the_documented_body_is_a_server_error() -> None:
     # A gateway in front of Mayar failed: whatever the body says, not an answer about the id.
-    info = read_failure(_detail(502, fixture_bytes("assumed_detail_unknown_id.json")))
+    info = error_info(_detail(502, fixture_bytes("assumed_detail_unknown_id.json")))
     assert info is not None
     assert info.status >= 500
 

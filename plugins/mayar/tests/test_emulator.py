@@ -9,7 +9,8 @@ import aiohttp
 import msgspec
 import pytest
 from multidict import CIMultiDictProxy
-from promokit_mayar.emulator import PREFIX, MayarEmulator, create_emulator, create_server
+from promokit_mayar.emulator import MayarEmulator, create_emulator, create_server
+from promokit_mayar.wire import PATH_PREFIX
 
 from promokit.emulator import EmulatorServer
 
@@ -242,7 +243,7 @@ async def test_a_configured_key_replaces_the_placeholder() -> None:
         )
 
     assert (placeholder, configured) == (401, 200)
-    assert server.url.endswith(PREFIX)
+    assert server.url.endswith(PATH_PREFIX)
 
 
 async def test_detail_of_an_unknown_id_is_a_500(raw: Raw) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 from aioresponses import aioresponses
-from promokit_mayar.failures import read_failure
+from promokit_mayar.errors import error_info
 from promokit_mayar.provider import MayarProvider
 from yarl import URL
 
@@ -44,26 +44,24 @@ def response(
     return Response(status=status, headers={}, body=raw, request_id="r1", method=method, url=url)
 
 
-# -- read_failure, unit ----------------------------------------------------------------
+# -- error_info, unit ----------------------------------------------------------------
 
 
 def test_success_envelopes_are_not_failures() -> None:
-    assert read_failure(response(200, fixture_bytes("create_response.json"))) is None
-    assert read_failure(response(200, {"statusCode": 200, "messages": "Success"})) is None
-    assert read_failure(response(200, {"message": "SUCCESS", "data": None})) is None
+    assert error_info(response(200, fixture_bytes("create_response.json"))) is None
+    assert error_info(response(200, {"statusCode": 200, "messages": "Success"})) is None
+    assert error_info(response(200, {"message": "SUCCESS", "data": None})) is None
 
 
 def test_http_200_with_an_error_status_code_is_a_failure() -> None:
-    info = read_failure(
-        response(200, {"statusCode": 409, "messages": "Coupon code already in use"})
-    )
+    info = error_info(response(200, {"statusCode": 409, "messages": "Coupon code already in use"}))
 
     assert info is not None
     assert (info.status, info.message) == (409, "Coupon code already in use")
 
 
 def test_http_200_with_messages_failed_carries_the_validator_issues() -> None:
-    info = read_failure(response(200, fixture_bytes("http200_failed.json")))
+    info = error_info(response(200, fixture_bytes("http200_failed.json")))
 
     assert info is not None
     assert info.status == 400
@@ -74,14 +72,14 @@ def test_http_200_with_messages_failed_carries_the_validator_issues() -> None:
 
 
 def test_the_singular_message_key_is_read_too() -> None:
-    info = read_failure(response(400, {"statusCode": 400, "message": "urlHook is required"}))
+    info = error_info(response(400, {"statusCode": 400, "message": "urlHook is required"}))
 
     assert info is not None
     assert info.message == "urlHook is required"
 
 
 def test_a_status_code_sent_as_text_still_counts() -> None:
-    info = read_failure(response(200, {"statusCode": "401", "messages": "Unauthorized"}))
+    info = error_info(response(200, {"statusCode": "401", "messages": "Unauthorized"}))
 
     assert info is not None
     assert info.status == 401
@@ -98,7 +96,7 @@ def test_a_status_code_sent_as_text_still_counts() -> None:
     ],
 )
 def test_unknown_shapes_never_crash(status: int, body: bytes, expected_status: int | None) -> None:
-    info = read_failure(response(status, body))
+    info = error_info(response(status, body))
 
     if expected_status is None:
         assert info is None  # a 2xx that is not an envelope is left to the strict decoder
@@ -111,9 +109,9 @@ def test_unknown_shapes_never_crash(status: int, body: bytes, expected_status: i
 def test_a_500_on_detail_means_not_found_only_for_get() -> None:
     body = fixture_json("list_server_error.json")
 
-    on_get = read_failure(response(500, body, method="GET", url=DETAIL))
-    on_list = read_failure(response(500, body, method="GET", url=f"{BASE}/coupons"))
-    on_create = read_failure(response(500, body, method="POST", url=f"{BASE}/coupons/create"))
+    on_get = error_info(response(500, body, method="GET", url=DETAIL))
+    on_list = error_info(response(500, body, method="GET", url=f"{BASE}/coupons"))
+    on_create = error_info(response(500, body, method="POST", url=f"{BASE}/coupons/create"))
 
     assert on_get is not None
     assert on_get.status == 404
@@ -422,4 +420,4 @@ def test_the_documented_success_prefix_skips_parsing_and_nothing_else(
     response = Response(
         status=200, headers={}, body=body, request_id="r", method="GET", url="https://m/x"
     )
-    assert (read_failure(response) is not None) is failed
+    assert (error_info(response) is not None) is failed

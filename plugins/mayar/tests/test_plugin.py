@@ -8,8 +8,9 @@ from pathlib import Path
 
 import promokit_mayar
 from promokit_mayar import plugin
-from promokit_mayar.emulator import PREFIX, MayarEmulator
+from promokit_mayar.emulator import MayarEmulator
 from promokit_mayar.provider import MayarProvider
+from promokit_mayar.wire import PATH_PREFIX
 
 from promokit.plugins import Plugins, ProviderRegistry, default_plugins, reset_default_plugins
 
@@ -100,7 +101,7 @@ def test_the_cli_can_build_the_emulator_from_the_provider_class() -> None:
         reset_default_plugins()
 
     assert isinstance(emulator, MayarEmulator)
-    assert prefix == PREFIX == MayarProvider.emulator_prefix
+    assert prefix == PATH_PREFIX == MayarProvider.emulator_prefix
     assert emulator.api_key == "sandbox-key-0123456789"
     assert emulator.rate is not None
     assert emulator.rate.rate == 20

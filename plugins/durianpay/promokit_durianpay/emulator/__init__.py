@@ -17,14 +17,16 @@ from aiohttp import web
 
 from promokit.emulator import Emulator, Fault, VirtualClock
 from promokit.errors import ConfigurationError
-from promokit_durianpay import emulator_checks
+from promokit_durianpay import wire
 from promokit_durianpay.auth import LIVE_PREFIX
+from promokit_durianpay.emulator import checks
 from promokit_durianpay.errors import INTERNAL_ERROR, INVALID_REQUEST, UNAUTHORIZED
+from promokit_durianpay.wire import PATH_PREFIX
 
 DEFAULT_KEY = "dp_test_XXXXXXXXX"
 """The obviously fake sandbox key the emulator accepts unless told otherwise."""
 
-PROMOS = "/v1/merchants/promos"
+PROMOS = PATH_PREFIX + wire.PROMOS
 
 UNAUTHORIZED_BODY = {
     "error": "invalid Authorization header in request",
@@ -239,12 +241,12 @@ class DurianpayEmulator(Emulator):
 
     async def _accepted(
         self, request: web.Request, promo_id: str | None
-    ) -> tuple[dict[str, Any], emulator_checks.Window] | web.Response:
+    ) -> tuple[dict[str, Any], checks.Window] | web.Response:
         try:
-            data = emulator_checks.read_body(await request.read())
-        except emulator_checks.Unreadable:
+            data = checks.read_body(await request.read())
+        except checks.Unreadable:
             return self._error(400, READ_ERROR_BODY)
-        errors, window = emulator_checks.check(data)
+        errors, window = checks.check(data)
         if errors or window is None:
             return self._invalid(errors)
         label = data["label"]

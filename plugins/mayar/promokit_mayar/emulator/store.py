@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from promokit_mayar.emulator.checks import CreateSpec, Number
 from promokit_mayar.manifest import MAX_ONETIME_CODES
-from promokit_mayar.validator import CreateSpec, Number
 
 ProductKind = Literal["payment_link", "payment_request", "fundraising", "event", "membership"]
 INELIGIBLE_KINDS: frozenset[str] = frozenset({"payment_request", "fundraising"})

@@ -1,7 +1,7 @@
 """MayarEmulator: an aiohttp.web app that behaves as Mayar's coupon API v2 is documented to.
 
 Serve it on loopback with ``create_server(emulator)`` (an
-``EmulatorServer(emulator, prefix=PREFIX)``): the routes live under ``/hl/v2``, so
+``EmulatorServer(emulator, prefix=PATH_PREFIX)``): the routes live under ``/hl/v2``, so
 the server's ``url`` is a drop-in ``base_url``. Or run
 ``python -m promokit_mayar.emulator --port 8080``.
 
@@ -16,17 +16,18 @@ import argparse
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import msgspec
 from aiohttp import web
 
-from promokit.emulator import Emulator, EmulatorServer, VirtualClock
-from promokit_mayar import messages, views
-from promokit_mayar.manifest import MAX_PAGE_SIZE
-from promokit_mayar.store import (
+from promokit.emulator import Emulator, EmulatorServer, Handler, VirtualClock
+from promokit_mayar import messages
+from promokit_mayar.emulator import views
+from promokit_mayar.emulator.checks import Issues, Number, decode_object, read_create
+from promokit_mayar.emulator.store import (
     INELIGIBLE_KINDS,
     Account,
     Product,
@@ -34,10 +35,9 @@ from promokit_mayar.store import (
     StoredCoupon,
     StoredDiscount,
 )
-from promokit_mayar.validator import Issues, Number, decode_object, read_create
+from promokit_mayar.manifest import DEFAULT_PAGE_SIZE, MAX_CODE_LENGTH, MAX_PAGE_SIZE
+from promokit_mayar.wire import PATH_PREFIX
 
-PREFIX = "/hl/v2"
-"""Path prefix of every Mayar v2 route; a server's ``url`` with it is a ``base_url``."""
 DOCS_PLACEHOLDER_KEY = "Paste-Your-API-Key-Here"
 """The key the emulator accepts by default: the placeholder of Mayar's own examples."""
 CUSTOMER_NEW_ONLY = "Gagal! Kode diskon ini hanya berlaku untuk pelanggan baru."
@@ -45,10 +45,6 @@ CUSTOMER_NEW_ONLY = "Gagal! Kode diskon ini hanya berlaku untuk pelanggan baru."
 CUSTOMER_OLD_ONLY = "Gagal! Kode diskon ini hanya berlaku untuk pelanggan lama."
 """[I] As :data:`CUSTOMER_NEW_ONLY`, for coupons restricted to returning customers."""
 _LIST_STATUSES = ("active", "inactive", "expired", "upcoming")
-_DEFAULT_PAGE = 10
-_MAX_CHECK_CODE = 50
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class MayarEmulator(Emulator):
@@ -153,7 +149,7 @@ class MayarEmulator(Emulator):
             count=count,
             status=500,
             body=body,
-            path=f"{PREFIX}/coupons/",
+            path=f"{PATH_PREFIX}/coupons/",
             method="GET",
         )
 
@@ -172,12 +168,12 @@ class MayarEmulator(Emulator):
     # -- machinery ----------------------------------------------------------------
 
     def routes(self, app: web.Application) -> None:
-        """Mayar's five coupon routes under :data:`PREFIX`, each behind the key check."""
-        app.router.add_post(f"{PREFIX}/coupons/create", self._guarded(self._create))
-        app.router.add_post(f"{PREFIX}/coupons/validate", self._guarded(self._validate))
-        app.router.add_post(f"{PREFIX}/coupons/check", self._guarded(self._check))
-        app.router.add_get(f"{PREFIX}/coupons", self._guarded(self._list))
-        app.router.add_get(f"{PREFIX}/coupons/{{uuid}}", self._guarded(self._detail))
+        """Mayar's five coupon routes under :data:`PATH_PREFIX`, each behind the key check."""
+        app.router.add_post(f"{PATH_PREFIX}/coupons/create", self._guarded(self._create))
+        app.router.add_post(f"{PATH_PREFIX}/coupons/validate", self._guarded(self._validate))
+        app.router.add_post(f"{PATH_PREFIX}/coupons/check", self._guarded(self._check))
+        app.router.add_get(f"{PATH_PREFIX}/coupons", self._guarded(self._list))
+        app.router.add_get(f"{PATH_PREFIX}/coupons/{{uuid}}", self._guarded(self._detail))
 
     def rate_limited(self, wait: float) -> web.StreamResponse:
         """Mayar's 429: the V2 envelope plus ``Retry-After`` in seconds."""
@@ -307,7 +303,7 @@ class MayarEmulator(Emulator):
         body = decode_object(await request.read())
         issues = Issues()
         code = issues.string(
-            body, "couponCode", "couponCode", min_length=1, max_length=_MAX_CHECK_CODE
+            body, "couponCode", "couponCode", min_length=1, max_length=MAX_CODE_LENGTH
         )
         if issues or code is None:
             return self._invalid(issues)
@@ -320,7 +316,7 @@ class MayarEmulator(Emulator):
 
     async def _list(self, request: web.Request) -> web.StreamResponse:
         query = request.query
-        raw_limit = query.get("limit", str(_DEFAULT_PAGE))
+        raw_limit = query.get("limit", str(DEFAULT_PAGE_SIZE))
         status = query.get("status")
         if (
             not raw_limit.isdigit()
@@ -365,7 +361,7 @@ def create_emulator(**options: Any) -> MayarEmulator:
     """A :class:`MayarEmulator` built from keyword options (see its docstring).
 
     Serve it with :func:`create_server` (or ``EmulatorServer(emulator,
-    prefix=PREFIX)``); the server's ``url`` then ends in ``/hl/v2`` and is the
+    prefix=PATH_PREFIX)``); the server's ``url`` then ends in ``/hl/v2`` and is the
     ``base_url`` to configure.
     """
     return MayarEmulator(**options)
@@ -375,7 +371,7 @@ def create_server(
     emulator: MayarEmulator | None = None, *, host: str = "127.0.0.1", port: int = 0
 ) -> EmulatorServer:
     """An :class:`~promokit.emulator.EmulatorServer` for ``emulator`` with the ``/hl/v2`` prefix."""
-    return EmulatorServer(emulator or create_emulator(), host=host, port=port, prefix=PREFIX)
+    return EmulatorServer(emulator or create_emulator(), host=host, port=port, prefix=PATH_PREFIX)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -391,10 +387,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         api_key=args.api_key, rate_limit=args.rate_limit, products=args.product
     )
     server = create_server(emulator, host=args.host, port=args.port)
-    print(f"Mayar emulator: base_url = http://{args.host}:{args.port}{PREFIX}")
+    print(f"Mayar emulator: base_url = http://{args.host}:{args.port}{PATH_PREFIX}")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve_forever())
-
-
-if __name__ == "__main__":
-    main()

@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from promokit import codec
-from promokit_mayar.store import Account, StoredCoupon, StoredDiscount
-from promokit_mayar.validator import Number
+from promokit_mayar.emulator.checks import Number
+from promokit_mayar.emulator.store import Account, StoredCoupon, StoredDiscount
 
 
 def created(discount: StoredDiscount, now: datetime) -> dict[str, Any]:

@@ -34,7 +34,7 @@ _ENVELOPE = msgspec.json.Decoder(_Envelope)
 _DOCUMENTED_SUCCESS = b'{"statusCode":200,"messages":"success",'
 
 
-def read_failure(response: Response) -> ErrorInfo | None:
+def error_info(response: Response) -> ErrorInfo | None:
     """The failure ``response`` carries, or ``None`` when it succeeded.
 
     Mayar can report a failure under HTTP 200: a body ``statusCode`` >= 400, or
