@@ -2,7 +2,7 @@
 
 Times ``acquire()`` + ``release()`` (and the release's write-back) of one
 :class:`promokit.limits.RateLimiter` (one process) against a
-:class:`promokit.shared_limits.SharedRateLimiter` on a SQLite file and on
+:class:`promokit.ledger.shared_limits.SharedRateLimiter` on a SQLite file and on
 PostgreSQL, with a rate high enough that nothing ever waits: the difference is
 the ledger's cost per request. PostgreSQL is a throwaway cluster started from
 the installed server binaries (skipped, saying so, without them), or
@@ -23,8 +23,8 @@ from pathlib import Path
 from _common import ROOT
 
 from promokit.ledger import Ledger
+from promokit.ledger.shared_limits import SharedRateLimiter
 from promokit.limits import RateLimiter
-from promokit.shared_limits import SharedRateLimiter
 
 TARGET = "bench https://bench.invalid - acct-0000000000000000"
 

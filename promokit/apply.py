@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 import msgspec
 
-from promokit import baseline
 from promokit.diff import Diff, TargetDiff, ToCreate, ToUpdate, Unmanaged
 from promokit.errors import InvalidInput, Outcome, Problem, PromokitError, StaleRecord
+from promokit.ledger import baseline
+from promokit.ledger.writes import fingerprint
 from promokit.model import Promotion
-from promokit.writes import fingerprint
 
 if TYPE_CHECKING:
     from promokit.client import Client

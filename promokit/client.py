@@ -28,15 +28,15 @@ from promokit.errors import (
     WriteInProgress,
 )
 from promokit.ledger import Ledger, call_budget
+from promokit.ledger.shared_limits import SharedRateLimiter
+from promokit.ledger.targets import target_of
+from promokit.ledger.writes import ExactlyOnce, ProgressCallback, fingerprint
 from promokit.limits import Clock, RateLimiter, RetryBudget, Sleep, Slots
 from promokit.model import Checkout, Promotion, Quota, Usage, Validation
 from promokit.plugins import Plugins, default_plugins
 from promokit.provider import Provider, ProviderSettings
 from promokit.rules import type_problems
-from promokit.shared_limits import SharedRateLimiter
-from promokit.targets import target_of
 from promokit.transport import ProviderHttp, RetryPolicy, Transport
-from promokit.writes import ExactlyOnce, ProgressCallback, fingerprint
 
 if TYPE_CHECKING:
     from promokit.apply import ApplyProgress, ApplyReport
@@ -153,7 +153,7 @@ class Client:
         """The gateway account ``provider``'s writes belong to in the ledger.
 
         ``plugin base-url environment account``, the account being a keyed fingerprint
-        of the API key (see :mod:`promokit.targets`). Opens the ledger.
+        of the API key (see :mod:`promokit.ledger.targets`). Opens the ledger.
         """
         instance = self.provider(provider)
         known = self._targets.get(instance.alias)

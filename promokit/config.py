@@ -61,7 +61,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     missing_keys: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
-        from promokit.ledger_postgres import masked
+        from promokit.ledger.postgres import masked
 
         ledger = None if self.ledger_path is None else masked(self.ledger_path)
         return (

@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from promokit import baseline
 from promokit.diff import (
     CannotExpress,
     Diff,
@@ -19,6 +18,7 @@ from promokit.diff import (
     Unmanaged,
     compare,
 )
+from promokit.ledger import baseline
 from promokit.model import Promotion
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from promokit.capabilities import Plan, Policy
 from promokit.client import BulkResult, Client
 from promokit.config import Config, load_config
 from promokit.errors import ConfigurationError
+from promokit.ledger.writes import ProgressCallback
 from promokit.model import Checkout, Promotion, Usage, Validation
-from promokit.writes import ProgressCallback
 
 T = TypeVar("T")
 

@@ -13,8 +13,8 @@ import pytest
 
 from promokit import Fixed, LedgerError, Promotion
 from promokit.ledger import Entry, Ledger, LedgerStore
-from promokit.ledger_postgres import PostgresLedgerStore
-from promokit.ledger_sqlite import SqliteLedgerStore
+from promokit.ledger.postgres import PostgresLedgerStore
+from promokit.ledger.sqlite import SqliteLedgerStore
 
 from .pg_cluster import PASSWORD, Cluster, free_port
 

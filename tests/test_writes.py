@@ -14,9 +14,9 @@ import promokit
 from promokit import Conflict, Fixed, OutcomeUnknown, Promotion, StaleRecord
 from promokit.emulator import EmulatorServer
 from promokit.ledger import Entry, Ledger
-from promokit.ledger_sqlite import SqliteLedgerStore
+from promokit.ledger.sqlite import SqliteLedgerStore
+from promokit.ledger.writes import differences, encode_promotion, fingerprint
 from promokit.plugins import Plugins
-from promokit.writes import differences, encode_promotion, fingerprint
 
 from .conftest import CANARY_KEY, EchoEmulator, no_sleep_recorder
 

@@ -31,7 +31,7 @@ DEFAULT_STORE_TIMEOUT = 30.0
 class Entry(msgspec.Struct, frozen=True, kw_only=True):
     """One write intent and, once known, its outcome, owned by one worker at a time.
 
-    ``target`` is the gateway account the write went to (see :mod:`promokit.targets`);
+    ``target`` is the gateway account the write went to (see :mod:`promokit.ledger.targets`);
     ``provider`` is the alias it was made through, kept for people. ``owner`` holds the
     lease until ``lease_until`` (renewed while it works); ``settles_at`` is when a
     request it sent can no longer be processed by the gateway (its deadline plus the
@@ -259,7 +259,7 @@ class Ledger:
     @classmethod
     def memory(cls) -> Ledger:
         """A ledger that lives and dies with this process (tests, the memory provider)."""
-        from promokit.ledger_sqlite import SqliteLedgerStore
+        from promokit.ledger.sqlite import SqliteLedgerStore
 
         return cls(SqliteLedgerStore(":memory:"))
 
@@ -268,10 +268,10 @@ class Ledger:
         """The ledger at ``location``: a ``postgresql://`` URL, else a SQLite file path."""
         text = str(location)
         if is_url(text):
-            from promokit.ledger_postgres import PostgresLedgerStore
+            from promokit.ledger.postgres import PostgresLedgerStore
 
             return cls(PostgresLedgerStore(text))
-        from promokit.ledger_sqlite import SqliteLedgerStore
+        from promokit.ledger.sqlite import SqliteLedgerStore
 
         return cls(SqliteLedgerStore(text))
 
@@ -477,12 +477,3 @@ class Ledger:
 
 def _clock(moment: float) -> str:
     return time.strftime("%H:%M:%S", time.gmtime(moment)) + f".{int(moment % 1 * 10)} UTC"
-
-
-def __getattr__(name: str) -> object:
-    # promokit 0.1 exported the SQLite store from here; it now has its own module.
-    if name == "SqliteLedgerStore":
-        from promokit.ledger_sqlite import SqliteLedgerStore
-
-        return SqliteLedgerStore
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

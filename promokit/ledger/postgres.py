@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import msgspec
 
 from promokit.errors import ConfigurationError, LedgerError
-from promokit.ledger import COLUMNS, Claim, Entry, EntryState, decide
+from promokit.ledger.core import COLUMNS, Claim, Entry, EntryState, decide
 
 if TYPE_CHECKING:
     import psycopg

@@ -24,7 +24,7 @@ from promokit.errors import (
     PromokitError,
     StaleRecord,
 )
-from promokit.ledger import Entry, Ledger, call_budget
+from promokit.ledger.core import Entry, Ledger, call_budget
 from promokit.model import Promotion
 from promokit.provider import Provider
 

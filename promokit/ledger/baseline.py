@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from promokit.errors import LedgerError
-from promokit.ledger import Entry, Ledger
+from promokit.ledger.core import Entry, Ledger
+from promokit.ledger.writes import decode_promotion, encode_promotion, fingerprint
 from promokit.model import Promotion
-from promokit.writes import decode_promotion, encode_promotion, fingerprint
 
 APPLIED = "applied:"
 """Key prefix of the records of what apply left on a gateway promotion (one per id)."""

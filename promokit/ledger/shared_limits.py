@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from promokit.errors import LedgerError
-from promokit.ledger import Ledger
+from promokit.ledger.core import Ledger
 from promokit.limits import Clock, RateLimiter, Sleep
 
 log = logging.getLogger("promokit.limits")
