@@ -9,9 +9,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-import msgspec
-
 from promokit.errors import ConfigurationError, LedgerError
+from promokit.ledger import rows
 from promokit.ledger.core import COLUMNS, Claim, Entry, EntryState, decide
 
 if TYPE_CHECKING:
@@ -22,6 +21,8 @@ SCHEMA_VERSION = 3
 code map."""
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM promokit_writes"
+_INSERT = rows.insert_sql("promokit_writes", "%s")
+_RECLAIM = rows.reclaim_sql("promokit_writes", "%s")
 _NOW = "extract(epoch from clock_timestamp())::float8"
 
 _V1 = """
@@ -190,26 +191,16 @@ class PostgresLedgerStore:
             assert row is not None
             return bytes(row[0])
 
-    @staticmethod
-    def _row(row: tuple[Any, ...] | None) -> Entry | None:
-        if row is None:
-            return None
-        values = dict(zip(COLUMNS, row, strict=True))
-        for column in ("request", "result"):
-            if values[column] is not None:
-                values[column] = bytes(values[column])
-        return msgspec.convert(values, Entry)
-
     def get(self, target: str, key: str, *, timeout: float) -> Entry | None:
         with self._using(timeout) as db:
-            return self._row(
+            return rows.entry_of(
                 db.execute(f"{_SELECT} WHERE target = %s AND key = %s", (target, key)).fetchone()
             )
 
     def claim(self, entry: Entry, *, lease_for: float, timeout: float) -> Claim:
         with self._using(timeout) as db:
             now = float(db.execute(f"SELECT {_NOW}").fetchone()[0])  # type: ignore[index]
-            stored = self._row(
+            stored = rows.entry_of(
                 db.execute(
                     f"{_SELECT} WHERE target = %s AND key = %s FOR UPDATE",
                     (entry.target, entry.key),
@@ -221,14 +212,12 @@ class PostgresLedgerStore:
             mine = claim.entry
             if stored is None:
                 inserted = db.execute(
-                    f"INSERT INTO promokit_writes ({', '.join(COLUMNS)}) "
-                    f"VALUES ({', '.join(['%s'] * 16)}) ON CONFLICT DO NOTHING RETURNING key",
-                    tuple(getattr(mine, column) for column in COLUMNS),
+                    f"{_INSERT} ON CONFLICT DO NOTHING RETURNING key", rows.insert_values(mine)
                 ).fetchone()
                 if inserted is None:
                     # Another host inserted it between our read and our insert: its row
                     # is locked by its transaction until it commits; decide on it then.
-                    raced = self._row(
+                    raced = rows.entry_of(
                         db.execute(
                             f"{_SELECT} WHERE target = %s AND key = %s FOR UPDATE",
                             (entry.target, entry.key),
@@ -236,22 +225,7 @@ class PostgresLedgerStore:
                     )
                     return Claim(entry=raced or mine, owned=False)
                 return claim
-            db.execute(
-                "UPDATE promokit_writes SET state = 'pending', owner = %s, lease_until = %s, "
-                "settles_at = %s, request = %s, fingerprint = %s, natural_key = %s, "
-                "error = NULL, updated_at = %s WHERE target = %s AND key = %s",
-                (
-                    mine.owner,
-                    mine.lease_until,
-                    mine.settles_at,
-                    mine.request,
-                    mine.fingerprint,
-                    mine.natural_key,
-                    mine.updated_at,
-                    mine.target,
-                    mine.key,
-                ),
-            )
+            db.execute(_RECLAIM, rows.reclaim_values(mine))
             return claim
 
     def renew(
@@ -314,24 +288,17 @@ class PostgresLedgerStore:
         prefix: str | None = None,
         timeout: float,
     ) -> list[Entry]:
-        clauses: list[str] = []
-        params: list[object] = []
-        if target is not None:
-            clauses.append("target = %s")
-            params.append(target)
-        if state is not None:
-            clauses.append("state = %s")
-            params.append(state)
-        if prefix is not None:
-            clauses.append("left(key, %s) = %s")
-            params.extend([len(prefix), prefix])
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        query, params = rows.entries_sql(
+            _SELECT,
+            mark="%s",
+            key_head="left(key, %s)",
+            target=target,
+            state=state,
+            prefix=prefix,
+        )
         with self._using(timeout) as db:
-            rows = db.execute(
-                f"{_SELECT}{where} ORDER BY created_at, key",
-                params,
-            ).fetchall()
-        return [entry for row in rows if (entry := self._row(row)) is not None]
+            found = db.execute(query, params).fetchall()
+        return [entry for row in found if (entry := rows.entry_of(row)) is not None]
 
     def release(self, target: str, provider_id: str, *, timeout: float) -> int:
         with self._using(timeout) as db:

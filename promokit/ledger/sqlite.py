@@ -9,11 +9,9 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import msgspec
 
 from promokit.errors import LedgerError
+from promokit.ledger import rows
 from promokit.ledger.core import COLUMNS, Claim, Entry, EntryState, decide
 
 SCHEMA_VERSION = 4
@@ -21,6 +19,8 @@ SCHEMA_VERSION = 4
 no shared rate budget, 3 no code map."""
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM writes"
+_INSERT = rows.insert_sql("writes", "?")
+_RECLAIM = rows.reclaim_sql("writes", "?")
 
 _V2 = """
 CREATE TABLE writes (
@@ -204,14 +204,8 @@ class SqliteLedgerStore:
             )
             return bytes(db.execute("SELECT value FROM meta WHERE name = 'secret'").fetchone()[0])
 
-    @staticmethod
-    def _row(row: tuple[Any, ...] | None) -> Entry | None:
-        if row is None:
-            return None
-        return msgspec.convert(dict(zip(COLUMNS, row, strict=True)), Entry)
-
     def _select(self, db: sqlite3.Connection, target: str, key: str) -> Entry | None:
-        return self._row(
+        return rows.entry_of(
             db.execute(f"{_SELECT} WHERE target = ? AND key = ?", (target, key)).fetchone()
         )
 
@@ -238,27 +232,9 @@ class SqliteLedgerStore:
             return claim
         mine = claim.entry
         if stored is None:
-            db.execute(
-                f"INSERT INTO writes ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * 16)})",
-                tuple(getattr(mine, column) for column in COLUMNS),
-            )
+            db.execute(_INSERT, rows.insert_values(mine))
         else:
-            db.execute(
-                "UPDATE writes SET state = 'pending', owner = ?, lease_until = ?, "
-                "settles_at = ?, request = ?, fingerprint = ?, natural_key = ?, error = NULL, "
-                "updated_at = ? WHERE target = ? AND key = ?",
-                (
-                    mine.owner,
-                    mine.lease_until,
-                    mine.settles_at,
-                    mine.request,
-                    mine.fingerprint,
-                    mine.natural_key,
-                    mine.updated_at,
-                    mine.target,
-                    mine.key,
-                ),
-            )
+            db.execute(_RECLAIM, rows.reclaim_values(mine))
         return claim
 
     def renew(
@@ -327,21 +303,17 @@ class SqliteLedgerStore:
         prefix: str | None = None,
         timeout: float,
     ) -> list[Entry]:
-        clauses: list[str] = []
-        params: list[object] = []
-        if target is not None:
-            clauses.append("target = ?")
-            params.append(target)
-        if state is not None:
-            clauses.append("state = ?")
-            params.append(state)
-        if prefix is not None:
-            clauses.append("substr(key, 1, ?) = ?")
-            params.extend([len(prefix), prefix])
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        query, params = rows.entries_sql(
+            _SELECT,
+            mark="?",
+            key_head="substr(key, 1, ?)",
+            target=target,
+            state=state,
+            prefix=prefix,
+        )
         with self._using(timeout) as db:
-            rows = db.execute(f"{_SELECT}{where} ORDER BY created_at, key", params).fetchall()
-        return [entry for row in rows if (entry := self._row(row)) is not None]
+            found = db.execute(query, params).fetchall()
+        return [entry for row in found if (entry := rows.entry_of(row)) is not None]
 
     def release(self, target: str, provider_id: str, *, timeout: float) -> int:
         with self._using(timeout) as db:
