@@ -77,6 +77,9 @@ def test_the_wheels_work_in_a_fresh_venv(dists: Path, tmp_path: Path) -> None:
     assert "Migrate from Mayar to Durianpay" in demo.stdout
     providers = run(promokit, "providers", "--json", env=env, cwd=tmp_path)
     assert {"mayar", "durianpay", "memory"} <= set(json.loads(providers.stdout))
+    # The scaffold's templates are package data: the wheel renders a whole provider.
+    run(promokit, "new-provider", "acme", "--dir", tmp_path, env=env, cwd=tmp_path)
+    assert (tmp_path / "promokit-acme" / "promokit_acme" / "emulator" / "__init__.py").is_file()
 
 
 def test_the_core_sdist_holds_the_core_only(dists: Path) -> None:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from promokit.cli import main
 from promokit.errors import ConfigurationError
-from promokit.scaffold import TEMPLATES, Names, generate
+from promokit.scaffold import Names, generate, templates
 
 NAME = "acme"
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +117,7 @@ def test_the_cli_lists_the_installed_scaffold(installed: tuple[Path, Path], tmp_
 def test_every_generated_module_is_typed_documented_python(tmp_path: Path) -> None:
     root = generate("zeta", tmp_path)
     names = {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
-    assert names == {key.replace("${package}", "promokit_zeta") for key in TEMPLATES}
+    assert names == {key.replace("${package}", "promokit_zeta") for key in templates()}
     for path in root.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         assert ast.get_docstring(tree), path
@@ -127,6 +127,33 @@ def test_every_generated_module_is_typed_documented_python(tmp_path: Path) -> No
         assert "$" not in path.read_text(encoding="utf-8").replace('"$"', ""), path
     pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
     assert '[project.entry-points.promokit]\nzeta = "promokit_zeta.plugin"' in pyproject
+
+
+def test_the_generated_package_is_lint_clean_and_type_checks(tmp_path: Path) -> None:
+    """ruff check, ruff format --check and mypy --strict pass on a rendered provider."""
+    root = generate("lint_me", tmp_path)
+    for command in (
+        ["ruff", "check", "--no-cache", "."],
+        ["ruff", "format", "--check", "--no-cache", "."],
+        ["mypy", "--strict", "--cache-dir", str(tmp_path / "mypy"), "promokit_lint_me", "tests"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", *command],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            cwd=root,
+        )
+        assert done.returncode == 0, f"{command}: {done.stdout[-3000:]}{done.stderr[-2000:]}"
+
+
+def test_the_templates_are_package_data_files() -> None:
+    shipped = templates()
+    folder = ROOT / "promokit" / "templates" / "provider"
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*.tmpl")}
+    assert {name.replace("${package}", "package") + ".tmpl" for name in shipped} == files
+    assert {"${package}/provider.py", "${package}/emulator/__init__.py"} <= set(shipped)
 
 
 @pytest.mark.parametrize(

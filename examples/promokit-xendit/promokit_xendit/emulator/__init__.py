@@ -16,6 +16,7 @@ from aiohttp import web
 
 from promokit.codec import iso_millis
 from promokit.emulator import Emulator, Handler, VirtualClock
+from promokit_xendit import NAME
 
 DEFAULT_KEY = "xnd_development_EMULATOR0000000000"
 """The obviously fake sandbox key the emulator accepts unless told otherwise."""
@@ -76,7 +77,7 @@ class XenditEmulator(Emulator):
     ``promotions`` holds the stored objects by id (for assertions).
     """
 
-    name = "xendit"
+    name = NAME
 
     def __init__(
         self,

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from promokit.emulator import Emulator, Fault, VirtualClock
 from promokit.errors import ConfigurationError
-from promokit_durianpay import wire
+from promokit_durianpay import NAME, wire
 from promokit_durianpay.auth import LIVE_PREFIX
 from promokit_durianpay.emulator import checks
 from promokit_durianpay.errors import INTERNAL_ERROR, INVALID_REQUEST, UNAUTHORIZED
@@ -112,7 +112,7 @@ class DurianpayEmulator(Emulator):
     :meth:`fail_next`.
     """
 
-    name = "durianpay"
+    name = NAME
 
     def __init__(
         self,

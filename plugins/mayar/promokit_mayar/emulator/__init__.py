@@ -24,7 +24,7 @@ import msgspec
 from aiohttp import web
 
 from promokit.emulator import Emulator, EmulatorServer, Handler, VirtualClock
-from promokit_mayar import messages
+from promokit_mayar import NAME, messages
 from promokit_mayar.emulator import views
 from promokit_mayar.emulator.checks import Issues, Number, decode_object, read_create
 from promokit_mayar.emulator.store import (
@@ -66,7 +66,7 @@ class MayarEmulator(Emulator):
     :meth:`outage`.
     """
 
-    name = "mayar"
+    name = NAME
 
     def __init__(
         self,
