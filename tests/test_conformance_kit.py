@@ -313,7 +313,7 @@ async def test_a_validation_that_ignores_rules_fails() -> None:
 
 def test_every_check_is_inherited_by_a_subclass() -> None:
     checks = sorted(name for name in dir(ProviderConformance) if name.startswith("test_"))
-    assert len(checks) == 12
+    assert len(checks) == 13
     assert all(hasattr(builtin.TestEchoConformance, name) for name in checks)
 
 

@@ -87,7 +87,7 @@ def test_the_testing_guide_names_every_check_fixture_and_export() -> None:
         for name in vars(ProviderConformance)
         if not name.startswith(("_", "test_", "open_", "promokit_"))
     ]
-    assert len(checks) == 12
+    assert len(checks) == 13
     assert len(fixtures) == 7
     missing = [
         name

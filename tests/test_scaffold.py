@@ -94,9 +94,9 @@ def test_the_generated_package_and_the_doc_examples_pass(
         env=clean_env(PYTHONPATH=str(site)),
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    # 12 generated tests, then the documentation's conformance class (12), fixture and
-    # canned-answer examples.
-    assert "27 passed" in done.stdout, done.stdout[-2000:]
+    # 14 generated tests (13 conformance checks and the entry point), then the
+    # documentation's conformance class (13), fixture and canned-answer examples.
+    assert "29 passed" in done.stdout, done.stdout[-2000:]
 
 
 def test_the_cli_lists_the_installed_scaffold(installed: tuple[Path, Path], tmp_path: Path) -> None:

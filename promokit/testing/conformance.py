@@ -72,6 +72,7 @@ from promokit.provider import Provider
 from promokit.redact import secret_forms
 from promokit.testing.canned import CannedServer
 from promokit.testing.harness import NoSleep, build_emulator, open_client, registered, serve
+from promokit.testing.imports import foreign_imports
 from promokit.testing.secrets import guard_secrets
 from promokit.testing.variants import (
     KINDS,
@@ -344,6 +345,10 @@ class ProviderConformance:
     alias: ClassVar[str] = "conformance"
     """The alias the provider is configured under."""
 
+    sdk_only: ClassVar[bool] = True
+    """Hold the provider's package to the plugin API: it may import ``promokit.sdk`` and
+    no other promokit module. Only test doubles inside promokit's own suite turn it off."""
+
     # -- what a plugin provides ----------------------------------------------------
 
     def sample(self, index: int) -> Promotion:
@@ -465,6 +470,16 @@ class ProviderConformance:
         problems = manifest_problems(self.provider)
         assert not problems, "manifest does not match the provider class:\n  " + "\n  ".join(
             problems
+        )
+
+    def test_the_plugin_imports_only_the_sdk(self) -> None:
+        """The provider's package imports ``promokit.sdk`` and no other promokit module."""
+        if not self.sdk_only:
+            pytest.skip("a test double of promokit's own suite")
+        foreign = foreign_imports(self.provider)
+        assert not foreign, (
+            "a plugin builds on promokit.sdk alone; import these names from it instead:\n  "
+            + "\n  ".join(foreign)
         )
 
     @pytest.mark.asyncio

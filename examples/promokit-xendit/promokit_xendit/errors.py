@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promokit.transport import ErrorInfo, Response, decode_json_error
+from promokit.sdk import ErrorInfo, Response, decode_json_error
 
 
 def error_info(response: Response) -> ErrorInfo | None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import promokit
-from promokit import FieldSupport, Limits, Manifest, Problem
+from promokit import sdk
+from promokit.sdk import FieldSupport, Limits, Manifest, Problem
 
 MANIFEST: Manifest = Manifest(
     fields={
@@ -46,11 +46,11 @@ MANIFEST: Manifest = Manifest(
 """Xendit's capabilities, declared as data: promokit plans against this with no I/O."""
 
 
-def plan_problems(promotion: promokit.Promotion) -> list[Problem]:
+def plan_problems(promotion: sdk.Promotion) -> list[Problem]:
     """Xendit rules the manifest cannot state as data."""
     problems = []
     scope = promotion.payment
-    if isinstance(scope, promokit.CardScope) and len(scope.banks) > 1:
+    if isinstance(scope, sdk.CardScope) and len(scope.banks) > 1:
         problems.append(Problem("payment.banks", "Xendit takes one channel_code (bank)"))
     if scope is None and promotion.code is None:
         problems.append(Problem("payment", "set card BINs, a bank or a code"))

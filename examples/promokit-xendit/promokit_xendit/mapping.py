@@ -8,13 +8,12 @@ from typing import Any
 
 import msgspec
 
-import promokit
-from promokit.codec import as_utc, encode, field_error, iso_millis
-from promokit.model import Status
+from promokit import sdk
+from promokit.sdk import Status, as_utc, encode, field_error, iso_millis
 from promokit_xendit import NAME, wire
 
 
-def to_body(promotion: promokit.Promotion, *, update: bool = False) -> bytes:
+def to_body(promotion: sdk.Promotion, *, update: bool = False) -> bytes:
     """The JSON body for ``promotion``.
 
     A create leaves unset fields out. An update sends every field, with ``0``,
@@ -23,8 +22,8 @@ def to_body(promotion: promokit.Promotion, *, update: bool = False) -> bytes:
     assert promotion.starts_at is not None, "planned: starts_at is required"
     assert promotion.ends_at is not None, "planned: ends_at is required"
     discount = promotion.discount
-    card = promotion.payment if isinstance(promotion.payment, promokit.CardScope) else None
-    cap = discount.max_amount if isinstance(discount, promokit.Percent) else None
+    card = promotion.payment if isinstance(promotion.payment, sdk.CardScope) else None
+    cap = discount.max_amount if isinstance(discount, sdk.Percent) else None
     no_text, no_number = ("", 0) if update else (None, None)
     body = wire.PromotionBody(
         reference_id=None if update else promotion.name,
@@ -34,10 +33,10 @@ def to_body(promotion: promokit.Promotion, *, update: bool = False) -> bytes:
         channel_code=card.banks[0] if card and card.banks else no_text,
         discount_percent=(
             discount.value
-            if isinstance(discount, promokit.Percent)
+            if isinstance(discount, sdk.Percent)
             else (Decimal(0) if update else None)
         ),
-        discount_amount=discount.amount if isinstance(discount, promokit.Fixed) else no_number,
+        discount_amount=discount.amount if isinstance(discount, sdk.Fixed) else no_number,
         currency=promotion.currency,
         start_time=iso_millis(promotion.starts_at),
         end_time=iso_millis(promotion.ends_at),
@@ -66,12 +65,12 @@ def to_neutral(
     operation: str,
     now: datetime,
     extensions: dict[str, dict[str, Any]] | None = None,
-) -> promokit.Promotion:
+) -> sdk.Promotion:
     """The neutral promotion for a Xendit one; the status comes from the time window."""
-    discount: promokit.Percent | promokit.Fixed
+    discount: sdk.Percent | sdk.Fixed
     cap = _whole(item.max_discount_amount, "$.max_discount_amount", alias, operation)
     if item.discount_percent:
-        discount = promokit.Percent(value=item.discount_percent.normalize(), max_amount=cap)
+        discount = sdk.Percent(value=item.discount_percent.normalize(), max_amount=cap)
     else:
         amount = _whole(item.discount_amount, "$.discount_amount", alias, operation)
         if amount is None:
@@ -81,7 +80,7 @@ def to_neutral(
                 provider=alias,
                 operation=operation,
             )
-        discount = promokit.Fixed(amount=amount)
+        discount = sdk.Fixed(amount=amount)
     bins = tuple(item.bin_list or ())
     banks = (item.channel_code,) if item.channel_code else ()
     starts_at, ends_at = as_utc(item.start_time), as_utc(item.end_time)
@@ -90,7 +89,7 @@ def to_neutral(
     status: Status = "inactive"
     if item.status == "ACTIVE":
         status = "scheduled" if now < starts_at else "expired" if now >= ends_at else "active"
-    return promokit.Promotion(
+    return sdk.Promotion(
         name=item.reference_id,
         description=item.description or None,
         code=item.promo_code or None,
@@ -99,7 +98,7 @@ def to_neutral(
         min_purchase=_whole(item.min_original_amount, "$.min_original_amount", alias, operation),
         starts_at=starts_at,
         ends_at=ends_at,
-        payment=promokit.CardScope(bins=bins, banks=banks) if bins or banks else None,
+        payment=sdk.CardScope(bins=bins, banks=banks) if bins or banks else None,
         extensions=extensions or {},
         id=item.id,
         provider=alias,

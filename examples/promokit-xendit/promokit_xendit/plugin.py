@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import promokit
-from promokit.plugins import ProviderRegistry
+from promokit import sdk
+from promokit.sdk import ProviderRegistry
 from promokit_xendit.provider import XenditProvider
 
 
-@promokit.hookimpl
+@sdk.hookimpl
 def promokit_register_providers(registry: ProviderRegistry) -> None:
     """Register :class:`XenditProvider` as ``plugin = "xendit"``."""
     registry.add(XenditProvider)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import msgspec
 
-from promokit.codec import Instant
+from promokit.sdk import Instant
 
 
 class PromotionBody(msgspec.Struct, kw_only=True, omit_defaults=True):

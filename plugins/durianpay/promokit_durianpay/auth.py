@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from promokit.errors import ConfigurationError
-from promokit.provider import Environment, ProviderSettings
-from promokit.redact import Secret
+from promokit.sdk import ConfigurationError, Environment, ProviderSettings, Secret
 
 SANDBOX_PREFIX = "dp_test_"
 LIVE_PREFIX = "dp_live_"

@@ -6,9 +6,7 @@ import re
 
 import msgspec
 
-from promokit.errors import Problem
-from promokit.redact import redact_body
-from promokit.transport import ErrorInfo, Response
+from promokit.sdk import ErrorInfo, Problem, Response, redact_body
 from promokit_durianpay.wire import ErrorBody
 
 UNAUTHORIZED = "DPAY_UNAUTHORIZED_ACCESS"

@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from msgspec.structs import force_setattr
 
-from promokit.model import (
+from promokit.sdk import (
     AppliesTo,
     Budget,
     CardScope,

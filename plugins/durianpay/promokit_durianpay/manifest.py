@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from promokit.capabilities import FieldSupport, Limits, Manifest
-from promokit.errors import Problem
-from promokit.model import CardScope, Percent, Promotion
+from promokit.sdk import CardScope, FieldSupport, Limits, Manifest, Percent, Problem, Promotion
 
 PAGE_SIZE = 25
 """Promos per list request: the default ``limit`` of Durianpay's orders/payments lists."""

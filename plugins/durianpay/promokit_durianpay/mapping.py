@@ -9,23 +9,30 @@ from typing import Any
 
 import msgspec
 
-from promokit.codec import as_utc, encode, field_error, iso_millis, to_decimal, to_int
-from promokit.errors import InvalidPromotion, Problem, ResponseValidationError
-from promokit.model import (
+from promokit.sdk import (
     AppliesTo,
     Budget,
     CardScope,
     Coupon,
     EwalletScope,
     Fixed,
+    InvalidPromotion,
     Limit,
     PaymentScope,
     Percent,
+    Problem,
     Promotion,
     Quota,
+    ResponseValidationError,
     Reward,
     Status,
     VirtualAccountScope,
+    as_utc,
+    encode,
+    field_error,
+    iso_millis,
+    to_decimal,
+    to_int,
 )
 from promokit_durianpay import NAME
 from promokit_durianpay.fast_path import plain_promotion

@@ -1,14 +1,9 @@
-"""The promokit entry point: registers the Durianpay provider (no I/O, no credentials)."""
+"""The promokit entry point: registers DurianpayProvider (no I/O, no credentials)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from promokit import hookimpl
+from promokit.sdk import ProviderRegistry, hookimpl
 from promokit_durianpay.provider import DurianpayProvider
-
-if TYPE_CHECKING:
-    from promokit.plugins import ProviderRegistry
 
 
 @hookimpl

@@ -10,12 +10,25 @@ from typing import Any
 
 import msgspec
 
-from promokit.codec import decode
-from promokit.errors import ConfigurationError, NotFound, Problem
-from promokit.evaluate import evaluate
-from promokit.model import Budget, Checkout, Promotion, Quota, Rejection, Usage, Validation
-from promokit.provider import Provider, ProviderSettings
-from promokit.transport import ErrorInfo, ProviderHttp, Response
+from promokit.sdk import (
+    Budget,
+    Checkout,
+    ConfigurationError,
+    ErrorInfo,
+    NotFound,
+    Problem,
+    Promotion,
+    Provider,
+    ProviderHttp,
+    ProviderSettings,
+    Quota,
+    Rejection,
+    Response,
+    Usage,
+    Validation,
+    decode,
+    evaluate,
+)
 from promokit_durianpay import NAME, __version__, auth, mapping
 from promokit_durianpay.errors import error_info
 from promokit_durianpay.manifest import MANIFEST, PAGE_SIZE, plan_problems

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promokit.model import AppliesTo, Reward, Status
+from promokit.sdk import AppliesTo, Reward, Status
 
 CARD, EWALLET, VA = "card_promos", "ewallet_promos", "va_promos"
 PERCENTAGE, FLAT = "percentage", "flat"

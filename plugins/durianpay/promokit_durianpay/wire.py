@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from promokit.codec import Instant, StrDecimal, StrInt, Timestamp, decode_fast_first
+from promokit.sdk import Instant, StrDecimal, StrInt, Timestamp, decode_fast_first
 
 PATH_PREFIX = "/v1"
 """Where Durianpay's API lives on its host (and on the emulator)."""

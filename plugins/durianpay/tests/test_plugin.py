@@ -67,23 +67,6 @@ def test_the_emulator_is_declared_for_the_cli() -> None:
     assert DurianpayProvider.emulator_prefix == "/v1"
 
 
-def test_only_public_core_modules_are_imported() -> None:
-    for path in PACKAGE.glob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
-            elif isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            else:
-                continue
-            for name in names:
-                if name.startswith("promokit."):
-                    assert not any(part.startswith("_") for part in name.split(".")), (
-                        f"{path.name} imports {name}"
-                    )
-
-
 def test_every_module_starts_with_a_docstring_and_future_annotations() -> None:
     for path in PACKAGE.glob("*.py"):
         tree = ast.parse(path.read_text())

@@ -8,8 +8,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from promokit.errors import Problem
-from promokit.transport import ErrorInfo, Response, decode_json_error, default_error_info
+from promokit.sdk import ErrorInfo, Problem, Response, decode_json_error, default_error_info
 from promokit_mayar import messages
 
 _DETAIL_PATH = re.compile(r"/coupons/[^/]+$")

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from promokit import codec
-from promokit.capabilities import FieldSupport, Limits, Manifest
-from promokit.errors import Problem
-from promokit.model import Promotion, Quota
+from promokit.sdk import FieldSupport, Limits, Manifest, Problem, Promotion, Quota, encode
 from promokit_mayar import NAME
 
 MAX_CODE_LENGTH = 50
@@ -141,7 +138,7 @@ def _extension_problems(promotion: Promotion) -> list[Problem]:
         if key in CREATE_FIELDS
     ]
     try:
-        codec.encode(extra)
+        encode(extra)
     except (TypeError, ValueError, NotImplementedError) as exc:
         problems.append(Problem(f"extensions.{NAME}", f"is not JSON-encodable: {exc}"))
     return problems

@@ -10,9 +10,7 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
-from promokit import codec
-from promokit.errors import UnsupportedFeature
-from promokit.model import (
+from promokit.sdk import (
     Coupon,
     CouponType,
     Customers,
@@ -22,6 +20,11 @@ from promokit.model import (
     Promotion,
     Quota,
     Status,
+    UnsupportedFeature,
+    as_utc,
+    encode,
+    field_error,
+    iso_millis,
 )
 from promokit_mayar import NAME, wire
 
@@ -69,7 +72,7 @@ def create_request(promotion: Promotion) -> wire.CreateRequest:
     reusable = promotion.coupon_type == "reusable"
     return wire.CreateRequest(
         name=promotion.name,
-        expired_at=UNSET if promotion.ends_at is None else codec.iso_millis(promotion.ends_at),
+        expired_at=UNSET if promotion.ends_at is None else iso_millis(promotion.ends_at),
         discount=wire.DiscountSpec(
             discount_type=kind,
             eligible_customer_type=_CUSTOMERS_TO_WIRE[promotion.customers],
@@ -87,14 +90,14 @@ def create_request(promotion: Promotion) -> wire.CreateRequest:
 
 def encode_create(promotion: Promotion) -> bytes:
     """The create body as JSON bytes, with ``extensions['mayar']`` keys appended verbatim."""
-    body = codec.encode(create_request(promotion))
+    body = encode(create_request(promotion))
     extra = promotion.extensions.get(NAME)
     if not extra:
         return body
     # Decimal float_hook keeps numbers exact through the round trip.
     merged = _EXTENSION_DECODER.decode(body)
     merged.update(extra)
-    return codec.encode(merged)
+    return encode(merged)
 
 
 def list_query(
@@ -139,11 +142,11 @@ def promotion_from_created(data: wire.CreatedDiscount, *, alias: str, now: datet
             id=coupon.id,
             coupon_type=_COUPON_TYPE_FROM_WIRE[coupon.type],
             active=coupon.is_active,
-            expires_at=codec.as_utc(coupon.expired_at),
+            expires_at=as_utc(coupon.expired_at),
         )
         for coupon in data.coupons
     )
-    ends_at = codec.as_utc(data.expired_at)
+    ends_at = as_utc(data.expired_at)
     products = tuple(product.id for product in data.products) or tuple(
         product for product in map(_product_id, data.product_discount) if product
     )
@@ -161,7 +164,7 @@ def promotion_from_created(data: wire.CreatedDiscount, *, alias: str, now: datet
         provider=alias,
         status=derived_status(data.status, data.coupons, ends_at, now),
         coupons=coupons,
-        created_at=codec.as_utc(data.created_at),
+        created_at=as_utc(data.created_at),
     )
 
 
@@ -172,7 +175,6 @@ def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetim
     ``expiredAt`` at ``now`` unless Mayar sends one.
     """
     coupon_type = _coupon_type(data.coupons)
-    as_utc = codec.as_utc
     expired_at = data.expired_at
     ends_at = as_utc(expired_at)
     # One plain loop, not comprehensions: this runs for every detail read. A coupon
@@ -270,12 +272,12 @@ def promotion_from_summary(item: wire.DiscountSummary, *, alias: str, index: int
     return Promotion(
         name=item.name,
         discount=wire_discount(kind, item.discount_value, path, alias, "list"),
-        ends_at=codec.as_utc(item.expired_at),
+        ends_at=as_utc(item.expired_at),
         products=tuple(product.id for product in item.products),
         id=item.id,
         provider=alias,
         status=_STATUS_FROM_WIRE.get(item.status, "unknown"),
-        created_at=codec.as_utc(item.created_at),
+        created_at=as_utc(item.created_at),
         unknown=_SUMMARY_UNKNOWN if monetary else ("discount", *_SUMMARY_UNKNOWN),
     )
 
@@ -312,7 +314,7 @@ def wire_discount(
     if isinstance(value, int):
         return Fixed(amount=value)
     if value != value.to_integral_value():
-        raise codec.field_error(
+        raise field_error(
             path,
             f"a monetary discount must be whole rupiah, got {value}",
             provider=alias,

@@ -8,20 +8,30 @@ from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import ClassVar, TypeVar
 
-from promokit import codec
-from promokit.capabilities import plan, require_operation
-from promokit.errors import (
+from promokit.sdk import (
     BadRequest,
+    Checkout,
     ConfigurationError,
+    ErrorInfo,
     InvalidCheckout,
     InvalidInput,
     NotFound,
     Problem,
+    Promotion,
+    Provider,
+    ProviderHttp,
+    ProviderSettings,
+    Response,
     UnsupportedFeature,
+    Usage,
+    Validation,
+    decode,
+    encode,
+    field_error,
+    path_segment,
+    plan,
+    require_operation,
 )
-from promokit.model import Checkout, Promotion, Usage, Validation
-from promokit.provider import Provider, ProviderSettings
-from promokit.transport import ErrorInfo, ProviderHttp, Response, path_segment
 from promokit_mayar import NAME, __version__, mapping, validating, wire
 from promokit_mayar.errors import error_info
 from promokit_mayar.manifest import (
@@ -238,7 +248,7 @@ class MayarProvider(Provider):
             if not page.has_more or cursor is None:
                 return
             if cursor in seen:
-                raise codec.field_error(
+                raise field_error(
                     "$.nextStartingAfter",
                     f"the cursor {cursor[:40]!r} came back twice; stopping to avoid a loop",
                     provider=self.alias,
@@ -274,7 +284,7 @@ class MayarProvider(Provider):
                 provider=self.alias,
                 operation="validate",
             )
-        body = codec.encode(validating.validate_request(code, checkout, checkout.product_id))
+        body = encode(validating.validate_request(code, checkout, checkout.product_id))
         try:
             response = await self.http.request(
                 "POST", "/coupons/validate", operation="validate", body=body, idempotent=True
@@ -302,7 +312,7 @@ class MayarProvider(Provider):
                 provider=self.alias,
                 operation="usage",
             )
-        body = codec.encode(wire.CheckRequest(coupon_code=code))
+        body = encode(wire.CheckRequest(coupon_code=code))
         response = await self.http.request(
             "POST", "/coupons/check", operation="usage", body=body, idempotent=True
         )
@@ -349,7 +359,7 @@ class MayarProvider(Provider):
     # -- helpers ------------------------------------------------------------------
 
     def _decode(self, response: Response, tp: type[T], operation: str) -> T:
-        return codec.decode(
+        return decode(
             response.body,
             tp,
             provider=self.alias,

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from msgspec import UNSET
 
-from promokit.errors import BadRequest, NotFound, Problem, ProviderError
-from promokit.evaluate import amount_off
-from promokit.model import Checkout, Coupon, Rejection, Usage, Validation
+from promokit.sdk import (
+    BadRequest,
+    Checkout,
+    Coupon,
+    NotFound,
+    Problem,
+    ProviderError,
+    Rejection,
+    Usage,
+    Validation,
+    amount_off,
+)
 from promokit_mayar import NAME, messages, wire
 from promokit_mayar.mapping import wire_discount
 

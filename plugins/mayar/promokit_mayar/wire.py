@@ -8,7 +8,7 @@ from typing import Any, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from promokit.codec import Timestamp
+from promokit.sdk import Timestamp
 
 PATH_PREFIX = "/hl/v2"
 """Where Mayar's V2 API lives on every host (and on the emulator)."""

@@ -15,19 +15,6 @@ from promokit_mayar.wire import PATH_PREFIX
 from promokit.plugins import Plugins, ProviderRegistry, default_plugins, reset_default_plugins
 
 PACKAGE = Path(promokit_mayar.__file__).parent
-PUBLIC_CORE = {
-    "promokit",
-    "promokit.codec",
-    "promokit.transport",
-    "promokit.capabilities",
-    "promokit.emulator",
-    "promokit.evaluate",
-    "promokit.errors",
-    "promokit.model",
-    "promokit.provider",
-    "promokit.limits",
-    "promokit.plugins",
-}
 
 
 def test_the_entry_point_is_declared_by_the_distribution() -> None:
@@ -63,21 +50,6 @@ def test_the_hook_only_registers_the_class() -> None:
     plugin.promokit_register_providers(registry=registry)
 
     assert registry.names() == ["mayar"]
-
-
-def test_only_public_promokit_modules_are_imported() -> None:
-    used: list[tuple[str, str]] = []
-    for source in PACKAGE.glob("*.py"):
-        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                used.extend((node.module, alias.name) for alias in node.names)
-            elif isinstance(node, ast.Import):
-                used.extend((alias.name, "") for alias in node.names)
-    core = [(module, name) for module, name in used if module.split(".")[0] == "promokit"]
-
-    assert core, "the plugin builds on promokit"
-    assert {module for module, _ in core} <= PUBLIC_CORE
-    assert not [name for _, name in core if name.startswith("_")]
 
 
 def test_every_module_starts_with_a_docstring_and_future_annotations() -> None:

@@ -14,8 +14,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from promokit.codec import iso_millis
-from promokit.emulator import Emulator, Handler, VirtualClock
+from promokit.sdk import Emulator, Handler, VirtualClock, iso_millis
 from promokit_xendit import NAME
 
 DEFAULT_KEY = "xnd_development_EMULATOR0000000000"

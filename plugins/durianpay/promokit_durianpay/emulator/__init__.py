@@ -15,8 +15,7 @@ from typing import Any, Literal, get_args
 
 from aiohttp import web
 
-from promokit.emulator import Emulator, Fault, VirtualClock
-from promokit.errors import ConfigurationError
+from promokit.sdk import ConfigurationError, Emulator, Fault, VirtualClock
 from promokit_durianpay import NAME, wire
 from promokit_durianpay.auth import LIVE_PREFIX
 from promokit_durianpay.emulator import checks

@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from promokit.emulator import Emulator, EmulatorServer, Handler, VirtualClock
+from promokit.sdk import Emulator, EmulatorServer, Handler, VirtualClock
 from promokit_mayar import NAME, messages
 from promokit_mayar.emulator import views
 from promokit_mayar.emulator.checks import Issues, Number, decode_object, read_create

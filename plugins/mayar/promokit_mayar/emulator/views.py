@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from promokit import codec
+from promokit.sdk import iso_millis
 from promokit_mayar.emulator.checks import Number
 from promokit_mayar.emulator.store import Account, StoredCoupon, StoredDiscount
 
@@ -170,7 +170,7 @@ def envelope(status: int, text: str, data: Any) -> dict[str, Any]:
 
 def iso(moment: datetime | None) -> str | None:
     """``2030-01-01T09:06:14.933Z`` or ``None``."""
-    return None if moment is None else codec.iso_millis(moment)
+    return None if moment is None else iso_millis(moment)
 
 
 def millis(moment: datetime | None) -> int | None:
