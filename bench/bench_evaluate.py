@@ -22,7 +22,6 @@ from decimal import Decimal
 
 from _common import Samples, machine_line, markdown_table, pin_self, ratio_samples, say, verdict
 
-from promokit.evaluate import best_offer, evaluate
 from promokit.model import (
     Budget,
     CardScope,
@@ -35,6 +34,7 @@ from promokit.model import (
     Quota,
     VirtualAccountScope,
 )
+from promokit.model.evaluate import best_offer, evaluate
 
 NOW = datetime(2030, 6, 1, 12, tzinfo=UTC)
 TARGET_PER_SECOND = 200_000

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from promokit.call_deadline import deadline
-    from promokit.capabilities import FieldSupport, Limits, Manifest, Plan, PlanLine
     from promokit.client import Client
     from promokit.errors import (
         AuthenticationError,
@@ -39,7 +38,6 @@ if TYPE_CHECKING:
         UnsupportedFeature,
         WriteInProgress,
     )
-    from promokit.evaluate import evaluate
     from promokit.hookspecs import hookimpl
     from promokit.model import (
         Budget,
@@ -56,6 +54,8 @@ if TYPE_CHECKING:
         Validation,
         VirtualAccountScope,
     )
+    from promokit.model.capabilities import FieldSupport, Limits, Manifest, Plan, PlanLine
+    from promokit.model.evaluate import evaluate
     from promokit.provider import Provider, ProviderSettings
     from promokit.redact import Secret
     from promokit.sync import SyncClient
@@ -74,20 +74,20 @@ _EXPORTS = {
     "ConnectError": "promokit.errors",
     "Coupon": "promokit.model",
     "EwalletScope": "promokit.model",
-    "FieldSupport": "promokit.capabilities",
+    "FieldSupport": "promokit.model.capabilities",
     "Fixed": "promokit.model",
     "InvalidCheckout": "promokit.errors",
     "InvalidInput": "promokit.errors",
     "InvalidPromotion": "promokit.errors",
     "LedgerError": "promokit.errors",
-    "Limits": "promokit.capabilities",
-    "Manifest": "promokit.capabilities",
+    "Limits": "promokit.model.capabilities",
+    "Manifest": "promokit.model.capabilities",
     "NotFound": "promokit.errors",
     "OutcomeUnknown": "promokit.errors",
     "Overloaded": "promokit.errors",
     "Percent": "promokit.model",
-    "Plan": "promokit.capabilities",
-    "PlanLine": "promokit.capabilities",
+    "Plan": "promokit.model.capabilities",
+    "PlanLine": "promokit.model.capabilities",
     "PluginError": "promokit.errors",
     "Problem": "promokit.errors",
     "PromokitError": "promokit.errors",
@@ -113,7 +113,7 @@ _EXPORTS = {
     "VirtualAccountScope": "promokit.model",
     "WriteInProgress": "promokit.errors",
     "deadline": "promokit.call_deadline",
-    "evaluate": "promokit.evaluate",
+    "evaluate": "promokit.model.evaluate",
     "hookimpl": "promokit.hookspecs",
 }
 
@@ -133,8 +133,8 @@ def __dir__() -> list[str]:
 
 class _Package(types.ModuleType):
     def __setattr__(self, name: str, value: Any) -> None:
-        # Importing the submodule promokit.evaluate binds it over the name here; the
-        # name stays the function, as it was when this file imported it eagerly.
+        # Importing the deprecated alias promokit.evaluate binds the module over the name
+        # here; the name stays the function, as it was when this file imported it eagerly.
         if name == "evaluate" and isinstance(value, types.ModuleType):
             return
         super().__setattr__(name, value)

@@ -15,7 +15,6 @@ import aiohttp
 import msgspec
 
 from promokit.call_deadline import deadline, within
-from promokit.capabilities import Plan, Policy, plan, require_operation
 from promokit.config import Config, load_config
 from promokit.errors import (
     ConfigurationError,
@@ -33,14 +32,15 @@ from promokit.ledger.targets import target_of
 from promokit.ledger.writes import ExactlyOnce, ProgressCallback, fingerprint
 from promokit.limits import Clock, RateLimiter, RetryBudget, Sleep, Slots
 from promokit.model import Checkout, Promotion, Quota, Usage, Validation
+from promokit.model.capabilities import Plan, Policy, plan, require_operation
+from promokit.model.rules import type_problems
 from promokit.plugins import Plugins, default_plugins
 from promokit.provider import Provider, ProviderSettings
-from promokit.rules import type_problems
 from promokit.transport import ProviderHttp, RetryPolicy, Transport
 
 if TYPE_CHECKING:
-    from promokit.apply import ApplyProgress, ApplyReport
-    from promokit.diff import Diff
+    from promokit.workflows.apply import ApplyProgress, ApplyReport
+    from promokit.workflows.diff import Diff
 
 MAX_BULK = 100_000
 """The most codes one :meth:`Client.create_bulk` job makes (2,000 Mayar batches)."""
@@ -597,13 +597,13 @@ class Client:
         ``provider`` is an alias, several, or ``None`` for the default. Each target's
         promotions are listed page by page and paired with the entries by the id the
         ledger recorded when promokit wrote them, then by code, then by name. The
-        :class:`~promokit.diff.Diff` lists, per target, what to create, what to update
+        :class:`~promokit.workflows.diff.Diff` lists, per target, what to create, what to update
         (old -> new per field, drifted fields marked), what is in sync, unmanaged
         promotions, entries the target cannot express, and entries that cannot be
         paired unambiguously. A field a gateway did not report is never a change.
         ``timeout`` bounds the whole diff.
         """
-        from promokit.converge import diff_promotions
+        from promokit.workflows.converge import diff_promotions
 
         for promotion in promotions:
             _well_typed(promotion)
@@ -623,7 +623,7 @@ class Client:
         """Carry out ``diff``: create, update where the provider can, prune if asked.
 
         Every target is read again first; if the gateway changed since the diff,
-        :class:`~promokit.apply.StalePlan` names what no longer holds and nothing is
+        :class:`~promokit.workflows.apply.StalePlan` names what no longer holds and nothing is
         sent, unless ``force`` (then the fresh read is acted on). Creates go through
         the ledger exactly once (a re-run after a crash resumes), targets run
         concurrently, and what was applied is recorded per target so a later diff
@@ -631,7 +631,7 @@ class Client:
         where the provider can delete. Changes a provider cannot make are
         ``impossible`` in the report, with what to do instead; nothing is half-done.
         """
-        from promokit.apply import apply_diff
+        from promokit.workflows.apply import apply_diff
 
         with deadline(timeout):
             return await apply_diff(self, diff, prune=prune, force=force, on_progress=on_progress)

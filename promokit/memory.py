@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from promokit.capabilities import FIELDS, OPERATIONS, FieldSupport, Manifest
 from promokit.errors import Conflict, NotFound
-from promokit.evaluate import evaluate
 from promokit.hookspecs import hookimpl
 from promokit.model import Budget, Checkout, Coupon, Promotion, Quota, Rejection, Usage, Validation
+from promokit.model.capabilities import FIELDS, OPERATIONS, FieldSupport, Manifest
+from promokit.model.evaluate import evaluate
 from promokit.plugins import ProviderRegistry
 from promokit.provider import Provider, ProviderSettings
 from promokit.transport import ProviderHttp

@@ -11,17 +11,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from promokit.capabilities import (
-    FieldSupport,
-    Limits,
-    Manifest,
-    Operation,
-    Plan,
-    PlanLine,
-    Support,
-    plan,
-    require_operation,
-)
 from promokit.codec import (
     Instant,
     StrDecimal,
@@ -54,7 +43,6 @@ from promokit.errors import (
     ResponseValidationError,
     UnsupportedFeature,
 )
-from promokit.evaluate import amount_off, evaluate
 from promokit.hookspecs import hookimpl
 from promokit.model import (
     AppliesTo,
@@ -80,6 +68,18 @@ from promokit.model import (
     Validation,
     VirtualAccountScope,
 )
+from promokit.model.capabilities import (
+    FieldSupport,
+    Limits,
+    Manifest,
+    Operation,
+    Plan,
+    PlanLine,
+    Support,
+    plan,
+    require_operation,
+)
+from promokit.model.evaluate import amount_off, evaluate
 from promokit.plugins import ProviderRegistry
 from promokit.provider import Environment, Provider, ProviderSettings
 from promokit.redact import Secret, redact_body

@@ -11,12 +11,12 @@ from concurrent.futures import Future
 from types import TracebackType
 from typing import Any, TypeVar
 
-from promokit.capabilities import Plan, Policy
 from promokit.client import BulkResult, Client
 from promokit.config import Config, load_config
 from promokit.errors import ConfigurationError
 from promokit.ledger.writes import ProgressCallback
 from promokit.model import Checkout, Promotion, Usage, Validation
+from promokit.model.capabilities import Plan, Policy
 
 T = TypeVar("T")
 

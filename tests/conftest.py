@@ -12,8 +12,8 @@ from aiohttp import web
 
 import promokit
 import promokit.codec
-from promokit.capabilities import FieldSupport, Manifest
 from promokit.emulator import Emulator, EmulatorServer
+from promokit.model.capabilities import FieldSupport, Manifest
 from promokit.plugins import Plugins, ProviderRegistry
 from promokit.provider import Provider, ProviderSettings
 

@@ -16,10 +16,10 @@ import msgspec
 import pytest
 
 import promokit
-from promokit.capabilities import FieldSupport, Limits, Manifest
 from promokit.emulator import EmulatorServer
-from promokit.evaluate import evaluate
 from promokit.memory import MemoryProvider
+from promokit.model.capabilities import FieldSupport, Limits, Manifest
+from promokit.model.evaluate import evaluate
 from promokit.testing import (
     ErrorCase,
     Exchange,
@@ -356,7 +356,7 @@ def test_variants_cover_each_refusal_once() -> None:
     assert ("discount.value", "above max_percent=90") in reasons
     assert not any(v.field == "extensions" for v in variants)
     for variant in variants:
-        plan = promokit.capabilities.plan(
+        plan = promokit.model.capabilities.plan(
             variant.promotion, CARD_ONLY, provider="cards", plugin="cards"
         )
         paths = {problem.path for problem in plan.problems}

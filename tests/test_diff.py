@@ -8,9 +8,9 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from promokit.apply import StalePlan
-from promokit.diff import Diff
 from promokit.model import CardScope, EwalletScope, Fixed, Percent, Promotion, Quota
+from promokit.workflows.apply import StalePlan
+from promokit.workflows.diff import Diff
 
 from .diff_support import END, START, Gateways, gateways
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from promokit import Checkout, EwalletScope, Fixed, Percent, Promotion, evaluate
-from promokit.evaluate import Offer, best_offer
+from promokit.model.evaluate import Offer, best_offer
 
 NOW = datetime(2030, 6, 1, tzinfo=UTC)
 BASE = Promotion(

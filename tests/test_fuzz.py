@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import promokit
-from promokit import PromokitError, ResponseValidationError, codec, model
+from promokit import PromokitError, ResponseValidationError, codec
+from promokit.model import parts, promotion
 
 aware = st.datetimes(
     min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
@@ -86,7 +87,7 @@ def wire_modules() -> list[ModuleType]:
     return [promokit_mayar.wire, promokit_durianpay.wire]
 
 
-NEUTRAL = structs(model)
+NEUTRAL = [*structs(parts), *structs(promotion)]
 WIRE = [cls for module in wire_modules() for cls in structs(module)]
 for _cls in NEUTRAL + WIRE:
     st.register_type_strategy(_cls, st.deferred(lambda cls=_cls: instances(cls)))
@@ -161,7 +162,7 @@ def test_error_parsers_read_any_body_without_raising(parse: Any, status: int, ra
 @SETTINGS
 @given(raw=st.binary(max_size=300) | JSON.map(msgspec.json.encode))
 def test_promotion_files_never_crash(raw: bytes, tmp_path_factory: Any) -> None:
-    from promokit.files import load_promotions
+    from promokit.workflows.files import load_promotions
 
     path = tmp_path_factory.mktemp("fuzz") / "promotions.json"
     path.write_bytes(raw)

@@ -18,7 +18,7 @@ from .conftest import EchoProvider
 PLUGIN_SOURCE = """
 from __future__ import annotations
 import promokit
-from promokit.capabilities import Manifest
+from promokit.model.capabilities import Manifest
 
 class AcmeProvider(promokit.Provider):
     plugin_name = "{name}"

@@ -9,7 +9,6 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from promokit.capabilities import FIELDS
 from promokit.model import (
     Budget,
     CardScope,
@@ -20,6 +19,7 @@ from promokit.model import (
     Quota,
     VirtualAccountScope,
 )
+from promokit.model.capabilities import FIELDS
 
 from .diff_support import END, START, Gateways, gateways
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 
 import click
 
-from promokit.capabilities import Plan
 from promokit.cli.context import EXIT_USAGE, Context
+from promokit.model.capabilities import Plan
 
 WIDENING = ("payment", "customers", "products", "starts_at", "ends_at", "min_purchase", "limit")
 """Fields whose drop lets more people, more often, use a promotion than it says."""

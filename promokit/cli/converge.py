@@ -14,10 +14,10 @@ import msgspec
 from promokit.cli import confirm, diffview
 from promokit.cli.context import Context, bounded, common, fail, interrupted, run
 from promokit.client import Client
-from promokit.diff import Diff
 from promokit.errors import InvalidInput, PromokitError
-from promokit.files import load_promotions
 from promokit.model import Promotion
+from promokit.workflows.diff import Diff
+from promokit.workflows.files import load_promotions
 
 EXIT_IN_SYNC, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 """``diff``'s exit codes, as ``terraform plan -detailed-exitcode``."""

@@ -11,15 +11,15 @@ import msgspec
 from rich.progress import Progress
 
 from promokit import codec
-from promokit.capabilities import Plan, Policy
-from promokit.checking import plural
 from promokit.cli import render
 from promokit.cli.confirm import ask, widened, yes_option
 from promokit.cli.context import EXIT_PROVIDER, EXIT_USAGE, Context, bounded, common, run
 from promokit.client import Client
 from promokit.errors import Problem, UnknownFields, UnsupportedFeature
-from promokit.files import load_promotions
 from promokit.model import Promotion, Quota
+from promokit.model.capabilities import Plan, Policy
+from promokit.workflows.checking import plural
+from promokit.workflows.files import load_promotions
 
 POLICY = click.option(
     "--policy",
@@ -176,7 +176,7 @@ def create(
       promokit create promotions.toml -p shop --policy drop --yes
       promokit create single-use.toml --count 500
     """
-    from promokit.fanout import create_everywhere
+    from promokit.workflows.fanout import create_everywhere
 
     promotions = load_promotions(file, now=datetime.now(UTC))
     client = context.client()

@@ -18,14 +18,14 @@ from rich.console import Console
 from rich.rule import Rule
 
 from promokit import codec
-from promokit.capabilities import describe
 from promokit.cli import render
 from promokit.client import Client
 from promokit.emulator import EmulatorServer
-from promokit.fanout import create_everywhere
-from promokit.files import load_promotions
-from promokit.migrate import migrate
 from promokit.model import Checkout, Promotion
+from promokit.model.capabilities import describe
+from promokit.workflows.fanout import create_everywhere
+from promokit.workflows.files import load_promotions
+from promokit.workflows.migrate import migrate
 
 MAYAR_KEY = "demo-mayar-key-not-secret-0001"
 DURIANPAY_KEY = "dp_test_demo0not0secret0001"

@@ -9,8 +9,8 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from promokit import codec
-from promokit.apply import ApplyReport, TargetReport
-from promokit.diff import Diff, TargetDiff
+from promokit.workflows.apply import ApplyReport, TargetReport
+from promokit.workflows.diff import Diff, TargetDiff
 
 _ACTION_STYLE = {
     "created": "green",

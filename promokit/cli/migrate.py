@@ -7,12 +7,12 @@ from typing import Any
 
 import click
 
-from promokit.capabilities import Policy
 from promokit.cli import render
 from promokit.cli.context import EXIT_PROVIDER, Context, bounded, common, run
 from promokit.cli.create import POLICY
 from promokit.client import Client
 from promokit.errors import InvalidInput, Problem
+from promokit.model.capabilities import Policy
 
 
 def _parse_fill(values: tuple[str, ...]) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def migrate(
         --fill 'payment={"type": "card", "banks": ["BCA"]}' \\
         --fill 'starts_at="2026-01-01T00:00:00Z"'
     """
-    from promokit.migrate import migrate as run_migration
+    from promokit.workflows.migrate import migrate as run_migration
 
     fill = _parse_fill(fills)
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import click
 
-from promokit.checking import plural
 from promokit.cli import render
 from promokit.cli.context import EXIT_PROVIDER, Context, bounded, common, run
 from promokit.client import Client
 from promokit.model import Checkout, Status
+from promokit.workflows.checking import plural
 
 PROVIDER = click.option(
     "--provider",
@@ -179,8 +179,8 @@ def export(
       promokit export -p shop -o shop.json   # resumes an interrupted export
       promokit create shop.json -p cards
     """
-    from promokit.export import export as write_export
-    from promokit.export import export_to_file
+    from promokit.workflows.export import export as write_export
+    from promokit.workflows.export import export_to_file
 
     async def work(client: Client) -> tuple[int, int]:
         with context.progress() as bar:

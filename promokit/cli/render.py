@@ -11,12 +11,12 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from promokit.capabilities import FIELDS, OPERATIONS, Manifest, Plan, describe, when
 from promokit.model import Promotion, Usage, Validation
+from promokit.model.capabilities import FIELDS, OPERATIONS, Manifest, Plan, describe, when
 
 if TYPE_CHECKING:
-    from promokit.fanout import FanoutResult
-    from promokit.migrate import MigrationReport
+    from promokit.workflows.fanout import FanoutResult
+    from promokit.workflows.migrate import MigrationReport
 
 _STYLE = {
     "native": "green",

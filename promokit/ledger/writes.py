@@ -14,7 +14,6 @@ import msgspec
 
 from promokit import codec
 from promokit.call_deadline import CALL_DEADLINE, deadline
-from promokit.capabilities import FIELDS
 from promokit.errors import (
     Conflict,
     InvalidInput,
@@ -26,6 +25,7 @@ from promokit.errors import (
 )
 from promokit.ledger.core import Entry, Ledger, call_budget
 from promokit.model import Promotion
+from promokit.model.capabilities import FIELDS
 from promokit.provider import Provider
 
 log = logging.getLogger("promokit.writes")

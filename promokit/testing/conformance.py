@@ -42,7 +42,6 @@ import pytest_asyncio
 
 from promokit import codec
 from promokit.call_deadline import deadline
-from promokit.capabilities import FIELDS, OPERATIONS, require_operation
 from promokit.client import Client
 from promokit.emulator import Emulator, EmulatorServer, RecordedRequest, VirtualClock
 from promokit.errors import (
@@ -56,7 +55,6 @@ from promokit.errors import (
     RequestTimeout,
     UnsupportedFeature,
 )
-from promokit.evaluate import evaluate
 from promokit.model import (
     CardScope,
     Checkout,
@@ -67,6 +65,8 @@ from promokit.model import (
     Validation,
     VirtualAccountScope,
 )
+from promokit.model.capabilities import FIELDS, OPERATIONS, require_operation
+from promokit.model.evaluate import evaluate
 from promokit.plugins import Plugins
 from promokit.provider import Provider
 from promokit.redact import secret_forms

@@ -10,7 +10,6 @@ from typing import Any
 
 import msgspec
 
-from promokit.capabilities import FIELDS, Manifest
 from promokit.model import (
     Budget,
     CardScope,
@@ -22,6 +21,7 @@ from promokit.model import (
     Quota,
     VirtualAccountScope,
 )
+from promokit.model.capabilities import FIELDS, Manifest
 
 KINDS: dict[str, tuple[str, ...]] = {
     "coupon_type": ("reusable", "single_use"),

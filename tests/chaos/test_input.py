@@ -10,7 +10,7 @@ import pytest
 
 from promokit import ConfigurationError, InvalidInput
 from promokit.config import load_config
-from promokit.files import load_promotions
+from promokit.workflows.files import load_promotions
 
 DEEP = 100_000
 

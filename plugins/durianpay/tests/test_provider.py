@@ -14,8 +14,8 @@ from promokit_durianpay.provider import DurianpayProvider
 
 import promokit
 from promokit.emulator import EmulatorServer, VirtualClock
-from promokit.evaluate import evaluate
 from promokit.model import Rejection
+from promokit.model.evaluate import evaluate
 
 
 def _named(promotion: promokit.Promotion, index: int) -> promokit.Promotion:

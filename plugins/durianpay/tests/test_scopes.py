@@ -16,8 +16,8 @@ from promokit_durianpay.wire import Promo, PromoEnvelope
 import promokit
 from promokit import codec
 from promokit.emulator import EmulatorServer, VirtualClock
-from promokit.migrate import migrate
 from promokit.model import Rejection
+from promokit.workflows.migrate import migrate
 
 from .conftest import FIXTURES, START, TEST_KEY
 

@@ -51,7 +51,7 @@ _STATUS_FROM_WIRE: dict[str, Status] = {
 }
 _EXTENSION_DECODER = msgspec.json.Decoder(dict[str, Any], float_hook=Decimal)
 
-# What a list entry does not carry, in the order of promokit.capabilities.FIELDS.
+# What a list entry does not carry, in the order of promokit.model.capabilities.FIELDS.
 _SUMMARY_UNKNOWN = ("code", "coupon_type", "min_purchase", "limit", "customers", "coupons")
 # A percentage on Mayar never exceeds 99 (it is capped), so a larger list value is rupiah.
 _HIGHEST_PERCENT = Decimal(99)

@@ -9,7 +9,7 @@ from promokit_mayar.emulator import MayarEmulator
 
 from promokit import Client
 from promokit.emulator import RateWindow, VirtualClock
-from promokit.export import export
+from promokit.workflows.export import export
 
 from .conftest import ClientFactory, seed_promotion
 

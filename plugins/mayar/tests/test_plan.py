@@ -20,7 +20,7 @@ from promokit import (
     Quota,
     UnsupportedFeature,
 )
-from promokit.capabilities import FIELDS
+from promokit.model.capabilities import FIELDS
 
 from .conftest import seed_promotion
 

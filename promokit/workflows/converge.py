@@ -6,7 +6,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from promokit.diff import (
+from promokit.ledger import baseline
+from promokit.model import Promotion
+from promokit.workflows.diff import (
     CannotExpress,
     Diff,
     InSync,
@@ -18,8 +20,6 @@ from promokit.diff import (
     Unmanaged,
     compare,
 )
-from promokit.ledger import baseline
-from promokit.model import Promotion
 
 if TYPE_CHECKING:
     from promokit.client import Client
@@ -241,7 +241,7 @@ async def diff_promotions(
     client: Client, promotions: Sequence[Promotion], aliases: Sequence[str | None]
 ) -> Diff:
     """:func:`diff_target` for each alias, concurrently (``None``: the default alias)."""
-    from promokit.apply import gather
+    from promokit.workflows.apply import gather
 
     names = [client.provider(alias).alias for alias in aliases]
     targets = await gather([diff_target(client, promotions, alias) for alias in names])

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from promokit.errors import InvalidInput, Problem
-from promokit.files import dump_promotion
+from promokit.workflows.files import dump_promotion
 
 if TYPE_CHECKING:
     from promokit.client import Client

@@ -1,0 +1,1 @@
+"""Workflows over many promotions: diff, apply, converge, migrate, fan out, export, files."""
