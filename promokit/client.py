@@ -25,6 +25,7 @@ from promokit.errors import (
     Problem,
     PromokitError,
     WriteInProgress,
+    plural,
 )
 from promokit.ledger import Ledger, call_budget
 from promokit.ledger.shared_limits import SharedRateLimiter
@@ -662,8 +663,8 @@ def _bulk_stopped(
         return failed
     first = typed[0]
     first.add_note(
-        f"create_bulk stopped with {finished} of {batches} batches created; call it "
-        f"again with the same arguments (idempotency_key={key!r}) to resume"
+        f"create_bulk stopped with {finished} of {plural(batches, 'batch', 'batches')} created; "
+        f"call it again with the same arguments (idempotency_key={key!r}) to resume"
     )
     for other in typed[1:]:
         first.add_note(f"another batch failed too: {type(other).__name__}: {other}")

@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from promokit.errors import ConfigurationError, Problem
+from promokit.errors import ConfigurationError, Problem, plural
 from promokit.provider import ProviderSettings
 from promokit.redact import Secret
-from promokit.workflows.checking import plural, table_problems
+from promokit.workflows.checking import table_problems
 
 CONFIG_ENV = "PROMOKIT_CONFIG"
 PROVIDER_ENV = "PROMOKIT_PROVIDER"

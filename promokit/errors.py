@@ -339,3 +339,8 @@ def error_class_for_status(status: int) -> type[ProviderError]:
     if status >= 500:
         return ProviderServerError
     return ProviderError
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``"1 problem"``, ``"2 problems"`` (``many`` for irregular plurals)."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"

@@ -67,6 +67,7 @@ from promokit.model import (
     Usage,
     Validation,
     VirtualAccountScope,
+    trusted,
 )
 from promokit.model.capabilities import (
     FieldSupport,
@@ -191,4 +192,5 @@ __all__ = [
     "require_operation",
     "to_decimal",
     "to_int",
+    "trusted",
 ]

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import promokit
-from promokit import PromokitError, ResponseValidationError, codec
+from promokit import InvalidInput, PromokitError, ResponseValidationError, codec
 from promokit.model import parts, promotion
 
 aware = st.datetimes(
@@ -66,7 +66,18 @@ def strategy_for(tp: Any) -> st.SearchStrategy[Any]:
 def instances(cls: type[msgspec.Struct]) -> st.SearchStrategy[msgspec.Struct]:
     """Any instance of ``cls``, field by field (hypothesis cannot read msgspec defaults)."""
     fields = {field.name: strategy_for(field.type) for field in msgspec.structs.fields(cls)}
-    return st.fixed_dictionaries(fields).map(lambda values: cls(**values))
+    return st.fixed_dictionaries(fields).map(lambda values: _built(cls, values)).filter(_kept)
+
+
+def _built(cls: type[msgspec.Struct], values: dict[str, Any]) -> msgspec.Struct | None:
+    try:
+        return cls(**values)
+    except InvalidInput:  # refused when built (a percent of NaN, say): not an instance
+        return None
+
+
+def _kept(value: msgspec.Struct | None) -> bool:
+    return value is not None
 
 
 def structs(module: ModuleType) -> list[type[msgspec.Struct]]:

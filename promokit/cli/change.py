@@ -12,9 +12,8 @@ from promokit.cli.confirm import ask, widened, yes_option
 from promokit.cli.context import Context, bounded, common, run
 from promokit.cli.create import ALLOW_UNKNOWN, POLICY, refuse
 from promokit.client import Client
-from promokit.errors import InvalidInput, Problem
+from promokit.errors import InvalidInput, Problem, plural
 from promokit.model.capabilities import Policy, require_operation
-from promokit.workflows.checking import plural
 from promokit.workflows.files import load_promotions
 
 

@@ -9,7 +9,7 @@ import click
 
 from promokit.cli.context import Context, bounded, common, run
 from promokit.cli.read import PROVIDER
-from promokit.errors import InvalidInput, Problem
+from promokit.errors import InvalidInput, Problem, plural
 
 
 @click.group()
@@ -54,7 +54,7 @@ def import_(context: Context, file: str, provider: str | None) -> None:
     if context.as_json:
         context.emit({"registered": len(found)})
     else:
-        context.out.print(f"registered {len(found)} codes from {file}", markup=False)
+        context.out.print(f"registered {plural(len(found), 'code')} from {file}", markup=False)
 
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:

@@ -15,10 +15,9 @@ from promokit.cli import render
 from promokit.cli.confirm import ask, widened, yes_option
 from promokit.cli.context import EXIT_PROVIDER, EXIT_USAGE, Context, bounded, common, run
 from promokit.client import Client
-from promokit.errors import Problem, UnknownFields, UnsupportedFeature
+from promokit.errors import Problem, UnknownFields, UnsupportedFeature, plural
 from promokit.model import Promotion, Quota
 from promokit.model.capabilities import Plan, Policy
-from promokit.workflows.checking import plural
 from promokit.workflows.files import load_promotions
 
 POLICY = click.option(

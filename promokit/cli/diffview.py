@@ -9,6 +9,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from promokit import codec
+from promokit.errors import plural
 from promokit.workflows.apply import ApplyReport, TargetReport
 from promokit.workflows.diff import Diff, TargetDiff
 
@@ -112,7 +113,12 @@ def diff_view(diff: Diff) -> RenderableType:
     if diff.in_sync:
         sections.append(Text("in sync: nothing to change", style="green"))
     else:
-        sections.append(Text(f"{diff.changes} change(s), {diff.problems} problem(s)", style="bold"))
+        sections.append(
+            Text(
+                f"{plural(diff.changes, 'change')}, {plural(diff.problems, 'problem')}",
+                style="bold",
+            )
+        )
     return Group(*sections)
 
 

@@ -12,8 +12,8 @@ import click
 from promokit.cli import render
 from promokit.cli.context import EXIT_PROVIDER, Context, bounded, common, run
 from promokit.client import Client
+from promokit.errors import plural
 from promokit.model import Checkout, Status
-from promokit.workflows.checking import plural
 
 PROVIDER = click.option(
     "--provider",

@@ -23,6 +23,7 @@ from promokit.model.parts import (
     VirtualAccountScope,
 )
 from promokit.model.promotion import Checkout, Promotion, Rejection, Usage, Validation
+from promokit.model.typecheck import trusted
 
 __all__ = [
     "READ_ONLY",
@@ -48,4 +49,5 @@ __all__ = [
     "Usage",
     "Validation",
     "VirtualAccountScope",
+    "trusted",
 ]

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from promokit.errors import Problem, UnknownFields, UnsupportedFeature
+from promokit.errors import Problem, UnknownFields, UnsupportedFeature, plural
 from promokit.model import (
     Budget,
     CardScope,
@@ -173,9 +173,10 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
         """
         if self.unknown:
             raise UnknownFields(
-                f"{self.promotion.name!r} has field(s) its source did not report "
-                f"({', '.join(self.unknown)}): set them and remove them from unknown, or "
-                f"allow unknown fields; nothing was sent ({len(self.problems)} problem(s))",
+                f"{self.promotion.name!r} has {plural(len(self.unknown), 'field')} its source "
+                f"did not report ({', '.join(self.unknown)}): set them and remove them from "
+                f"unknown, or allow unknown fields; nothing was sent "
+                f"({plural(len(self.problems), 'problem')})",
                 provider=self.provider,
                 operation="create",
                 problems=self.problems,
@@ -183,7 +184,7 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
         if self.problems:
             raise UnsupportedFeature(
                 f"{self.provider} ({self.plugin}) cannot express this promotion "
-                f"({len(self.problems)} problem(s)); nothing was sent",
+                f"({plural(len(self.problems), 'problem')}); nothing was sent",
                 provider=self.provider,
                 operation="create",
                 problems=self.problems,
@@ -278,11 +279,11 @@ def _constraint_problems(manifest: Manifest, promotion: Promotion, who: str) -> 
     name_length = len(promotion.name)
     if limits.min_name_length is not None and name_length < limits.min_name_length:
         problems.append(
-            Problem("name", f"{who} needs at least {limits.min_name_length} characters")
+            Problem("name", f"{who} needs at least {plural(limits.min_name_length, 'character')}")
         )
     if limits.max_name_length is not None and name_length > limits.max_name_length:
         problems.append(
-            Problem("name", f"{who} allows at most {limits.max_name_length} characters")
+            Problem("name", f"{who} allows at most {plural(limits.max_name_length, 'character')}")
         )
     code = promotion.code
     if (
@@ -291,11 +292,11 @@ def _constraint_problems(manifest: Manifest, promotion: Promotion, who: str) -> 
         and len(code) > limits.max_code_length
     ):
         problems.append(
-            Problem("code", f"{who} allows at most {limits.max_code_length} characters")
+            Problem("code", f"{who} allows at most {plural(limits.max_code_length, 'character')}")
         )
     if limits.max_products is not None and len(promotion.products) > limits.max_products:
         problems.append(
-            Problem("products", f"{who} accepts at most {limits.max_products} products")
+            Problem("products", f"{who} accepts at most {plural(limits.max_products, 'product')}")
         )
     discount = promotion.discount
     if (

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from promokit.errors import InvalidCheckout, InvalidPromotion, Problem
+from promokit.errors import InvalidCheckout, InvalidPromotion, Problem, plural
 from promokit.model.parts import (
     READ_ONLY,
     AppliesTo,
@@ -24,6 +24,7 @@ from promokit.model.parts import (
     _Neutral,
 )
 from promokit.model.rules import promotion_problems
+from promokit.model.typecheck import construction_problems, is_trusted
 
 
 class Promotion(_Neutral, frozen=True, kw_only=True):
@@ -68,6 +69,20 @@ class Promotion(_Neutral, frozen=True, kw_only=True):
     unknown: tuple[str, ...] = ()
     already_created: bool = False
 
+    def __post_init__(self) -> None:
+        # Refused when built, so a wrong type never travels to an operation. A
+        # provider maps already-checked wire Structs inside trusted(): the check
+        # would repeat msgspec's work on every response.
+        if is_trusted():
+            return
+        problems = construction_problems(self)
+        if problems:
+            raise InvalidPromotion(
+                f"{_label(self.name)} has {plural(len(problems), 'value')} of the wrong type;"
+                " nothing was sent",
+                problems=problems,
+            )
+
     def problems(self, *, now: datetime | None = None) -> list[Problem]:
         """Every rule of the neutral model this promotion breaks, with field paths.
 
@@ -80,7 +95,7 @@ class Promotion(_Neutral, frozen=True, kw_only=True):
         found = self.problems(now=now)
         if found:
             raise InvalidPromotion(
-                f"promotion {self.name!r} is invalid ({len(found)} problem(s))", problems=found
+                f"{_label(self.name)} is invalid ({plural(len(found), 'problem')})", problems=found
             )
         return self
 
@@ -106,6 +121,10 @@ class Promotion(_Neutral, frozen=True, kw_only=True):
     def known(self, field: str) -> bool:
         """Whether the provider reported ``field`` (a dotted path counts by its head)."""
         return field.partition(".")[0] not in self.unknown
+
+
+def _label(name: object) -> str:
+    return f"promotion {name!r}" if isinstance(name, str) else "the promotion"
 
 
 class Checkout(_Neutral, frozen=True, kw_only=True):

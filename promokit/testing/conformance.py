@@ -54,6 +54,7 @@ from promokit.errors import (
     ProviderError,
     RequestTimeout,
     UnsupportedFeature,
+    plural,
 )
 from promokit.model import (
     CardScope,
@@ -627,7 +628,9 @@ class ProviderConformance:
             ]
             assert set(refusing) <= {"name", "discount", "extensions"}, refusing
         assert not failures, "refusals are wrong:\n  " + "\n  ".join(failures)
-        assert harness.requests == [], f"{len(harness.requests)} request(s) sent for refused input"
+        assert harness.requests == [], (
+            f"{plural(len(harness.requests), 'request')} sent for refused input"
+        )
 
     @pytest.mark.asyncio
     async def test_list_returns_everything_exactly_once(
@@ -654,7 +657,8 @@ class ProviderConformance:
         if self.page_size and self.provider.uses_http:
             pages = len(harness.requests) - before
             assert pages >= math.ceil(count / self.page_size), (
-                f"{count} promotions at {self.page_size} per page took only {pages} request(s)"
+                f"{count} promotions at {self.page_size} per page took only "
+                f"{plural(pages, 'request')}"
             )
 
     @pytest.mark.asyncio

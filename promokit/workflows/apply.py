@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 import msgspec
 
-from promokit.errors import InvalidInput, Outcome, Problem, PromokitError, StaleRecord
+from promokit.errors import InvalidInput, Outcome, Problem, PromokitError, StaleRecord, plural
 from promokit.ledger import baseline
 from promokit.ledger.writes import fingerprint
 from promokit.model import Promotion
@@ -129,7 +129,7 @@ async def apply_diff(
     ]
     if problems and not force:
         raise StalePlan(
-            f"{len(problems)} planned change(s) no longer hold: the gateway changed since "
+            f"{plural(len(problems), 'planned change')} no longer hold: the gateway changed since "
             "the diff; nothing was sent — diff again, or apply with force to act on "
             "what the gateway holds now",
             operation="apply",

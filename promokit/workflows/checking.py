@@ -116,8 +116,3 @@ def _join(path: str, key: str) -> str:
 def _kind(value: Any) -> str:
     names: dict[type, str] = {dict: "a table", list: "a list", str: "a string"}
     return names.get(type(value), type(value).__name__)
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``"1 problem"``, ``"2 problems"`` (``many`` for irregular plurals)."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"

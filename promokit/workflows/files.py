@@ -12,9 +12,9 @@ from typing import Any
 import msgspec
 
 from promokit import codec
-from promokit.errors import InvalidInput, Problem
+from promokit.errors import InvalidInput, InvalidPromotion, Problem, plural
 from promokit.model import Promotion
-from promokit.workflows.checking import near_miss, plural, table_problems
+from promokit.workflows.checking import near_miss, table_problems
 
 
 def load_promotions(path: str | Path, *, now: datetime | None = None) -> list[Promotion]:
@@ -64,6 +64,9 @@ def load_promotions(path: str | Path, *, now: datetime | None = None) -> list[Pr
             promotion = msgspec.convert(item, Promotion, dec_hook=codec.dec_hook)
         except msgspec.ValidationError as exc:  # a rule the per-key check cannot see
             problems.append(Problem(where, _readable(str(exc))))
+            continue
+        except InvalidPromotion as exc:  # refused when built (a percent of NaN, say)
+            problems.extend(Problem(f"{where}.{p.path}", p.message) for p in exc.problems)
             continue
         except RecursionError:
             problems.append(Problem(where, "nests arrays or tables too deep to read"))

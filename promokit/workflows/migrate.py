@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import msgspec
 
 from promokit import codec
-from promokit.errors import InvalidInput, Problem, PromokitError
+from promokit.errors import InvalidInput, InvalidPromotion, Problem, PromokitError
 from promokit.model import READ_ONLY, Promotion
 from promokit.model.capabilities import Policy
 
@@ -61,7 +61,8 @@ def check_fill(fill: Mapping[str, Any]) -> None:
     Values are in file/JSON form (``{"type": "card", "banks": ["BCA"]}``); every
     problem is reported at once.
     """
-    from promokit.workflows.checking import near_miss, plural, value_problems
+    from promokit.errors import plural
+    from promokit.workflows.checking import near_miss, value_problems
 
     fields = {field.encode_name: field.type for field in msgspec.structs.fields(Promotion)}
     writable = [name for name in fields if name not in _READ_ONLY]
@@ -105,6 +106,8 @@ def apply_fill(promotion: Promotion, fill: Mapping[str, Any]) -> tuple[Promotion
         updated = msgspec.convert(data, Promotion, dec_hook=codec.dec_hook)
     except msgspec.ValidationError as exc:
         raise InvalidInput(f"--fill value does not fit: {exc}") from None
+    except InvalidPromotion as exc:
+        raise InvalidInput("--fill value does not fit", problems=exc.problems) from None
     return updated, tuple(filled)
 
 

@@ -29,6 +29,7 @@ from promokit import (
     ConfigurationError,
     Fixed,
     InvalidCheckout,
+    InvalidPromotion,
     Percent,
     PromokitError,
     Promotion,
@@ -107,18 +108,26 @@ NESTED: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
-def field_values(good: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[dict[str, Any]]:
-    """Every field good, then up to three of them replaced by wrong values."""
+def marked_values(
+    good: dict[str, st.SearchStrategy[Any]],
+) -> st.SearchStrategy[tuple[dict[str, Any], frozenset[str]]]:
+    """Every field good, then up to three of them (named) replaced by wrong values."""
 
     @st.composite
-    def build(draw: st.DrawFn) -> dict[str, Any]:
+    def build(draw: st.DrawFn) -> tuple[dict[str, Any], frozenset[str]]:
         values = {name: draw(strategy) for name, strategy in good.items()}
-        for name in draw(st.lists(st.sampled_from(sorted(good)), max_size=3, unique=True)):
+        replaced = draw(st.lists(st.sampled_from(sorted(good)), max_size=3, unique=True))
+        for name in replaced:
             choices = [WRONG] + ([NESTED[name]] if name in NESTED else [])
             values[name] = draw(st.one_of(*choices))
-        return values
+        return values, frozenset(replaced)
 
     return build()
+
+
+def field_values(good: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    """Every field good, then up to three of them replaced by wrong values."""
+    return marked_values(good).map(lambda marked: marked[0])
 
 
 _KEPT = (datetime, Decimal)
@@ -209,8 +218,17 @@ def check_operation(rigs: Gateways, provider: str, call: Any, valid: bool) -> No
 def test_any_promotion_is_typed_or_sent_only_when_well_typed(
     gateways: Gateways, values: dict[str, Any], provider: str
 ) -> None:
-    promotion = Promotion(**values)
+    try:
+        promotion = Promotion(**values)  # a wrong type is refused right here, by field
+    except InvalidPromotion as refused:
+        problems = refused.problems
+    else:
+        problems = ()
+    if problems:
+        TALLY.scenario(typed=True)
+        return
     valid = well_typed(Promotion, promotion)
+    assert valid, f"built although msgspec's strict rules refuse it: {promotion!r}"
     for operation in ("create", "update"):
         if operation == "create":
 
@@ -222,6 +240,29 @@ def test_any_promotion_is_typed_or_sent_only_when_well_typed(
                 return await client.update("p_1", promotion)
 
         check_operation(gateways, provider, call, valid)
+
+
+@EXAMPLES
+@given(marked=marked_values(GOOD_PROMOTION))
+def test_building_a_promotion_refuses_every_wrong_type_by_field(
+    marked: tuple[dict[str, Any], frozenset[str]],
+) -> None:
+    """Any constructor input: a promotion msgspec's strict rules accept, or InvalidPromotion."""
+    values, replaced = marked
+    refusal: InvalidPromotion | None = None
+    try:
+        promotion = Promotion(**values)
+    except InvalidPromotion as refused:
+        refusal = refused
+    except Exception as error:
+        raise AssertionError(f"untyped {type(error).__name__}: {error}") from error
+    if refusal is None:
+        assert well_typed(Promotion, promotion), promotion
+        return
+    assert refusal.problems
+    assert refusal.outcome == "not_sent"
+    for problem in refusal.problems:  # each names a field that was given a wrong value
+        assert problem.path.partition(".")[0].partition("[")[0] in replaced, problem
 
 
 GOOD_CHECKOUT: dict[str, st.SearchStrategy[Any]] = {

@@ -33,6 +33,7 @@ from promokit.sdk import (
     iso_millis,
     to_decimal,
     to_int,
+    trusted,
 )
 from promokit_durianpay import NAME
 from promokit_durianpay.fast_path import plain_promotion
@@ -347,11 +348,12 @@ def to_promotion(
     create/update. An unknown enum value raises ResponseValidationError at its
     JSON path rather than being guessed.
     """
-    if not extensions and type(promo) is NativePromo:
-        plain = plain_promotion(promo, provider, code)
-        if plain is not None:
-            return plain
-    return _checked_promotion(promo, provider, operation, at, code, extensions)
+    with trusted():  # built from a wire Struct msgspec has checked
+        if not extensions and type(promo) is NativePromo:
+            plain = plain_promotion(promo, provider, code)
+            if plain is not None:
+                return plain
+        return _checked_promotion(promo, provider, operation, at, code, extensions)
 
 
 def to_promotions(
@@ -367,14 +369,15 @@ def to_promotions(
     ``code_for`` supplies the code of a promo whose response omits it.
     """
     promotions = []
-    for index, promo in page:
-        code = None if promo.code or code_for is None else code_for(promo.id)
-        plain = plain_promotion(promo, provider, code) if type(promo) is NativePromo else None
-        promotions.append(
-            plain
-            if plain is not None
-            else _checked_promotion(promo, provider, operation, f"$.data[{index}]", code, None)
-        )
+    with trusted():  # built from wire Structs msgspec has checked
+        for index, promo in page:
+            code = None if promo.code or code_for is None else code_for(promo.id)
+            plain = plain_promotion(promo, provider, code) if type(promo) is NativePromo else None
+            promotions.append(
+                plain
+                if plain is not None
+                else _checked_promotion(promo, provider, operation, f"$.data[{index}]", code, None)
+            )
     return promotions
 
 

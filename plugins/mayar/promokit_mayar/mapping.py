@@ -25,6 +25,7 @@ from promokit.sdk import (
     encode,
     field_error,
     iso_millis,
+    trusted,
 )
 from promokit_mayar import NAME, wire
 
@@ -150,22 +151,23 @@ def promotion_from_created(data: wire.CreatedDiscount, *, alias: str, now: datet
     products = tuple(product.id for product in data.products) or tuple(
         product for product in map(_product_id, data.product_discount) if product
     )
-    return Promotion(
-        name=data.name,
-        discount=wire_discount(data.discount_type, data.value, "$.data.value", alias, "create"),
-        code=_reusable_code(coupon_type, coupons),
-        coupon_type=coupon_type,
-        min_purchase=data.minimum_purchase,
-        limit=_limit(data.total_coupons),
-        ends_at=ends_at,
-        customers=_CUSTOMERS_FROM_WIRE[data.eligible_customer_type],
-        products=products,
-        id=data.id,
-        provider=alias,
-        status=derived_status(data.status, data.coupons, ends_at, now),
-        coupons=coupons,
-        created_at=as_utc(data.created_at),
-    )
+    with trusted():
+        return Promotion(
+            name=data.name,
+            discount=wire_discount(data.discount_type, data.value, "$.data.value", alias, "create"),
+            code=_reusable_code(coupon_type, coupons),
+            coupon_type=coupon_type,
+            min_purchase=data.minimum_purchase,
+            limit=_limit(data.total_coupons),
+            ends_at=ends_at,
+            customers=_CUSTOMERS_FROM_WIRE[data.eligible_customer_type],
+            products=products,
+            id=data.id,
+            provider=alias,
+            status=derived_status(data.status, data.coupons, ends_at, now),
+            coupons=coupons,
+            created_at=as_utc(data.created_at),
+        )
 
 
 def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetime) -> Promotion:
@@ -214,23 +216,24 @@ def promotion_from_detail(data: wire.DiscountDetail, *, alias: str, now: datetim
         status = "expired"
     else:
         status = "active"  # the rule of derived_status, inlined: this runs per detail
-    return Promotion(
-        name=data.name,
-        discount=wire_discount(data.discount_type, data.value, "$.data.value", alias, "get"),
-        code=_reusable_code(coupon_type, coupons),
-        coupon_type=coupon_type,
-        min_purchase=data.minimum_purchase,
-        limit=_limit(data.total_coupons),
-        ends_at=ends_at,
-        customers=_CUSTOMERS_FROM_WIRE[data.eligible_customer_type],
-        products=products,
-        id=data.id,
-        provider=alias,
-        status=status,
-        coupons=tuple(coupons),
-        created_at=as_utc(data.created_at),
-        unknown=unknown,
-    )
+    with trusted():
+        return Promotion(
+            name=data.name,
+            discount=wire_discount(data.discount_type, data.value, "$.data.value", alias, "get"),
+            code=_reusable_code(coupon_type, coupons),
+            coupon_type=coupon_type,
+            min_purchase=data.minimum_purchase,
+            limit=_limit(data.total_coupons),
+            ends_at=ends_at,
+            customers=_CUSTOMERS_FROM_WIRE[data.eligible_customer_type],
+            products=products,
+            id=data.id,
+            provider=alias,
+            status=status,
+            coupons=tuple(coupons),
+            created_at=as_utc(data.created_at),
+            unknown=unknown,
+        )
 
 
 def derived_status(
@@ -269,17 +272,18 @@ def promotion_from_summary(item: wire.DiscountSummary, *, alias: str, index: int
     path = f"$.data.coupons[{index}].discountValue"
     monetary = item.discount_value > _HIGHEST_PERCENT
     kind: wire.DiscountKind = "monetary" if monetary else "percentage"
-    return Promotion(
-        name=item.name,
-        discount=wire_discount(kind, item.discount_value, path, alias, "list"),
-        ends_at=as_utc(item.expired_at),
-        products=tuple(product.id for product in item.products),
-        id=item.id,
-        provider=alias,
-        status=_STATUS_FROM_WIRE.get(item.status, "unknown"),
-        created_at=as_utc(item.created_at),
-        unknown=_SUMMARY_UNKNOWN if monetary else ("discount", *_SUMMARY_UNKNOWN),
-    )
+    with trusted():
+        return Promotion(
+            name=item.name,
+            discount=wire_discount(kind, item.discount_value, path, alias, "list"),
+            ends_at=as_utc(item.expired_at),
+            products=tuple(product.id for product in item.products),
+            id=item.id,
+            provider=alias,
+            status=_STATUS_FROM_WIRE.get(item.status, "unknown"),
+            created_at=as_utc(item.created_at),
+            unknown=_SUMMARY_UNKNOWN if monetary else ("discount", *_SUMMARY_UNKNOWN),
+        )
 
 
 # -- helpers ----------------------------------------------------------------------
