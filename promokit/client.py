@@ -8,6 +8,7 @@ import math
 import os
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -302,8 +303,13 @@ class Client:
         idempotency_key: str | None = None,
         timeout: float | None = None,
         allow_unknown: bool = False,
+        allow_ended: bool = False,
     ) -> Promotion:
         """Create ``promotion`` exactly once; every problem is reported before any request.
+
+        An ``ends_at`` already in the past is refused (:class:`InvalidPromotion` naming
+        it, nothing sent: a gateway such as Mayar cannot delete what it created)
+        unless ``allow_ended`` (``migrate(include_expired=True)`` copies ended ones).
 
         A promotion read back with fields its source did not report
         (``promotion.unknown``) raises :class:`UnknownFields` unless
@@ -325,6 +331,8 @@ class Client:
         instance = self._ready(provider, "create")
         _well_typed(promotion)
         checked = self.plan(promotion, instance.alias, policy=policy, allow_unknown=allow_unknown)
+        if not allow_ended:
+            _not_ended(promotion, checked.problems)
         checked.raise_for_problems()
         with deadline(timeout):
             target = await self.target(instance.alias)
@@ -578,10 +586,14 @@ class Client:
         timeout: float | None = None,
         allow_unknown: bool = False,
     ) -> Promotion:
-        """Replace promotion ``promotion_id``; checked like :meth:`create` first."""
+        """Replace promotion ``promotion_id``; checked like :meth:`create` first.
+
+        An ``ends_at`` already in the past is refused, as by :meth:`create`.
+        """
         instance = self._ready(provider, "update")
         _well_typed(promotion)
         checked = self.plan(promotion, instance.alias, policy=policy, allow_unknown=allow_unknown)
+        _not_ended(promotion, checked.problems)
         checked.raise_for_problems()
         with deadline(timeout):
             return await instance.update(promotion_id, checked.promotion)
@@ -690,6 +702,20 @@ def _well_typed(promotion: Promotion) -> None:
         raise InvalidPromotion(
             "the promotion has a value of the wrong type; nothing was sent", problems=problems
         )
+
+
+def _not_ended(promotion: Promotion, others: Sequence[Problem]) -> None:
+    """Refuse a promotion whose ``ends_at`` has passed, listing the plan's problems too."""
+    ends = promotion.ends_at
+    if ends is None or ends.utcoffset() is None:
+        return  # no end, or a naive one: the plan names that
+    if ends > datetime.now(UTC):
+        return
+    when = ends.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    raise InvalidPromotion(
+        f"promotion {promotion.name!r} already ended ({when}); nothing was sent",
+        problems=[Problem("ends_at", f"is already in the past ({when})"), *others],
+    )
 
 
 def _credential_hint(settings: ProviderSettings) -> str:

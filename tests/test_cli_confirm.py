@@ -192,3 +192,88 @@ def test_at_a_real_terminal_delete_asks_and_ctrl_c_exits_130(
             process.kill()
         os.close(leader)
     assert promo_id in emulators.durianpay.promos
+
+
+MIGRATE = (
+    *(sys.executable, "-m", "promokit.cli", "migrate"),
+    *("--from", "durianpay", "--to", "mayar", "--policy", "drop"),
+)
+
+
+def _migrate_process(config: Path, *extra: str, **options: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*MIGRATE, "--config", str(config), *extra],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "80"},
+        **options,  # type: ignore[call-overload]
+    )
+
+
+def test_migrate_asks_before_a_widening_drop_as_create_does(
+    config: Path, tmp_path: Path, emulators: BackgroundEmulators
+) -> None:
+    made = invoke(
+        "create",
+        write(tmp_path, "h.toml", DURIANPAY_PROMO),
+        "-p",
+        "durianpay",
+        "--config",
+        str(config),
+    )
+    assert made.exit_code == 0, made.output
+    for extra in ((), ("--json",)):
+        refused = _migrate_process(config, *extra)
+        shown, _ = refused.communicate(timeout=120)
+        assert refused.returncode == 2, shown
+        assert "Hapus saja @ mayar: " in shown
+        assert "payment" in shown
+        assert "re-run with --yes" in shown
+        assert "Traceback" not in shown
+    assert emulators.mayar.discounts == {}  # planned, asked, refused: nothing created
+    done = _migrate_process(config, "--yes", "--json")
+    shown, _ = done.communicate(timeout=120)
+    assert done.returncode == 0, shown
+    report = json.loads(shown)
+    assert [item["status"] for item in report["items"]] == ["migrated"]
+    assert "payment" in report["items"][0]["dropped"]
+    assert len(emulators.mayar.discounts) == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_at_a_real_terminal_migrate_asks_and_no_creates_nothing(
+    config: Path, tmp_path: Path, emulators: BackgroundEmulators
+) -> None:
+    made = invoke(
+        "create",
+        write(tmp_path, "h.toml", DURIANPAY_PROMO),
+        "-p",
+        "durianpay",
+        "--config",
+        str(config),
+    )
+    assert made.exit_code == 0, made.output
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [*MIGRATE, "--config", str(config)],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**os.environ, "COLUMNS": "80"},
+        start_new_session=True,
+    )
+    os.close(follower)
+    try:
+        shown = read_until(leader, b"[y/N]: ")
+        assert b"Hapus saja @ mayar: " in shown
+        os.write(leader, b"n\n")
+        shown += read_until(leader, b"nothing was done")
+        assert process.wait(timeout=60) == 2
+        assert b"Traceback" not in shown
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(leader)
+    assert emulators.mayar.discounts == {}

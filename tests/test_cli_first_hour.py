@@ -217,9 +217,13 @@ def test_the_first_hour(gateways: tuple[Emulator, Emulator], tmp_path: Path) -> 
     assert "Dry run shop → cards (policy drop)" in dry
     assert "planned 1" in dry
     assert "Diskon Murmer: dropped: products" in dry
-    moved = me.run("migrate", "--from", "shop", "--to", "cards", *fills)
+    # Dropping the product scope widens who can use it: asked, refused without a terminal.
+    asked = me.run("migrate", "--from", "shop", "--to", "cards", *fills, expect=2)
+    assert "Diskon Murmer @ cards: products" in asked
+    assert "re-run with --yes" in asked
+    moved = me.run("migrate", "--from", "shop", "--to", "cards", *fills, "--yes")
     assert "migrated 1" in moved
-    rerun = me.run("migrate", "--from", "shop", "--to", "cards", *fills)
+    rerun = me.run("migrate", "--from", "shop", "--to", "cards", *fills, "--yes")
     assert "already there 1" in rerun
 
     # Delete asks first; without a terminal and without --yes nothing goes.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
@@ -122,6 +122,7 @@ async def migrate(
     include_expired: bool = False,
     on_item: Callable[[MigrationItem], None] | None = None,
     allow_unknown: bool = False,
+    confirm: Callable[[Sequence[MigrationItem]], bool] | None = None,
 ) -> MigrationReport:
     """Read every promotion of ``source``, plan it for ``target``, and create it there.
 
@@ -132,6 +133,11 @@ async def migrate(
     per field (or, with ``policy="drop"``, created with the dropped fields listed). Nor
     is anything the source did not report (``Promotion.unknown``) sent as a fact: such
     items are ``skipped`` unless ``fill`` supplies the fields or ``allow_unknown`` is set.
+
+    Every promotion is read and planned before any is created. ``confirm``, when
+    given, then sees the items about to be created (status ``planned``, with what
+    each drops) and returns whether to go on; if not, nothing is created and those
+    items stay ``planned`` in the report.
     """
     if source == target:
         raise InvalidInput(
@@ -141,10 +147,10 @@ async def migrate(
     check_fill(fill or {})
     client.provider(target)  # an unknown target alias fails here, before anything is read
     source_provider = client.provider(source)
-    items: list[MigrationItem] = []
+    slots: list[MigrationItem | _Pending] = []
 
     def record(item: MigrationItem) -> None:
-        items.append(item)
+        slots.append(item)
         if on_item is not None:
             on_item(item)
 
@@ -153,33 +159,67 @@ async def migrate(
             full = listed
             if listed.id is not None and source_provider.manifest.supports("get"):
                 full = await client.get(listed.id, source)
-            record(
-                await _one(
+            planned = _plan(
+                client,
+                target,
+                full,
+                policy=policy,
+                dry_run=dry_run,
+                fill=fill or {},
+                include_expired=include_expired,
+                allow_unknown=allow_unknown,
+            )
+        except PromokitError as error:
+            planned = _failed(listed, error)
+        if isinstance(planned, _Pending):
+            slots.append(planned)
+        else:
+            record(planned)
+    pending = [slot for slot in slots if isinstance(slot, _Pending)]
+    if pending and confirm is not None and not confirm([slot.item for slot in pending]):
+        items = [slot.item if isinstance(slot, _Pending) else slot for slot in slots]
+        return MigrationReport(
+            source=source, target=target, dry_run=dry_run, policy=policy, items=tuple(items)
+        )
+    for index, slot in enumerate(slots):
+        if isinstance(slot, _Pending):
+            try:
+                done = await _create(
                     client,
                     source,
                     target,
-                    full,
+                    slot,
                     policy=policy,
-                    dry_run=dry_run,
-                    fill=fill or {},
-                    include_expired=include_expired,
                     allow_unknown=allow_unknown,
+                    allow_ended=include_expired,  # the caller asked for ended ones too
                 )
-            )
-        except PromokitError as error:
-            record(
-                MigrationItem(
-                    source_id=listed.id, name=listed.name, status="failed", error=str(error)
-                )
-            )
+            except PromokitError as error:
+                done = _failed(slot.source, error)
+            slots[index] = done
+            if on_item is not None:
+                on_item(done)
+    items = [slot for slot in slots if isinstance(slot, MigrationItem)]
     return MigrationReport(
         source=source, target=target, dry_run=dry_run, policy=policy, items=tuple(items)
     )
 
 
-async def _one(
+class _Pending(msgspec.Struct, frozen=True, kw_only=True):
+    """A promotion planned for the target and not yet created."""
+
+    source: Promotion
+    draft: Promotion
+    item: MigrationItem
+
+
+def _failed(promotion: Promotion, error: PromokitError) -> MigrationItem:
+    return MigrationItem(
+        source_id=promotion.id, name=promotion.name, status="failed", error=str(error)
+    )
+
+
+def _plan(
     client: Client,
-    source: str,
     target: str,
     promotion: Promotion,
     *,
@@ -188,7 +228,7 @@ async def _one(
     fill: Mapping[str, Any],
     include_expired: bool,
     allow_unknown: bool,
-) -> MigrationItem:
+) -> MigrationItem | _Pending:
     base = MigrationItem(source_id=promotion.id, name=promotion.name, status="failed")
     if promotion.status == "expired" and not include_expired:
         return msgspec.structs.replace(
@@ -198,13 +238,31 @@ async def _one(
     plan = client.plan(draft, target, policy=policy, allow_unknown=allow_unknown)
     if not plan.ok:
         return msgspec.structs.replace(base, status="skipped", filled=filled, reasons=plan.problems)
+    planned = msgspec.structs.replace(base, status="planned", dropped=plan.dropped, filled=filled)
     if dry_run:
-        return msgspec.structs.replace(base, status="planned", dropped=plan.dropped, filled=filled)
+        return planned
+    return _Pending(source=promotion, draft=draft, item=planned)
+
+
+async def _create(
+    client: Client,
+    source: str,
+    target: str,
+    pending: _Pending,
+    *,
+    policy: Policy,
+    allow_unknown: bool,
+    allow_ended: bool,
+) -> MigrationItem:
+    promotion, item = pending.source, pending.item
     key = migration_key(source, promotion.id or promotion.name, target)
     created = await client.create(
-        draft, target, policy=policy, idempotency_key=key, allow_unknown=allow_unknown
+        pending.draft,
+        target,
+        policy=policy,
+        idempotency_key=key,
+        allow_unknown=allow_unknown,
+        allow_ended=allow_ended,
     )
     status: ItemStatus = "already_migrated" if created.already_created else "migrated"
-    return msgspec.structs.replace(
-        base, status=status, target_id=created.id, dropped=plan.dropped, filled=filled
-    )
+    return msgspec.structs.replace(item, status=status, target_id=created.id)
