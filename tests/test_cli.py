@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from promokit.cli import main
 
 from .cli_support import MAYAR_KEY, BackgroundEmulators
+from .promotion_toml import card_promotion
 
 EXAMPLES = str(Path(__file__).parent.parent / "examples" / "promotions.toml")
 
@@ -26,16 +27,7 @@ limit = { type = "quota", uses = 100 }
 ends_at = 2030-01-01T09:06:14.933Z
 """
 
-BOTH_WITH_DROP = """
-[[promotions]]
-name = "Kartu semua"
-code = "SEMUA10"
-discount = { type = "percent", value = "10" }
-limit = { type = "quota", uses = 50 }
-starts_at = 2026-01-01T00:00:00Z
-ends_at = 2030-01-01T00:00:00Z
-payment = { type = "card", bins = ["424242"] }
-"""
+BOTH_WITH_DROP = card_promotion("Kartu semua", "SEMUA10", uses=50)
 
 WELCOME = """
 [[promotions]]

@@ -17,19 +17,11 @@ import pytest
 from promokit.cli import confirm
 
 from .cli_support import BackgroundEmulators, config, emulators, invoke, write
+from .promotion_toml import card_promotion
 
 __all__ = ["config", "emulators"]  # fixtures used by name below
 
-CARD_ONLY = """
-[[promotions]]
-name = "Kartu saja"
-code = "KARTU5"
-discount = { type = "percent", value = "5" }
-limit = { type = "quota", uses = 10 }
-starts_at = 2026-01-01T00:00:00Z
-ends_at = 2030-01-01T00:00:00Z
-payment = { type = "card", bins = ["424242"] }
-"""
+CARD_ONLY = card_promotion("Kartu saja", "KARTU5", percent="5")
 
 DURIANPAY_PROMO = CARD_ONLY.replace("KARTU5", "HAPUS1").replace("Kartu saja", "Hapus saja")
 

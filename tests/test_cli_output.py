@@ -15,19 +15,17 @@ import pytest
 from promokit.cli import main
 
 from .cli_support import BackgroundEmulators, config, emulators, invoke, write
+from .promotion_toml import card_promotion
 
 __all__ = ["config", "emulators"]  # fixtures used by name below
 
-BRACKETS = """
-[[promotions]]
-name = "Promo [b]X[/b] [red]kartu[/red]"
-code = "KODE[b]1"
-discount = { type = "percent", value = "10" }
-limit = { type = "quota", uses = 1 }
-starts_at = 2026-01-01T00:00:00Z
-ends_at = 2030-12-31T16:59:59Z
-payment = { type = "card", bins = ["424242"], banks = ["BCA"] }
-"""
+BRACKETS = card_promotion(
+    "Promo [b]X[/b] [red]kartu[/red]",
+    "KODE[b]1",
+    uses=1,
+    ends_at="2030-12-31T16:59:59Z",
+    banks=("BCA",),
+)
 
 MAYAR_ONLY = """
 [[promotions]]

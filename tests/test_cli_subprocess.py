@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from .cli_support import DURIANPAY_KEY, MAYAR_KEY
+from .promotion_toml import card_promotion
 
 PROMOKIT = [sys.executable, "-m", "promokit.cli"]
 
@@ -151,18 +152,7 @@ def test_create_all_and_migrate_against_emulate_subprocesses(
 ) -> None:
     config = two_gateways(tmp_path, servers, keys_from_env=True)
     promotions = tmp_path / "promotions.toml"
-    promotions.write_text(
-        textwrap.dedent("""
-        [[promotions]]
-        name = "Kartu semua"
-        code = "SEMUA10"
-        discount = { type = "percent", value = "10" }
-        limit = { type = "quota", uses = 50 }
-        starts_at = 2026-01-01T00:00:00Z
-        ends_at = 2030-01-01T00:00:00Z
-        payment = { type = "card", bins = ["424242"] }
-    """)
-    )
+    promotions.write_text(card_promotion("Kartu semua", "SEMUA10", uses=50))
     env = {"DEMO_MAYAR_KEY": MAYAR_KEY, "DEMO_DURIANPAY_KEY": DURIANPAY_KEY}
     created = run(
         "create",

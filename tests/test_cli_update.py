@@ -6,19 +6,11 @@ import json
 from pathlib import Path
 
 from .cli_support import BackgroundEmulators, config, emulators, invoke, write
+from .promotion_toml import card_promotion
 
 __all__ = ["config", "emulators"]  # fixtures used by name below
 
-CARD = """
-[[promotions]]
-name = "Kartu dulu"
-code = "DULU10"
-discount = { type = "percent", value = "10" }
-limit = { type = "quota", uses = 10 }
-starts_at = 2026-01-01T00:00:00Z
-ends_at = 2030-01-01T00:00:00Z
-payment = { type = "card", bins = ["424242"] }
-"""
+CARD = card_promotion("Kartu dulu", "DULU10")
 
 
 def test_export_edit_update_round_trip_on_durianpay(
