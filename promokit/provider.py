@@ -147,6 +147,16 @@ class Provider:
         """The caller-chosen value the provider keeps unique (code, label), if any."""
         return None
 
+    def natural_key_unique(self, promotion: Promotion) -> bool:
+        """Whether the gateway refuses a second promotion with ``promotion``'s natural key.
+
+        When it does not (Mayar's one-time coupons, found by a name Mayar lets repeat),
+        a create whose answer was lost is never sent again: a lookup that misses is no
+        proof while the gateway's list lags its writes, so the outcome stays unknown
+        until ``reconcile`` finds it.
+        """
+        return True
+
     # -- operations -----------------------------------------------------------
 
     def _unsupported(self, operation: str) -> UnsupportedFeature:

@@ -229,6 +229,9 @@ class ExactlyOnce:
                 found = await self._lookup(write, None)
                 if found is not None:
                     return found
+                if claim.entry.settles_at > 0 and not write.unique:
+                    # Its request may have been committed; the lookup proves nothing.
+                    raise self._unresendable(write)
             return await self._send(write, resend=True, after_unknown=claim.took_over)
 
     @contextlib.asynccontextmanager
@@ -321,6 +324,8 @@ class ExactlyOnce:
             found = await self._lookup(write, error)
             if found is not None:
                 return found
+            if not write.unique:
+                raise self._unresendable(write) from error
             if resend:
                 return await self._send(write, resend=False, after_unknown=True)
             raise _unknown(
@@ -332,6 +337,18 @@ class ExactlyOnce:
             ) from error
         await self._record(write, created)
         return created
+
+    @staticmethod
+    def _unresendable(write: _Write) -> OutcomeUnknown:
+        """A possibly-committed create the gateway would store twice if resent."""
+        return _unknown(
+            f"{write.provider.alias} may have created {write.natural!r} and does not list "
+            "it (yet); it keeps no such key unique, so a resend could create it twice and "
+            f"nothing more was sent; call client.reconcile({write.key!r}) later",
+            provider=write.provider,
+            key=write.key,
+            natural=write.natural,
+        )
 
     async def _record(self, write: _Write, created: Promotion) -> None:
         try:
@@ -439,7 +456,7 @@ class ExactlyOnce:
 class _Write:
     """One create in progress: what is written, where, under which key."""
 
-    __slots__ = ("digest", "key", "natural", "promotion", "provider", "target")
+    __slots__ = ("digest", "key", "natural", "promotion", "provider", "target", "unique")
 
     def __init__(
         self,
@@ -456,6 +473,8 @@ class _Write:
         self.natural = natural
         self.digest = digest
         self.target = target
+        self.unique = provider.natural_key_unique(promotion)
+        """Whether the gateway refuses a second create with this natural key."""
 
     def entry(self) -> Entry:
         """The intent as the ledger records it."""

@@ -103,6 +103,18 @@ def promotion_for(provider: str, label: str = "Chaos promo") -> Promotion:
     return Promotion(**common)
 
 
+def one_time_for(label: str = "Chaos one-time") -> Promotion:
+    """A Mayar one-time coupon: its natural key (the name) is not kept unique by Mayar,
+    so the gateway stores a second discount if the create is sent twice."""
+    return Promotion(
+        name=label,
+        coupon_type="single_use",
+        discount=Fixed(amount=5000),
+        limit=Quota(uses=10),
+        ends_at=datetime(2031, 1, 1, tzinfo=UTC),
+    )
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """One line at the end of any run that included the chaos suite."""
     from .tally import TALLY

@@ -4,7 +4,8 @@ For each cell: the error (if any) is a promokit error; its ``outcome`` agrees wi
 what the gateway saw (``not_sent`` only when nothing arrived; a write the gateway
 committed is never ``not_sent`` or ``rejected``); the call ends within its deadline
 plus a small bound; at most one promotion exists per create once the gateway
-settles; and no form of the key appears in the error, the DEBUG log, the ledger or
+settles (a Mayar one-time coupon, which the gateway would store twice, makes that
+check able to fail); and no form of the key appears in the error, the DEBUG log, the ledger or
 a recorded fixture.
 """
 
@@ -22,7 +23,7 @@ import pytest
 from promokit import Checkout, PromokitError
 from promokit.testing.recorder import Recorder
 
-from .conftest import Rig, error_texts, leaks, log_texts, promotion_for
+from .conftest import Rig, error_texts, leaks, log_texts, one_time_for, promotion_for
 from .gateway import SCENARIOS
 from .tally import TALLY
 
@@ -46,6 +47,8 @@ async def operate(rig: Rig, operation: str, label: str) -> Any:
         return [promotion async for promotion in client.list()]
     if operation == "create":
         return await client.create(promotion_for(rig.provider, label))
+    if operation == "create_one_time":
+        return await client.create(one_time_for(label))
     if operation == "validate":
         return await client.validate("NOCODE1", Checkout(amount=600_000))
     return await client.delete("p_missing_1")
@@ -54,6 +57,25 @@ async def operate(rig: Rig, operation: str, label: str) -> Any:
 @pytest.mark.parametrize("operation", OPERATIONS)
 @pytest.mark.parametrize("scenario", MATRIX)
 async def test_chaos_cell(
+    rig: Rig,
+    scenario: str,
+    operation: str,
+    debug_logs: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    await _cell(rig, scenario, operation, debug_logs, tmp_path)
+
+
+@pytest.mark.parametrize("rig", ["mayar"], indirect=True)
+@pytest.mark.parametrize("scenario", MATRIX)
+async def test_chaos_one_time_create_cell(
+    rig: Rig, scenario: str, debug_logs: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """Mayar keeps no name unique: a resend after a lost answer would store two."""
+    await _cell(rig, scenario, "create_one_time", debug_logs, tmp_path)
+
+
+async def _cell(
     rig: Rig,
     scenario: str,
     operation: str,

@@ -164,6 +164,11 @@ class MayarProvider(Provider):
             return promotion.code
         return f"name:{promotion.name}"
 
+    def natural_key_unique(self, promotion: Promotion) -> bool:
+        """Only a reusable code: Mayar answers 409 on its reuse but repeats names freely,
+        and a retried one-time create stores a second discount (providers.md §A.9)."""
+        return promotion.coupon_type == "reusable"
+
     # -- operations -------------------------------------------------------------
 
     async def create(self, promotion: Promotion) -> Promotion:
