@@ -255,6 +255,9 @@ class Ledger:
         self._pid = os.getpid()
         self._opened = False
         self._secret: bytes | None = None
+        self._held: dict[tuple[str, str], int] = {}
+        """Keys a task of this process is working on (see :meth:`holding`)."""
+        self._lost: set[tuple[str, str]] = set()
 
     @classmethod
     def memory(cls) -> Ledger:
@@ -317,7 +320,15 @@ class Ledger:
         return await self._call(self.store.get, target, key)
 
     async def claim(self, entry: Entry) -> Claim:
-        """Try to own ``entry``'s key (see :meth:`LedgerStore.claim`)."""
+        """Try to own ``entry``'s key (see :meth:`LedgerStore.claim`).
+
+        A key another task of this process is working on is not ours to take, even
+        though the lease names this process: the stored entry is returned, not owned.
+        """
+        if (entry.target, entry.key) in self._held:
+            stored = await self._call(self.store.get, entry.target, entry.key)
+            if stored is not None:
+                return Claim(entry=stored, owned=False)
         owned = msgspec.structs.replace(entry, owner=self.owner, state="pending")
         return await self._call(self.store.claim, owned, lease_for=LEASE_TTL)
 
@@ -354,13 +365,25 @@ class Ledger:
 
     @contextlib.asynccontextmanager
     async def holding(self, target: str, key: str) -> AsyncIterator[None]:
-        """Renew our lease on ``key`` in the background while the block runs."""
+        """Renew our lease on ``key`` in the background while the block runs.
+
+        While the block runs, no other task of this process may claim ``key``
+        (:meth:`claim` answers "held"): our own lease never lets a concurrent
+        ``reconcile`` in this process decide an entry a create is still working on.
+        A renewal the store refuses (another worker took the lease over) or that
+        fails for longer than a lease lives marks the lease lost: :meth:`sending`
+        then refuses, so nothing is sent without the lease.
+        """
+        held = (target, key)
+        self._held[held] = self._held.get(held, 0) + 1
+        self._lost.discard(held)
 
         async def heartbeat() -> None:
+            renewed = time.monotonic()
             while True:
                 await asyncio.sleep(LEASE_TTL / 3)
-                with contextlib.suppress(LedgerError):
-                    await asyncio.to_thread(
+                try:
+                    kept = await asyncio.to_thread(
                         self.store.renew,
                         target,
                         key,
@@ -369,6 +392,14 @@ class Ledger:
                         settle_for=None,
                         timeout=LEASE_TTL / 3,
                     )
+                except LedgerError:
+                    # Unreachable for longer than a lease lives: it may be someone's now.
+                    kept = time.monotonic() - renewed < LEASE_TTL
+                else:
+                    renewed = time.monotonic()
+                if not kept:
+                    self._lost.add(held)
+                    return
 
         task = asyncio.get_running_loop().create_task(heartbeat())
         try:
@@ -377,10 +408,24 @@ class Ledger:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            self._held[held] -= 1
+            if not self._held[held]:
+                del self._held[held]
+                self._lost.discard(held)
 
-    async def sending(self, target: str, key: str, *, settle_for: float) -> None:
-        """Record, before a request leaves, that it may be processed for ``settle_for`` s."""
-        await self._call(
+    def lost(self, target: str, key: str) -> bool:
+        """Whether the heartbeat found our lease on ``key`` gone (see :meth:`holding`)."""
+        return (target, key) in self._lost
+
+    async def sending(self, target: str, key: str, *, settle_for: float) -> bool:
+        """Record, before a request leaves, that it may be processed for ``settle_for`` s.
+
+        False when the lease is no longer ours (taken over while we were stopped or
+        slow): the caller must not send.
+        """
+        if self.lost(target, key):
+            return False
+        return await self._call(
             self.store.renew,
             target,
             key,

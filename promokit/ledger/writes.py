@@ -22,6 +22,7 @@ from promokit.errors import (
     OutcomeUnknown,
     PromokitError,
     StaleRecord,
+    WriteInProgress,
 )
 from promokit.ledger.core import Entry, Ledger, call_budget
 from promokit.model import Promotion, trusted
@@ -291,7 +292,10 @@ class ExactlyOnce:
         # a worker taking over after we die waits that long before looking it up.
         bound = call_budget(provider.settings.timeout)
         bound = min(bound, provider.settings.timeout)
-        await self.ledger.sending(target, key, settle_for=bound + provider.settings.settle_margin)
+        if not await self.ledger.sending(
+            target, key, settle_for=bound + provider.settings.settle_margin
+        ):
+            return await self._lease_lost(write)
         try:
             created = await provider.create(write.promotion)
         except Conflict as error:
@@ -337,6 +341,28 @@ class ExactlyOnce:
             ) from error
         await self._record(write, created)
         return created
+
+    async def _lease_lost(self, write: _Write) -> Promotion:
+        """Another worker took our lease over before we sent: we send nothing.
+
+        If it has finished the write, this call answers with its outcome; otherwise
+        it says who holds the key now.
+        """
+        entry = await self.ledger.get(write.key, target=write.target)
+        if entry is not None and entry.state == "done" and entry.fingerprint == write.digest:
+            return await self._recorded(write.provider, entry)
+        holder = entry.owner if entry is not None else None
+        until = entry.free_at() if entry is not None else None
+        raise WriteInProgress(
+            f"{write.natural or write.key!r}: this worker's lease was taken over by "
+            f"{holder or 'another worker'} before its request left (it was stopped or "
+            "too slow to renew); nothing was sent by this call — call again later",
+            provider=write.provider.alias,
+            operation="create",
+            idempotency_key=write.key,
+            holder=holder,
+            until=until,
+        )
 
     @staticmethod
     def _unresendable(write: _Write) -> OutcomeUnknown:
