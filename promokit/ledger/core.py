@@ -288,8 +288,18 @@ class Ledger:
             self._owner, self._pid = owner_id(), os.getpid()
         return self._owner
 
-    async def _call(self, call: Callable[..., T], *args: object, **kwargs: object) -> T:
-        """Run one store call in a thread within the call's deadline."""
+    async def _call(
+        self,
+        call: Callable[..., T],
+        *args: object,
+        after_write: bool = False,
+        **kwargs: object,
+    ) -> T:
+        """Run one store call in a thread within the call's deadline.
+
+        ``after_write``: the call records what a gateway request already did, so a
+        failure says so (outcome ``unknown``), never "nothing was sent".
+        """
         budget = call_budget()
         try:
             async with asyncio.timeout(budget + 0.25):
@@ -298,11 +308,18 @@ class Ledger:
                     self._opened = True
                 return await asyncio.to_thread(call, *args, timeout=budget, **kwargs)
         except TimeoutError:
-            raise LedgerError(
+            error = LedgerError(
                 f"the ledger ({self.store.name}) did not answer within {budget:.1f}s; "
                 "nothing was sent",
                 store=self.store.name,
-            ) from None
+            )
+            if after_write:
+                raise unrecorded(error) from None
+            raise error from None
+        except LedgerError as error:
+            if after_write:
+                raise unrecorded(error) from error
+            raise
 
     async def open(self) -> None:
         """Connect and check the schema now (otherwise done by the first call)."""
@@ -456,6 +473,7 @@ class Ledger:
             target,
             key,
             self.owner,
+            after_write=True,
             state="done",
             result=result,
             provider_id=provider_id,
@@ -469,6 +487,7 @@ class Ledger:
             target,
             key,
             self.owner,
+            after_write=True,
             state="failed",
             result=None,
             provider_id=None,
@@ -487,7 +506,7 @@ class Ledger:
 
     async def release(self, target: str, provider_id: str) -> int:
         """Forget writes that produced ``provider_id``, after it was deleted."""
-        return await self._call(self.store.release, target, provider_id)
+        return await self._call(self.store.release, target, provider_id, after_write=True)
 
     async def forget(self, key: str, *, target: str) -> bool:
         """Drop the record under ``key`` so it can be created again."""
@@ -505,11 +524,11 @@ class Ledger:
 
     async def remember_code(self, target: str, code: str, promo_id: str) -> None:
         """Record ``code`` as ``promo_id``'s code on ``target``."""
-        await self._call(self.store.remember_code, target, code, promo_id)
+        await self._call(self.store.remember_code, target, code, promo_id, after_write=True)
 
     async def forget_codes(self, target: str, promo_id: str) -> None:
         """Drop ``promo_id``'s code on ``target``."""
-        await self._call(self.store.forget_codes, target, promo_id)
+        await self._call(self.store.forget_codes, target, promo_id, after_write=True)
 
     async def codes(self, target: str) -> dict[str, str]:
         """``target``'s codes, each mapped to its promo id."""
@@ -518,6 +537,20 @@ class Ledger:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+
+def unrecorded(error: LedgerError) -> LedgerError:
+    """``error`` as met after a gateway request: the write may be done, the ledger does
+    not say so (outcome ``unknown``); a retry reconciles it."""
+    if error.outcome == "unknown":
+        return error
+    reason = error.message.replace("; nothing was sent", "")
+    return LedgerError(
+        f"the request reached the gateway, but the ledger could not record what it did: "
+        f"{reason}; the write may be done — retry to reconcile it",
+        store=getattr(error, "store", None),
+        outcome="unknown",
+    )
 
 
 def _clock(moment: float) -> str:

@@ -313,11 +313,11 @@ class ExactlyOnce:
                     key=key,
                     natural=write.natural,
                 ) from error
-            await self.ledger.failed(key, str(error), target=target)
+            await self._failed(write, str(error))
             raise
         except PromokitError as error:
             if error.outcome != "unknown":
-                await self.ledger.failed(key, str(error), target=target)
+                await self._failed(write, str(error))
                 raise
             log.warning(
                 "create outcome unknown provider=%s key=%s error=%s",
@@ -341,6 +341,19 @@ class ExactlyOnce:
             ) from error
         await self._record(write, created)
         return created
+
+    async def _failed(self, write: _Write, reason: str) -> None:
+        """Record a definite failure; if the ledger cannot, the gateway's answer still
+        stands (the entry stays pending and a retry finds nothing to reconcile)."""
+        try:
+            await self.ledger.failed(write.key, reason, target=write.target)
+        except LedgerError as error:
+            log.error(
+                "failure not recorded provider=%s key=%s: %s",
+                write.provider.alias,
+                write.key,
+                error.message,
+            )
 
     async def _lease_lost(self, write: _Write) -> Promotion:
         """Another worker took our lease over before we sent: we send nothing.
@@ -421,7 +434,7 @@ class ExactlyOnce:
             return None
         differing = differences(write.promotion, found)
         if differing:
-            await self.ledger.failed(key, f"differs in {', '.join(differing)}", target=write.target)
+            await self._failed(write, f"differs in {', '.join(differing)}")
             raise Conflict(
                 f"{natural!r} already exists on {provider.alias} but differs in "
                 f"{', '.join(differing)}; nothing was overwritten",

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 import msgspec
 
-from promokit.errors import InvalidInput, Outcome, Problem, PromokitError, StaleRecord, plural
+from promokit.errors import (
+    InvalidInput,
+    LedgerError,
+    Outcome,
+    Problem,
+    PromokitError,
+    StaleRecord,
+    plural,
+)
 from promokit.ledger import baseline
 from promokit.ledger.writes import fingerprint
 from promokit.model import Promotion
@@ -225,11 +233,15 @@ async def _create(client: Client, alias: str, target: str, item: ToCreate) -> Ap
             # diff saw it missing, so creating it again is what the file asks for.
             await client.forget(key, alias)
             created = await client.create(item.promotion, alias, idempotency_key=key)
-        await _remember(client, alias, target, item.promotion, created.id)
     except PromokitError as error:
         return _failed(item.name, item.entry, None, error)
     action: Action = "already_created" if created.already_created else "created"
-    return Applied(action=action, name=item.name, entry=item.entry, id=created.id)
+    done = Applied(action=action, name=item.name, entry=item.entry, id=created.id)
+    try:
+        await _remember(client, alias, target, item.promotion, created.id)
+    except LedgerError as error:
+        return _unrecorded(done, error)
+    return done
 
 
 async def _update(client: Client, alias: str, target: str, item: ToUpdate) -> Applied:
@@ -244,10 +256,14 @@ async def _update(client: Client, alias: str, target: str, item: ToUpdate) -> Ap
         )
     try:
         await client.update(item.id, item.promotion, alias)
-        await _remember(client, alias, target, item.promotion, item.id)
     except PromokitError as error:
         return _failed(item.name, item.entry, item.id, error)
-    return Applied(action="updated", name=item.name, entry=item.entry, id=item.id)
+    done = Applied(action="updated", name=item.name, entry=item.entry, id=item.id)
+    try:
+        await _remember(client, alias, target, item.promotion, item.id)
+    except LedgerError as error:
+        return _unrecorded(done, error)
+    return done
 
 
 async def _delete(client: Client, alias: str, target: str, item: Unmanaged) -> Applied:
@@ -255,10 +271,24 @@ async def _delete(client: Client, alias: str, target: str, item: Unmanaged) -> A
         return Applied(action="impossible", name=item.name, id=item.id, detail=item.instead)
     try:
         await client.delete(item.id, alias)
-        await baseline.drop(client.ledger, target=target, provider_id=item.id)
     except PromokitError as error:
         return _failed(item.name, None, item.id, error)
-    return Applied(action="deleted", name=item.name, id=item.id)
+    done = Applied(action="deleted", name=item.name, id=item.id)
+    try:
+        await baseline.drop(client.ledger, target=target, provider_id=item.id)
+    except LedgerError as error:
+        return _unrecorded(done, error)
+    return done
+
+
+def _unrecorded(done: Applied, error: LedgerError) -> Applied:
+    """The gateway did ``done``; only the ledger's record of it failed (said, not hidden)."""
+    return msgspec.structs.replace(
+        done,
+        detail=f"done on the gateway, but the ledger could not record it ({error.message}); "
+        "the next apply reconciles it",
+        error=type(error).__name__,
+    )
 
 
 async def _remember(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
@@ -17,6 +18,7 @@ from promokit.sdk import (
     ErrorInfo,
     NotFound,
     Problem,
+    PromokitError,
     Promotion,
     Provider,
     ProviderHttp,
@@ -308,7 +310,9 @@ class DurianpayProvider(Provider):
             try:
                 promo, at = await self._fetch(promo_id, operation)
             except NotFound:
-                await self.codes.forget(promo_id)
+                # Tidying a stale entry: a ledger that cannot is no reason to fail a read.
+                with contextlib.suppress(PromokitError):
+                    await self.codes.forget(promo_id)
             else:
                 if promo.code in (None, "", code):
                     return promo, self._neutral(promo, operation, at, code=code)
