@@ -293,6 +293,19 @@ def to_decimal(value: StrDecimal, *, path: str, provider: str, operation: str) -
     return number
 
 
+def at_precision_of(read: Any, value: Any) -> Any:
+    """``value`` cut to whole seconds when the gateway answered ``read`` in whole seconds.
+
+    The one precision rule for comparing what was asked with what a gateway read
+    back (diffs and reconciliation): Durianpay keeps ``starts_at``/``ends_at`` to the
+    second, so the milliseconds sent are not a difference there, they are the
+    gateway's precision. (Finer than milliseconds no provider keeps at all.)
+    """
+    if isinstance(read, datetime) and isinstance(value, datetime) and read.microsecond == 0:
+        return value.replace(microsecond=0)
+    return value
+
+
 def as_utc(value: datetime | int | None) -> datetime | None:
     """A plain aware UTC datetime: naive means UTC, named timestamp subclasses unwrap.
 

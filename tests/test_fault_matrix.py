@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import pytest
 
 import promokit
@@ -161,6 +162,22 @@ async def test_unknown_create_outcomes_end_with_exactly_one(
     assert created.id is not None
     fetched = await rig.client.get(created.id)
     assert fetched.name == rig.gateway.sample.name
+
+
+@pytest.mark.parametrize("field", ["starts_at", "ends_at"])
+async def test_a_sub_second_time_reconciles_at_the_gateways_precision(rig: Rig, field: str) -> None:
+    # Durianpay keeps whole seconds, Mayar milliseconds: the lost create's own
+    # promotion, read back at that precision, is ours, not a Conflict.
+    moment = datetime(2030, 1, 1, 0, 0, 0, 123456, tzinfo=UTC)
+    if field == "starts_at" and rig.gateway.plugin == "mayar":
+        field = "ends_at"  # Mayar has no start date
+    promotion = msgspec.structs.replace(rig.gateway.sample, **{field: moment})
+    if field == "starts_at":
+        promotion = msgspec.structs.replace(promotion, ends_at=datetime(2031, 1, 1, tzinfo=UTC))
+    rig.emulator.faults.add(method="POST", kind="drop_after")
+    created = await create(rig, promotion)
+    assert created.reconciled is True
+    assert rig.stored() == 1
 
 
 async def test_a_create_timed_out_after_commit_ends_on_time_and_reconciles_to_one(

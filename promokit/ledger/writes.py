@@ -66,7 +66,8 @@ def differences(intended: Promotion, found: Promotion) -> list[str]:
         theirs = getattr(found, name)
         if theirs is None or theirs == ():
             continue
-        if _normalised(getattr(intended, name)) != _normalised(theirs):
+        ours = codec.at_precision_of(theirs, getattr(intended, name))
+        if _normalised(ours) != _normalised(theirs):
             differing.append(name)
     return differing
 

@@ -230,7 +230,7 @@ def compare(
             continue  # the common case, at C speed: equal without normalising
         if name == "extensions":
             old = _set_by(new, old)
-        if normalised(_at_precision_of(old, new)) == normalised(old):
+        if normalised(codec.at_precision_of(old, new)) == normalised(old):
             continue
         drifted = False
         before: Any = None
@@ -249,17 +249,6 @@ def compare(
             )
         )
     return changes, skipped
-
-
-def _at_precision_of(read: Any, value: Any) -> Any:
-    """``value`` cut to whole seconds when the gateway answered in whole seconds.
-
-    Durianpay keeps ``starts_at``/``ends_at`` to the second: a file's milliseconds
-    are not a change there, they are the gateway's precision.
-    """
-    if isinstance(read, datetime) and isinstance(value, datetime) and read.microsecond == 0:
-        return value.replace(microsecond=0)
-    return value
 
 
 def _set_by(wanted: dict[str, dict[str, Any]], held: dict[str, dict[str, Any]]) -> dict[str, Any]:
