@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 _ENVIRONMENT_PREFIX = re.compile(r"[a-z]{2,4}_(?:test|live|sandbox|prod)_")
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
@@ -68,10 +68,14 @@ def secret_forms(value: str) -> tuple[str, ...]:
     """Every form in which a key could leak, longest first.
 
     Raw; Basic-auth base64 of ``key:`` (with and without its ``=`` padding); and
-    each URL-encoded, as a gateway echoes them in a redirect's ``Location``.
+    each URL-encoded (fully, as a path keeping ``/``, as a form), as a gateway
+    echoes them in a redirect's ``Location``.
     """
     basic = base64.b64encode(f"{value}:".encode()).decode()
-    forms = {value, basic, basic.rstrip("="), quote(value, safe=""), quote(basic, safe="")}
+    forms = {value, basic, basic.rstrip("=")}
+    for form in (value, basic):
+        # Encoded as a path keeps "/", as a form query turns " " into "+".
+        forms |= {quote(form, safe=""), quote(form), quote_plus(form)}
     return tuple(sorted(forms, key=len, reverse=True))
 
 
@@ -90,9 +94,17 @@ def redact_headers(headers: Any) -> dict[str, str]:
 
 
 def redact_body(body: bytes | None, secrets: tuple[str, ...] = (), limit: int = 2048) -> str:
-    """A log-safe snippet of a JSON body: secret-like fields and known secrets masked."""
+    """A log-safe snippet of a JSON body: secret-like fields and known secrets masked.
+
+    Masked first, cut to ``limit`` characters after: a secret straddling the cut
+    would otherwise leave its prefix behind.
+    """
     if not body:
         return ""
-    masked = _SECRET_FIELD.sub(rb'\1"****"', body[:limit])
-    text = scrub(masked.decode("utf-8", errors="replace"), secrets)
-    return text + ("…" if len(body) > limit else "")
+    masked = _SECRET_FIELD.sub(rb'\1"****"', body)
+    longest = max((len(form) for secret in secrets for form in secret_forms(secret)), default=0)
+    # Only the part that can reach the snippet is decoded (a body may be megabytes).
+    window = masked[: (limit + longest) * 4]
+    text = scrub(window.decode("utf-8", errors="replace"), secrets)
+    cut = text[:limit]
+    return cut + ("…" if len(text) > limit or len(window) < len(masked) else "")

@@ -39,7 +39,7 @@ from promokit.errors import (
 )
 from promokit.limits import RateLimiter, RetryBudget, Sleep, Slots
 from promokit.observe import RequestEvent, RequestObserver
-from promokit.redact import redact_body, scrub
+from promokit.redact import redact_body, scrub, secret_forms
 
 log = logging.getLogger("promokit.http")
 
@@ -382,6 +382,11 @@ class ProviderHttp:
         self.budget = budget or RetryBudget()
         self.max_body = max_body
         self._secrets = secrets
+        # Every form of every key, as bytes, masked in a body before any parser reads
+        # it: a parser that cuts a snippet cannot then leave a key's prefix behind.
+        self._secret_bytes = tuple(
+            form.encode() for secret in secrets for form in secret_forms(secret)
+        )
         self._sleep = sleep
         # An istr key: sent as spelled, and looked up in the response's headers
         # without a case conversion per call.
@@ -707,6 +712,9 @@ class ProviderHttp:
                 outcome="rejected" if method in _SAFE_METHODS else "unknown",
                 **self._context(operation, request_id),
             )
+        for form in self._secret_bytes:
+            if form in response.body:
+                response.body = response.body.replace(form, b"****")
         try:
             info = self.error_parser(response)
         except RecursionError:

@@ -56,6 +56,8 @@ class Chaos:
     provider: str = "mayar"
     key: str = ""
     delay: float = 0.4
+    cut_at: int = 120
+    """Where ``echo_key_cut_*`` puts the key: starting 12 characters before this offset."""
     seen: list[tuple[str, str]] = field(default_factory=list)
     writes: int = 0
     _connections: dict[int, int] = field(default_factory=dict)
@@ -80,6 +82,11 @@ class Chaos:
         scenario = self.scenario
         if scenario is None:
             return await handler(request)
+        if scenario in ("echo_key_cut_502", "echo_key_cut_200"):
+            # A page whose key straddles where a snippet of ``cut_at`` characters ends.
+            page = "p" * (self.cut_at - 12) + self.key + " tail"
+            status = int(scenario.rsplit("_", 1)[1])
+            return web.Response(status=status, text=page, content_type="text/html")
         if scenario == "echo_key_200":
             # A success that carries the key in its own text (a validate answer).
             body = {"statusCode": 200, "messages": self.echo_text(), "data": {"valid": False}}

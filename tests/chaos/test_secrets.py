@@ -35,6 +35,21 @@ async def test_an_echoed_key_is_masked_in_every_error_and_log(
     assert leaks(rig.key, log_texts(debug_logs)) == []
 
 
+@pytest.mark.parametrize("scenario", ["echo_key_cut_502", "echo_key_cut_200"])
+@pytest.mark.parametrize("cut_at", [120, 200])
+async def test_a_key_straddling_where_a_snippet_is_cut_leaves_no_prefix(
+    rig: Rig, scenario: str, cut_at: int, debug_logs: pytest.LogCaptureFixture
+) -> None:
+    # Snippets of unreadable pages are cut at 120 (Durianpay, non-JSON successes) or
+    # 200 characters (the default parser): the key is masked before the cut.
+    rig.chaos.scenario = scenario
+    rig.chaos.cut_at = cut_at
+    with pytest.raises(PromokitError) as caught:
+        await rig.client.get("abc123")
+    assert leaks(rig.key, error_texts(caught.value)) == []
+    assert leaks(rig.key, log_texts(debug_logs)) == []
+
+
 async def test_recorded_fixtures_of_an_echoing_gateway_hold_no_key(rig: Rig, tmp_path: Any) -> None:
     from promokit.testing.recorder import Recorder
 
