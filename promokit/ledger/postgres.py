@@ -7,7 +7,7 @@ import secrets
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from promokit.errors import ConfigurationError, LedgerError
 from promokit.ledger import rows
@@ -71,14 +71,48 @@ _LOCK_ID = 0x70726F6D6F6B6974  # "promokit": serialises schema changes across ho
 
 
 def masked(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (for names and messages)."""
+    """``url`` with its password replaced by ``***`` (for names and messages).
+
+    Both places libpq takes one are masked — the user info (``u:pw@``) and a
+    ``password`` query parameter — and a multi-host URL (``@h1:5432,h2:5433``) is
+    kept as written: the netloc is split by hand, never through ``urlsplit().port``.
+    """
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    netloc = parts.netloc
+    userinfo, at, hosts = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.partition(':')[0]}:***@{hosts}"
+    query = "&".join(
+        f"{name}=***" if unquote(name).lower() == "password" else piece
+        for piece in parts.query.split("&")
+        for name in (piece.partition("=")[0],)
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def passwords(url: str) -> tuple[str, ...]:
+    """Every password ``url`` carries, as written and decoded, to mask in messages.
+
+    psycopg's own conninfo parser answers where it is installed (it knows every
+    form libpq accepts); the URL's user info and query are read as well.
+    """
+    found: set[str] = set()
+    with contextlib.suppress(Exception):  # no psycopg, or a URL libpq refuses
+        from psycopg.conninfo import conninfo_to_dict
+
+        given = conninfo_to_dict(url).get("password")
+        if given:
+            found.add(str(given))
+    parts = urlsplit(url)
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if at and ":" in userinfo:
+        found.add(userinfo.partition(":")[2])
+    for piece in parts.query.split("&"):
+        name, _, value = piece.partition("=")
+        if unquote(name).lower() == "password":
+            found.add(value)
+    found |= {unquote(word) for word in found}
+    return tuple(sorted((word for word in found if word), key=len, reverse=True))
 
 
 class PostgresLedgerStore:
@@ -92,7 +126,7 @@ class PostgresLedgerStore:
 
     def __init__(self, url: str) -> None:
         self._url = url
-        self._secret_words = tuple(word for word in (urlsplit(url).password,) if word)
+        self._secret_words = passwords(url)
         self.name = f"PostgreSQL ledger {masked(url)}"
         self._db: psycopg.Connection[tuple[Any, ...]] | None = None
         self._lock = threading.Lock()
