@@ -142,6 +142,7 @@ class PostgresLedgerStore:
     @contextlib.contextmanager
     def _using(self, timeout: float) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
         """The connection under the lock, in a transaction bounded by ``timeout``."""
+        self._require_driver()
         import psycopg
 
         if not self._lock.acquire(timeout=max(timeout, 0.001)):
@@ -163,13 +164,18 @@ class PostgresLedgerStore:
         finally:
             self._lock.release()
 
-    def _connect(self, timeout: float) -> psycopg.Connection[tuple[Any, ...]]:
+    def _require_driver(self) -> None:
+        """Raise the error that says how to install psycopg (an optional extra) if absent."""
         try:
-            import psycopg
+            import psycopg  # noqa: F401
         except ImportError:
             raise ConfigurationError(
                 f"the {self.name} needs psycopg: pip install 'promokit[postgresql]'"
             ) from None
+
+    def _connect(self, timeout: float) -> psycopg.Connection[tuple[Any, ...]]:
+        import psycopg
+
         # libpq counts connect_timeout in whole seconds, at least 2.
         db = psycopg.connect(self._url, connect_timeout=max(2, int(timeout + 0.999)))
         try:
