@@ -145,3 +145,34 @@ async def test_codes_of_dashboard_promos_are_registered_by_hand_or_from_csv(
         assert json.loads(validated.stdout)["valid"] is True, validated.stdout
     missing = await gateway.cli("codes", "add", "GHOST", "prm_does_not_exist", "-p", "cards")
     assert missing.returncode != 0  # the promo is read by id first: nothing recorded
+
+
+async def test_codes_import_reads_utf8_with_a_bom_and_refuses_other_encodings(
+    gateway: Gateway, tmp_path: Path
+) -> None:
+    made = await process(
+        sys.executable,
+        "-c",
+        DASHBOARD
+        + CREATE.replace("from_config(sys.argv[1])", "from_config(sys.argv[1], ledger=MEMORY)"),
+        str(gateway.config),
+    )
+    assert made.returncode == 0, made.stderr
+    promo_id = made.stdout.strip()
+    text = f"code,promo_id\nHEMAT10,{promo_id}\n"
+    # Excel's "CSV UTF-8" starts with a byte-order mark.
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(text.encode("utf-8-sig"))
+    imported = await gateway.cli("codes", "import", str(bom), "-p", "cards")
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    assert "registered 1 code " in imported.stdout
+    for encoding, name in (("utf-16", "utf16.csv"), ("cp1252", "latin.csv")):
+        other = tmp_path / name
+        other.write_bytes((text + "CAFÉ,prm_x\n").encode(encoding))
+        refused = await gateway.cli("codes", "import", str(other), "-p", "cards")
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "Traceback" not in refused.stderr
+        assert "UnicodeDecodeError" not in refused.stderr
+        assert name in refused.stderr
+        assert "UTF-8" in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) <= 2  # one message (and its problem)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import click
@@ -58,8 +59,20 @@ def import_(context: Context, file: str, provider: str | None) -> None:
 
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:
-    """``(code, promo_id)`` rows of ``path``; a missing column or value names its row."""
-    with path.open(newline="", encoding="utf-8") as handle:
+    """``(code, promo_id)`` rows of ``path``; a missing column or value names its row.
+
+    The file is UTF-8, with or without the byte-order mark Excel's "CSV UTF-8" writes;
+    any other encoding is refused by name rather than misread.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            f"{path} is not UTF-8 text (byte {error.start} cannot be read as UTF-8); "
+            "save it as UTF-8 (in Excel: CSV UTF-8) and import it again",
+            problems=[Problem(str(path), "must be UTF-8")],
+        ) from None
+    with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle)
         missing = {"code", "promo_id"} - set(reader.fieldnames or ())
         if missing:
