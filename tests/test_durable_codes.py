@@ -176,3 +176,68 @@ async def test_codes_import_reads_utf8_with_a_bom_and_refuses_other_encodings(
         assert name in refused.stderr
         assert "UTF-8" in refused.stderr
         assert len(refused.stderr.strip().splitlines()) <= 2  # one message (and its problem)
+
+
+WORKER = """
+import asyncio, json, sys
+import promokit
+
+async def main():
+    checkout = promokit.Checkout(amount=100000, payment_method="card", card_bin="424242")
+    async with promokit.Client.from_config(sys.argv[1]) as client:
+        first = await client.validate("HEMAT10", checkout)
+        got = await client.get(sys.argv[2])
+        print(json.dumps({"valid": first.valid, "code": got.code}), flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        old = await client.validate("HEMAT10", checkout)
+        new = await client.validate("HEMAT20", checkout)
+        got = await client.get(sys.argv[2])
+        listed = [p.code async for p in client.list()]
+        print(json.dumps({"old": old.valid, "reason": str(old.reason), "new": new.valid,
+                          "code": got.code, "listed": listed}), flush=True)
+
+asyncio.run(main())
+"""
+RENAME = CREATE.replace(
+    "print((await client.create(promo)).id)",
+    "import msgspec\n        await client.update(sys.argv[2], "
+    'msgspec.structs.replace(promo, code="HEMAT20"))',
+)
+
+
+async def test_a_long_lived_worker_sees_a_code_another_process_changed(gateway: Gateway) -> None:
+    made = await process(sys.executable, "-c", CREATE, str(gateway.config))
+    assert made.returncode == 0, made.stderr
+    promo_id = made.stdout.strip()
+    gateway.emulator.activate(promo_id)
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        WORKER,
+        str(gateway.config),
+        promo_id,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PROMOKIT_CONFIG": ""},
+    )
+    assert worker.stdin is not None
+    assert worker.stdout is not None
+    try:
+        loaded = json.loads(await asyncio.wait_for(worker.stdout.readline(), 60))
+        assert loaded == {"valid": True, "code": "HEMAT10"}
+        # Another process (as `promokit update` does) changes the promo's code.
+        renamed = await process(sys.executable, "-c", RENAME, str(gateway.config), promo_id)
+        assert renamed.returncode == 0, renamed.stderr
+        worker.stdin.write(b"go\n")
+        await worker.stdin.drain()
+        after = json.loads(await asyncio.wait_for(worker.stdout.readline(), 60))
+    finally:
+        if worker.returncode is None:
+            worker.stdin.close()
+            await asyncio.wait_for(worker.wait(), 60)
+    assert after["old"] is False
+    assert after["reason"].endswith("NOT_FOUND")
+    assert after["new"] is True
+    assert after["code"] == "HEMAT20"
+    assert after["listed"] == ["HEMAT20"]

@@ -13,9 +13,11 @@ class CodeBook:
     Some gateways (Durianpay) never return a promo's code on create, fetch or list,
     so the code can only be matched to its promo through what promokit sent. The
     book is written whenever promokit creates or updates a promotion and read by
-    every process sharing the ledger: a code created by one worker is found by
-    another with one ledger query and one fetch by id. ``code_for`` answers from
-    what this process has loaded; ``id_for`` asks the ledger on a miss.
+    every process sharing the ledger. Reads are coherent across processes: a code
+    is looked up in the ledger each time it matters (``id_for`` for validate and
+    usage, ``ready_for`` before a read by id, ``ready`` before a listing — each one
+    indexed query), so a long-lived worker never trusts a code another process has
+    since changed or retired. ``code_for`` answers from what the last of those read.
 
     Unbound (no ledger: a provider built outside a :class:`~promokit.Client`), it
     keeps the map in memory only.
@@ -26,18 +28,26 @@ class CodeBook:
         self._code_by_id: dict[str, str] = {}
         self._ledger: Ledger | None = None
         self._target: Callable[[], Awaitable[str]] | None = None
-        self._loaded = False
 
     def bind(self, ledger: Ledger, target: Callable[[], Awaitable[str]]) -> None:
         """Keep the map in ``ledger`` under the target ``target()`` resolves to."""
         self._ledger, self._target = ledger, target
 
     def _set(self, code: str, promo_id: str) -> None:
+        self._drop_id(promo_id)
+        self._drop_code(code)
+        self._id_by_code[code] = promo_id
+        self._code_by_id[promo_id] = code
+
+    def _drop_id(self, promo_id: str) -> None:
         old = self._code_by_id.pop(promo_id, None)
         if old is not None and self._id_by_code.get(old) == promo_id:
             del self._id_by_code[old]
-        self._id_by_code[code] = promo_id
-        self._code_by_id[promo_id] = code
+
+    def _drop_code(self, code: str) -> None:
+        old = self._id_by_code.pop(code, None)
+        if old is not None and self._code_by_id.get(old) == code:
+            del self._code_by_id[old]
 
     async def remember(self, code: str | None, promo_id: str | None) -> None:
         """Record that ``promo_id`` carries ``code`` (replacing its previous code)."""
@@ -49,32 +59,43 @@ class CodeBook:
 
     async def forget(self, promo_id: str) -> None:
         """Drop whatever code ``promo_id`` had."""
-        code = self._code_by_id.pop(promo_id, None)
-        if code is not None and self._id_by_code.get(code) == promo_id:
-            del self._id_by_code[code]
+        self._drop_id(promo_id)
         if self._ledger is not None and self._target is not None:
             await self._ledger.forget_codes(await self._target(), promo_id)
 
     async def load(self) -> None:
-        """Read every code the ledger holds for this target."""
-        if self._ledger is not None and self._target is not None:
-            for code, promo_id in (await self._ledger.codes(await self._target())).items():
-                self._set(code, promo_id)
-        self._loaded = True
+        """Read every code the ledger holds for this target, in place of what was known."""
+        if self._ledger is None or self._target is None:
+            return
+        held = await self._ledger.codes(await self._target())
+        self._id_by_code = dict(held)
+        self._code_by_id = {promo_id: code for code, promo_id in held.items()}
 
     async def ready(self) -> None:
-        """:meth:`load` once per process, before answering reads by id or listings."""
-        if not self._loaded:
-            await self.load()
+        """Before a listing: the whole map as the ledger has it now (one query a walk)."""
+        await self.load()
+
+    async def ready_for(self, promo_id: str) -> None:
+        """Before a read by id: ``promo_id``'s code as the ledger has it now."""
+        if self._ledger is None or self._target is None:
+            return
+        held = await self._ledger.codes(await self._target(), promo_id=promo_id)
+        self._drop_id(promo_id)
+        for code, held_id in held.items():
+            self._set(code, held_id)
 
     async def id_for(self, code: str) -> str | None:
-        """The id of the promo carrying ``code``: this process's map, then the ledger's."""
-        known = self._id_by_code.get(code)
-        if known is None and self._ledger is not None:
-            await self.load()
-            known = self._id_by_code.get(code)
-        return known
+        """The id of the promo carrying ``code``, as the ledger has it now (another
+        process may have moved or retired the code); this process's map unbound."""
+        if self._ledger is None or self._target is None:
+            return self._id_by_code.get(code)
+        promo_id = (await self._ledger.codes(await self._target(), code=code)).get(code)
+        if promo_id is None:
+            self._drop_code(code)
+        else:
+            self._set(code, promo_id)
+        return promo_id
 
     def code_for(self, promo_id: str) -> str | None:
-        """The code of ``promo_id``, from what this process has loaded."""
+        """The code of ``promo_id``, from what this process last read or wrote."""
         return self._code_by_id.get(promo_id)

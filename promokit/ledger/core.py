@@ -217,8 +217,16 @@ class LedgerStore(Protocol):
         """Drop the code recorded for ``promo_id`` (it was deleted)."""
         ...
 
-    def codes(self, target: str, *, timeout: float) -> dict[str, str]:
-        """Every code recorded for ``target``, mapped to its promo id."""
+    def codes(
+        self,
+        target: str,
+        *,
+        timeout: float,
+        code: str | None = None,
+        promo_id: str | None = None,
+    ) -> dict[str, str]:
+        """Codes recorded for ``target``, mapped to their promo ids: every one, or only
+        ``code``'s, or only ``promo_id``'s (each an indexed lookup)."""
         ...
 
     def close(self) -> None:
@@ -530,9 +538,11 @@ class Ledger:
         """Drop ``promo_id``'s code on ``target``."""
         await self._call(self.store.forget_codes, target, promo_id, after_write=True)
 
-    async def codes(self, target: str) -> dict[str, str]:
-        """``target``'s codes, each mapped to its promo id."""
-        return await self._call(self.store.codes, target)
+    async def codes(
+        self, target: str, *, code: str | None = None, promo_id: str | None = None
+    ) -> dict[str, str]:
+        """``target``'s codes, each mapped to its promo id (filtered as the store's)."""
+        return await self._call(self.store.codes, target, code=code, promo_id=promo_id)
 
     def close(self) -> None:
         """Close the store."""

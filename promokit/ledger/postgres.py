@@ -409,11 +409,25 @@ class PostgresLedgerStore:
                 (target, promo_id),
             )
 
-    def codes(self, target: str, *, timeout: float) -> dict[str, str]:
+    def codes(
+        self,
+        target: str,
+        *,
+        timeout: float,
+        code: str | None = None,
+        promo_id: str | None = None,
+    ) -> dict[str, str]:
+        query = "SELECT code, promo_id FROM promokit_codes WHERE target = %s"
+        values = [target]
+        # Each filter is answered by an index: the primary key or promokit_codes_by_promo.
+        if code is not None:
+            query += " AND code = %s"
+            values.append(code)
+        if promo_id is not None:
+            query += " AND promo_id = %s"
+            values.append(promo_id)
         with self._using(timeout) as db:
-            rows = db.execute(
-                "SELECT code, promo_id FROM promokit_codes WHERE target = %s", (target,)
-            ).fetchall()
+            rows = db.execute(query, values).fetchall()
         return {str(code): str(promo_id) for code, promo_id in rows}
 
     def close(self) -> None:

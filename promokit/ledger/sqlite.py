@@ -389,11 +389,25 @@ class SqliteLedgerStore:
         with self._using(timeout) as db:
             db.execute("DELETE FROM codes WHERE target = ? AND promo_id = ?", (target, promo_id))
 
-    def codes(self, target: str, *, timeout: float) -> dict[str, str]:
+    def codes(
+        self,
+        target: str,
+        *,
+        timeout: float,
+        code: str | None = None,
+        promo_id: str | None = None,
+    ) -> dict[str, str]:
+        query = "SELECT code, promo_id FROM codes WHERE target = ?"
+        values = [target]
+        # Each filter is answered by an index: the primary key or codes_by_promo.
+        if code is not None:
+            query += " AND code = ?"
+            values.append(code)
+        if promo_id is not None:
+            query += " AND promo_id = ?"
+            values.append(promo_id)
         with self._using(timeout) as db:
-            rows = db.execute(
-                "SELECT code, promo_id FROM codes WHERE target = ?", (target,)
-            ).fetchall()
+            rows = db.execute(query, values).fetchall()
         return {str(code): str(promo_id) for code, promo_id in rows}
 
     def close(self) -> None:

@@ -174,7 +174,7 @@ class DurianpayProvider(Provider):
 
     async def get(self, promotion_id: str) -> Promotion:
         """``GET /merchants/promos/{id}``."""
-        await self.codes.ready()
+        await self.codes.ready_for(promotion_id)
         promo, at = await self._fetch(promotion_id, "get")
         return self._neutral(promo, "get", at)
 
