@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import math
 import os
+import socket
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ from promokit.errors import (
 )
 from promokit.ledger import Ledger, call_budget
 from promokit.ledger.shared_limits import SharedRateLimiter
-from promokit.ledger.targets import target_of
+from promokit.ledger.targets import rate_window_of, target_of
 from promokit.ledger.writes import ExactlyOnce, ProgressCallback, fingerprint
 from promokit.limits import Clock, RateLimiter, RetryBudget, Sleep, Slots
 from promokit.model import Checkout, Promotion, Quota, Usage, Validation
@@ -170,6 +171,15 @@ class Client:
             self._targets[instance.alias] = known
         return known
 
+    async def _rate_window(self, alias: str) -> str:
+        """The shared window ``alias``'s requests count in: its target, or — where the
+        gateway limits per client IP — every alias of that gateway on this host."""
+        instance = self.provider(alias)
+        if instance.uses_http and instance.manifest.rate_limit_scope == "host":
+            base = type(instance).base_url(instance.settings)
+            return rate_window_of(instance.settings, base, host=socket.gethostname())
+        return await self.target(alias)
+
     async def forget(
         self, idempotency_key: str, provider: str | None = None, *, timeout: float | None = None
     ) -> bool:
@@ -250,7 +260,7 @@ class Client:
             places,
             period,
             ledger=self.ledger,
-            target=lambda: self.target(alias),
+            target=lambda: self._rate_window(alias),
             hold_for=settings.timeout + period,
             clock=self._clock,
             sleep=self._sleep,

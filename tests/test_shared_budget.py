@@ -83,3 +83,56 @@ async def test_four_processes_share_one_window_and_never_see_a_429(
     assert window.rejected == 0  # not one 429
     assert window.max_in_window <= RATE  # in every sliding window, all processes together
     assert len(emulator.requests) >= PROCESSES * BATCHES  # the window was really filled
+
+
+async def test_aliases_with_different_keys_share_a_per_ip_window(tmp_path: Path) -> None:
+    """Mayar limits requests per IP (providers.md §A.9), not per key: two aliases with
+    different keys on one host share one window and never meet a 429."""
+    from promokit_mayar.emulator import MayarEmulator
+
+    import promokit
+
+    keys = ("per-ip-mayar-key-000001", "per-ip-mayar-key-000002")
+
+    class TwoAccounts(MayarEmulator):
+        """Accepts both keys (two Mayar accounts); one limit for the whole IP."""
+
+        def _guarded(self, handler: Any) -> Any:
+            async def guarded(request: Any) -> Any:
+                if request.headers.get("Authorization") not in {f"Bearer {k}" for k in keys}:
+                    return self._reply(401, "Unauthorized", None)
+                return await handler(request)
+
+            return guarded
+
+    rate, period = 4, 2.0
+    emulator = TwoAccounts(api_key=keys[0], rate_limit=rate, rate_period=period)
+    _, prefix = load_emulator("mayar", api_key=keys[0])
+    async with EmulatorServer(emulator, prefix=prefix) as server:
+        aliases = {
+            f"shop{index}": {
+                "plugin": "mayar",
+                "api_key": key,
+                "environment": "sandbox",
+                "base_url": server.url,
+                "rate_limit": rate,
+                "rate_period": period,
+                "timeout": 10,
+                "max_retries": 0,
+            }
+            for index, key in enumerate(keys)
+        }
+        config = {"ledger": str(tmp_path / "ledger.sqlite3"), "providers": aliases}
+        outcomes: list[BaseException] = []
+        async with promokit.Client.from_config(config) as client:
+            # One alias fills the window, then the other reads: it must wait for it.
+            for alias in aliases:
+                for n in range(rate):
+                    try:
+                        await client.get(f"missing-{n}", alias)
+                    except promokit.PromokitError as error:
+                        outcomes.append(error)
+    assert all(isinstance(outcome, promokit.NotFound) for outcome in outcomes), outcomes
+    assert emulator.rate is not None
+    assert emulator.rate.rejected == 0
+    assert emulator.rate.max_in_window <= rate

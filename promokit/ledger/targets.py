@@ -37,3 +37,12 @@ def target_of(secret: bytes, settings: ProviderSettings, base_url: str) -> str:
     """
     environment = settings.environment or "-"
     return f"{settings.plugin} {_clean(base_url)} {environment} {account(secret, settings)}"
+
+
+def rate_window_of(settings: ProviderSettings, base_url: str, *, host: str) -> str:
+    """The shared rate window of a gateway that limits requests per client IP.
+
+    Every alias of ``settings.plugin`` sending from ``host`` to ``base_url`` shares
+    it, whatever its key: ``plugin base-url host:NAME`` (never an account).
+    """
+    return f"{settings.plugin} {_clean(base_url)} host:{host}"

@@ -113,6 +113,9 @@ class Manifest(msgspec.Struct, frozen=True, kw_only=True):
     limits: Limits = Limits()
     operation_notes: dict[str, str] = msgspec.field(default_factory=dict)
     rate_limit_per_minute: float | None = None
+    rate_limit_scope: Literal["account", "host"] = "account"
+    """What the gateway counts its limit against: each API key (``account``), or each
+    client IP (``host``: every key sending from this host shares one window)."""
     page_size: int | None = None
 
     def field(self, name: str) -> FieldSupport:

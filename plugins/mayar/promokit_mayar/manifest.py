@@ -92,6 +92,9 @@ MANIFEST: Manifest = Manifest(
     ),
     operation_notes={"update": _NO_UPDATE, "delete": _NO_DELETE},
     rate_limit_per_minute=RATE_LIMIT_PER_MINUTE,
+    # "20 requests per minute per IP address" (providers.md §A.9): every key sending
+    # from one host shares it.
+    rate_limit_scope="host",
     page_size=DEFAULT_PAGE_SIZE,
 )
 """Mayar's capabilities; every refusal carries the reason shown in plans and errors."""
