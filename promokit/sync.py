@@ -6,10 +6,10 @@ import asyncio
 import os
 import threading
 import weakref
-from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping
+from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from promokit.client import BulkResult, Client
 from promokit.config import Config, load_config
@@ -17,6 +17,11 @@ from promokit.errors import ConfigurationError
 from promokit.ledger.writes import ProgressCallback
 from promokit.model import Checkout, Promotion, Usage, Validation
 from promokit.model.capabilities import Plan, Policy
+from promokit.provider import Provider
+
+if TYPE_CHECKING:
+    from promokit.workflows.apply import ApplyProgress, ApplyReport
+    from promokit.workflows.diff import Diff
 
 T = TypeVar("T")
 
@@ -112,11 +117,25 @@ class SyncClient:
 
     # -- operations ------------------------------------------------------------
 
+    def provider(self, alias: str | None = None) -> Provider:
+        """:meth:`Client.provider` (no I/O): for its manifest and settings; its async
+        methods belong to the client's own loop."""
+        return self._client.provider(alias)
+
+    def target(self, provider: str | None = None) -> str:
+        """:meth:`Client.target`, blocking (it opens the ledger)."""
+        return self._run(self._client.target(provider))
+
     def plan(
-        self, promotion: Promotion, provider: str | None = None, *, policy: Policy = "strict"
+        self,
+        promotion: Promotion,
+        provider: str | None = None,
+        *,
+        policy: Policy = "strict",
+        allow_unknown: bool = False,
     ) -> Plan:
         """:meth:`Client.plan` (no I/O)."""
-        return self._client.plan(promotion, provider, policy=policy)
+        return self._client.plan(promotion, provider, policy=policy, allow_unknown=allow_unknown)
 
     def create(
         self,
@@ -126,6 +145,8 @@ class SyncClient:
         policy: Policy = "strict",
         idempotency_key: str | None = None,
         timeout: float | None = None,
+        allow_unknown: bool = False,
+        allow_ended: bool = False,
     ) -> Promotion:
         """:meth:`Client.create`, blocking."""
         return self._run(
@@ -135,8 +156,16 @@ class SyncClient:
                 policy=policy,
                 idempotency_key=idempotency_key,
                 timeout=timeout,
+                allow_unknown=allow_unknown,
+                allow_ended=allow_ended,
             )
         )
+
+    def forget(
+        self, idempotency_key: str, provider: str | None = None, *, timeout: float | None = None
+    ) -> bool:
+        """:meth:`Client.forget`, blocking."""
+        return self._run(self._client.forget(idempotency_key, provider, timeout=timeout))
 
     def reconcile(
         self,
@@ -175,6 +204,27 @@ class SyncClient:
             )
         )
 
+    def register_code(
+        self,
+        code: str,
+        promotion_id: str,
+        provider: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> Promotion:
+        """:meth:`Client.register_code`, blocking."""
+        return self._run(self._client.register_code(code, promotion_id, provider, timeout=timeout))
+
+    def register_codes(
+        self,
+        pairs: Iterable[tuple[str, str]],
+        provider: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> list[Promotion]:
+        """:meth:`Client.register_codes`, blocking."""
+        return self._run(self._client.register_codes(pairs, provider, timeout=timeout))
+
     def get(
         self, promotion_id: str, provider: str | None = None, *, timeout: float | None = None
     ) -> Promotion:
@@ -189,10 +239,16 @@ class SyncClient:
         search: str | None = None,
         product_id: str | None = None,
         timeout: float | None = None,
+        detail: bool = False,
     ) -> Iterator[Promotion]:
         """:meth:`Client.list`, as an iterator fetching page by page as it is consumed."""
         pages = self._client.list(
-            provider, status=status, search=search, product_id=product_id, timeout=timeout
+            provider,
+            status=status,
+            search=search,
+            product_id=product_id,
+            timeout=timeout,
+            detail=detail,
         )
         try:
             while True:
@@ -230,10 +286,44 @@ class SyncClient:
         *,
         policy: Policy = "strict",
         timeout: float | None = None,
+        allow_unknown: bool = False,
     ) -> Promotion:
         """:meth:`Client.update`, blocking."""
         return self._run(
-            self._client.update(promotion_id, promotion, provider, policy=policy, timeout=timeout)
+            self._client.update(
+                promotion_id,
+                promotion,
+                provider,
+                policy=policy,
+                timeout=timeout,
+                allow_unknown=allow_unknown,
+            )
+        )
+
+    def diff(
+        self,
+        promotions: Sequence[Promotion],
+        provider: str | Sequence[str] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> Diff:
+        """:meth:`Client.diff`, blocking."""
+        return self._run(self._client.diff(promotions, provider, timeout=timeout))
+
+    def apply(
+        self,
+        diff: Diff,
+        *,
+        prune: bool = False,
+        force: bool = False,
+        on_progress: ApplyProgress | None = None,
+        timeout: float | None = None,
+    ) -> ApplyReport:
+        """:meth:`Client.apply`, blocking (``on_progress`` runs on the loop's thread)."""
+        return self._run(
+            self._client.apply(
+                diff, prune=prune, force=force, on_progress=on_progress, timeout=timeout
+            )
         )
 
     def delete(
