@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,9 @@ def test_the_entry_point_registers_the_provider(
     provider = plugins.providers().get("xendit")
     assert provider.__module__ == "promokit_xendit.provider"
     assert plugins.version_of("xendit") == "0.1.0"
+    # pyproject.toml is the one place the version is written; the class reads it back.
+    declared = tomllib.loads((EXAMPLE / "pyproject.toml").read_text(encoding="utf-8"))
+    assert provider.version == declared["project"]["version"] == "0.1.0"
     module = importlib.import_module("promokit_xendit")
     assert module.__file__ is not None
     assert Path(module.__file__).is_relative_to(installed_example), "the installed copy is used"

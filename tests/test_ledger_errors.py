@@ -6,6 +6,7 @@ import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ async def test_a_truncated_file_names_the_store(
     plugins: Plugins, server: EmulatorServer, tmp_path: Path
 ) -> None:
     ledger = tmp_path / "ledger.sqlite3"
-    with sqlite3.connect(ledger) as db:
+    with closing(sqlite3.connect(ledger)) as db, db:
         db.execute("CREATE TABLE filler (x TEXT)")
         db.executemany("INSERT INTO filler VALUES (?)", [("x" * 500,)] * 200)
     data = ledger.read_bytes()
@@ -86,7 +87,7 @@ async def test_a_ledger_from_a_newer_schema_is_refused(
     plugins: Plugins, server: EmulatorServer, tmp_path: Path
 ) -> None:
     ledger = tmp_path / "ledger.sqlite3"
-    with sqlite3.connect(ledger) as db:
+    with closing(sqlite3.connect(ledger)) as db, db:
         db.execute("PRAGMA user_version = 99")
     assert "schema version 99, newer" in await refused(plugins, server, ledger)
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -209,7 +210,7 @@ def test_a_newer_schema_is_refused(location: str) -> None:
     else:
         import sqlite3
 
-        with sqlite3.connect(location) as db:
+        with closing(sqlite3.connect(location)) as db, db:
             db.execute("PRAGMA user_version = 99")
     with pytest.raises(LedgerError) as caught:
         Ledger.at(location).store.open(timeout=TIMEOUT)
@@ -252,7 +253,8 @@ def test_a_promokit_0_1_sqlite_ledger_is_migrated_keeping_its_rows(tmp_path: Pat
     import sqlite3
 
     path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as db:  # the 0.1 schema: keyed by alias, no user_version
+    # The 0.1 schema: keyed by alias, no user_version.
+    with closing(sqlite3.connect(path)) as db, db:
         db.executescript(
             "CREATE TABLE writes (key TEXT PRIMARY KEY, provider TEXT NOT NULL, "
             "operation TEXT NOT NULL, state TEXT NOT NULL, fingerprint TEXT NOT NULL, "
@@ -275,5 +277,5 @@ def test_a_promokit_0_1_sqlite_ledger_is_migrated_keeping_its_rows(tmp_path: Pat
     )
     assert store.get(T, "k-old", timeout=TIMEOUT) is None
     store.close()
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == 4
