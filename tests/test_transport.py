@@ -177,7 +177,9 @@ async def test_deadline_bounds_a_slow_server(emulator: Any, transport: Transport
     started = time.monotonic()
     with pytest.raises(RequestTimeout) as caught:
         await http.request("GET", "/items/it_1", operation="get")
-    assert time.monotonic() - started < 0.3 + 0.1
+    # Well before the server's 1 s answer: the deadline fired (a loaded machine may
+    # wake the timer late, so the bound is not the deadline's own 0.3 s).
+    assert time.monotonic() - started < 0.3 + 0.5
     assert caught.value.outcome == "unknown"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -230,19 +230,29 @@ async def test_concurrent_creates_share_one_request(
     assert posts(server) == 1
 
 
+async def until(condition: Callable[[], bool], within: float = 30.0) -> None:
+    """Wait for ``condition``: an event, not a guess of how long it takes."""
+    async with asyncio.timeout(within):
+        # Polled: the emulator's request log and in-flight count have no event to await.
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+
+
 async def test_cancelled_create_stays_pending_and_is_reconciled_on_retry(
     client: promokit.Client, server: EmulatorServer
 ) -> None:
     server.emulator.faults.add("delay", delay=0.3, method="POST")
     task = asyncio.create_task(client.create(PROMO, idempotency_key="c-1"))
-    await asyncio.sleep(0.1)
+    # Cancelled while the gateway holds the create, however long a loaded machine
+    # took to send it; the retry comes once the gateway has finished with it.
+    await until(lambda: any(r.method == "POST" for r in server.emulator.requests))
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     entry = await client.ledger.get("c-1", target=await client.target())
     assert entry is not None
     assert entry.state == "pending"
-    await asyncio.sleep(0.3)
+    await until(lambda: server.emulator.in_flight == 0)
     again = await client.create(PROMO, idempotency_key="c-1")
     assert again.reconciled
     assert stored(server) == 1
