@@ -101,9 +101,9 @@ async def test_a_thousand_calls_under_faults_stay_bounded_and_clean(plugins: Plu
     # Stuck calls hold their slot until their deadline, so some queued calls expire too;
     # every failure is typed, and none gives up early: a call that timed out or was
     # refused for want of a slot took its whole deadline. How many calls fit in that
-    # second depends on the machine's speed and load, so only "some" is asserted.
+    # second depends on the machine's speed and load (a starved one may finish none),
+    # so throughput is left to bench/, never asserted here.
     assert set(outcomes) <= {"ok", "ProviderServerError", "RequestTimeout", "Overloaded"}
-    assert "ok" in outcomes, {o: outcomes.count(o) for o in set(outcomes)}
     expired = [d for d, outcome in results if outcome in {"RequestTimeout", "Overloaded"}]
     assert expired, "the 2 s delays never met the 1 s deadline"
     assert min(expired) >= deadline - 0.01, min(expired)
