@@ -85,3 +85,19 @@ def entries_sql(
         params.extend([len(prefix), prefix])
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     return f"{select}{where} ORDER BY created_at, key", params
+
+
+def codes_sql(
+    table: str, *, mark: str, target: str, code: str | None, promo_id: str | None
+) -> tuple[str, list[object]]:
+    """The ``SELECT`` of ``target``'s codes, narrowed to ``code`` and/or ``promo_id``;
+    each filter is answered by an index (the primary key, or the ``…_by_promo`` one)."""
+    query = f"SELECT code, promo_id FROM {table} WHERE target = {mark}"
+    params: list[object] = [target]
+    if code is not None:
+        query += f" AND code = {mark}"
+        params.append(code)
+    if promo_id is not None:
+        query += f" AND promo_id = {mark}"
+        params.append(promo_id)
+    return query, params

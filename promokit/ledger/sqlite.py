@@ -397,18 +397,12 @@ class SqliteLedgerStore:
         code: str | None = None,
         promo_id: str | None = None,
     ) -> dict[str, str]:
-        query = "SELECT code, promo_id FROM codes WHERE target = ?"
-        values = [target]
-        # Each filter is answered by an index: the primary key or codes_by_promo.
-        if code is not None:
-            query += " AND code = ?"
-            values.append(code)
-        if promo_id is not None:
-            query += " AND promo_id = ?"
-            values.append(promo_id)
+        query, values = rows.codes_sql(
+            "codes", mark="?", target=target, code=code, promo_id=promo_id
+        )
         with self._using(timeout) as db:
-            rows = db.execute(query, values).fetchall()
-        return {str(code): str(promo_id) for code, promo_id in rows}
+            found = db.execute(query, values).fetchall()
+        return {str(code): str(promo_id) for code, promo_id in found}
 
     def close(self) -> None:
         with self._lock:
