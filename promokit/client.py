@@ -140,7 +140,11 @@ class Client:
 
     @property
     def ledger(self) -> Ledger:
-        """The write ledger (``config.ledger_path``, or in-memory for dict configs)."""
+        """The write ledger: the one passed in, else ``config.ledger_path``.
+
+        A dict config that names no ledger gets one in memory for reads and code
+        look-ups, but creates on a gateway refuse with it (see :meth:`create`).
+        """
         if self._ledger is None:
             self._ledger = Ledger.at(self.config.ledger_path or ":memory:")
         return self._ledger
@@ -151,6 +155,26 @@ class Client:
         if self._writes is None:
             self._writes = ExactlyOnce(self.ledger)
         return self._writes
+
+    def _durable_for_creates(self, instance: Provider, operation: str) -> None:
+        """Refuse a create on a gateway whose exactly-once rests on a ledger nobody chose.
+
+        A dict config without ``ledger`` would record the write in this process's
+        memory only: a retry from a new process (a restarted worker, the CLI) would
+        create a one-time coupon again. The built-in ``memory`` provider's state dies
+        with the process too, so it needs nothing more.
+        """
+        if instance.uses_http and self._owns_ledger and self.config.ledger_path is None:
+            raise ConfigurationError(
+                f"{operation} on {instance.alias!r} is exactly-once only with a durable "
+                f"ledger, and the config ({self.config.source}) names none; nothing was "
+                'sent. Add "ledger": "<path>.sqlite3" (or a postgresql:// URL) to the '
+                "config or set PROMOKIT_LEDGER_URL; to accept a ledger that dies with this "
+                'process, pass ledger=Ledger.memory() or set "ledger": ":memory:"',
+                provider=instance.alias,
+                operation=operation,
+                problems=[Problem("ledger", "not set: a durable ledger is needed to create")],
+            )
 
     async def target(self, provider: str | None = None) -> str:
         """The gateway account ``provider``'s writes belong to in the ledger.
@@ -339,6 +363,7 @@ class Client:
         within the deadline, then :class:`WriteInProgress`.
         """
         instance = self._ready(provider, "create")
+        self._durable_for_creates(instance, "create")
         _well_typed(promotion)
         checked = self.plan(promotion, instance.alias, policy=policy, allow_unknown=allow_unknown)
         if not allow_ended:
@@ -398,6 +423,7 @@ class Client:
                 problems=[Problem("count", f"from 1 to {MAX_BULK:,}")],
             )
         instance = self._ready(provider, "create")
+        self._durable_for_creates(instance, "create_bulk")
         _well_typed(promotion)
         template = msgspec.structs.replace(promotion, coupon_type="single_use", code=None)
         size = instance.manifest.limits.max_codes_per_request or count

@@ -173,6 +173,7 @@ async def echo_client(
 ) -> AsyncIterator[promokit.Client]:
     config = {
         "default": "echo",
+        "ledger": ":memory:",
         "providers": {
             "echo": {
                 "plugin": "echo",

@@ -70,7 +70,7 @@ async def gateways(
                 },
             },
         }
-        if ledger is not None:
-            config["ledger"] = str(ledger)
+        # Without a file, the test's writes live in memory, chosen explicitly.
+        config["ledger"] = ":memory:" if ledger is None else str(ledger)
         async with promokit.Client.from_config(config, sleep=sleep) as client:
             yield Gateways(client, mayar, durianpay, product, other)

@@ -39,6 +39,7 @@ async def test_a_retry_begun_past_the_deadline_keeps_the_sent_attempts_outcome()
     async with EmulatorServer(emulator, prefix=prefix) as server:
         config = {
             "default": "gw",
+            "ledger": ":memory:",
             "providers": {
                 "gw": {"plugin": "durianpay", "api_key": KEY, "base_url": server.url},
             },

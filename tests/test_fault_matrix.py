@@ -107,6 +107,7 @@ async def opened(gateway: Gateway) -> AsyncIterator[Rig]:
     async with EmulatorServer(emulator, prefix=prefix) as server:
         config = {
             "default": "gw",
+            "ledger": ":memory:",
             "providers": {
                 "gw": {
                     "plugin": gateway.plugin,
@@ -271,6 +272,7 @@ async def test_mayar_one_time_batch_is_found_again_by_name(mayar: Rig) -> None:
 
 async def test_connection_refused_is_not_sent_and_typed(rig: Rig) -> None:
     config = {
+        "ledger": ":memory:",
         "providers": {
             "gw": {
                 "plugin": rig.gateway.plugin,
@@ -278,7 +280,7 @@ async def test_connection_refused_is_not_sent_and_typed(rig: Rig) -> None:
                 "base_url": "http://127.0.0.1:9" + rig.gateway.plugin[:0],
                 **rig.gateway.settings,
             }
-        }
+        },
     }
     _, sleep = no_sleep_recorder()
     async with promokit.Client.from_config(config, sleep=sleep) as client:

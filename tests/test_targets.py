@@ -53,7 +53,10 @@ async def two_echoes() -> AsyncIterator[tuple[EmulatorServer, EmulatorServer]]:
 
 
 def echo_config(url: str, *, key: str = CANARY_KEY, plugin: str = "echo") -> dict[str, Any]:
-    return {"providers": {"shop": {"plugin": plugin, "api_key": key, "base_url": url}}}
+    return {
+        "ledger": ":memory:",
+        "providers": {"shop": {"plugin": plugin, "api_key": key, "base_url": url}},
+    }
 
 
 def posts(server: EmulatorServer) -> int:

@@ -26,6 +26,7 @@ PROMO = Promotion(name="Echo sale", code="ECHO10", discount=Fixed(amount=5000))
 def config(url: str, **extra: Any) -> dict[str, Any]:
     return {
         "default": "echo",
+        "ledger": ":memory:",
         "providers": {
             "echo": {
                 "plugin": "echo",

@@ -269,7 +269,13 @@ class Ledger:
 
     @classmethod
     def memory(cls) -> Ledger:
-        """A ledger that lives and dies with this process (tests, the memory provider)."""
+        """A ledger that lives and dies with this process: the explicit choice for
+        tests and one-off scripts (``Client(config, ledger=Ledger.memory())``).
+
+        Its records vanish with the process, so a retry from another process creates
+        again; a dict config without ``ledger`` refuses creates on a gateway rather
+        than fall back to one silently. The caller closes it (:meth:`close`).
+        """
         from promokit.ledger.sqlite import SqliteLedgerStore
 
         return cls(SqliteLedgerStore(":memory:"))

@@ -133,7 +133,8 @@ def client_config(
     if options:
         table["options"] = dict(options)
     table.update(settings or {})
-    return {"default": alias, "providers": {alias: table}}
+    # A test's writes live as long as it does: the in-memory ledger, chosen explicitly.
+    return {"default": alias, "ledger": ":memory:", "providers": {alias: table}}
 
 
 def open_client(

@@ -41,7 +41,7 @@ def settings(provider: str, url: str, **options: Any) -> dict[str, Any]:
     """A dict config with one alias, ``shop``, on the gateway at ``url``."""
     key = MAYAR_KEY if provider == "mayar" else DURIANPAY_KEY
     table = {"plugin": provider, "api_key": key, "base_url": url, "timeout": 2.0, **options}
-    return {"default": "shop", "providers": {"shop": table}}
+    return {"default": "shop", "ledger": ":memory:", "providers": {"shop": table}}
 
 
 @pytest.fixture(params=PROVIDERS)

@@ -70,7 +70,7 @@ def settings_dict(base_url: str | None, **overrides: Any) -> dict[str, Any]:
     if base_url is not None:
         table["base_url"] = base_url
     table.update(overrides)
-    return {"default": "dp", "providers": {"dp": table}}
+    return {"default": "dp", "ledger": ":memory:", "providers": {"dp": table}}
 
 
 @pytest.fixture

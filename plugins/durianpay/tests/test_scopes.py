@@ -29,6 +29,7 @@ async def _no_sleep(seconds: float) -> None:
 def _config(url: str) -> dict[str, Any]:
     return {
         "default": "dp",
+        "ledger": ":memory:",
         "providers": {
             "dp": {"plugin": "durianpay", "api_key": TEST_KEY, "base_url": url},
             "mem": {"plugin": "memory"},

@@ -103,7 +103,7 @@ def make_client(plugins: Plugins, server: EmulatorServer, emulator: MayarEmulato
         }
         table.update(settings)
         client = Client.from_config(
-            {"default": "shop", "providers": {"shop": table}},
+            {"default": "shop", "ledger": ":memory:", "providers": {"shop": table}},
             plugins=plugins,
             **(client_options or {}),
         )

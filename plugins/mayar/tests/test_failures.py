@@ -130,7 +130,9 @@ async def mocked_client(plugins: Plugins) -> AsyncIterator[tuple[Client, aioresp
     table = {"plugin": "mayar", "api_key": KEY, "base_url": BASE, "rate_limit": 100_000}
     with aioresponses() as mocked:
         async with Client.from_config(
-            {"default": "shop", "providers": {"shop": table}}, plugins=plugins, sleep=no_sleep
+            {"default": "shop", "ledger": ":memory:", "providers": {"shop": table}},
+            plugins=plugins,
+            sleep=no_sleep,
         ) as client:
             yield client, mocked
 
@@ -334,7 +336,9 @@ async def test_429_is_rate_limited_with_retry_after(plugins: Plugins) -> None:
             payload={"statusCode": 429, "messages": "Too Many Requests", "data": None},
             headers={"Retry-After": "7"},
         )
-        async with Client.from_config({"providers": {"shop": table}}, plugins=plugins) as client:
+        async with Client.from_config(
+            {"ledger": ":memory:", "providers": {"shop": table}}, plugins=plugins
+        ) as client:
             with pytest.raises(RateLimited) as caught:
                 await client.usage("HARIBAIK")
 
@@ -384,7 +388,7 @@ async def test_validate_sends_post_read_only_and_retries_a_server_error(
         mocked.post(url, status=503, payload={"statusCode": 503, "messages": "Unavailable"})
         mocked.post(url, body=fixture_bytes("validate_response.json"))
         async with Client.from_config(
-            {"providers": {"shop": table}}, plugins=plugins, sleep=no_sleep
+            {"ledger": ":memory:", "providers": {"shop": table}}, plugins=plugins, sleep=no_sleep
         ) as client:
             validation = await client.validate("HARIBAIK", Checkout(amount=100000, product_id="p"))
         calls = sent(mocked, "POST", url)
