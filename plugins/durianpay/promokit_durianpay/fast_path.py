@@ -195,6 +195,8 @@ def plain_promotion(promo: NativePromo, provider: str, code: str | None) -> Prom
     # CPython passes 16 or more keyword arguments through a dict, several times
     # slower, so the rest are set here, on an object nobody else has seen yet.
     force_setattr(promotion, "updated_at", updated_at)
+    if known_code is None:
+        force_setattr(promotion, "unknown", ("code",))  # not echoed, not in the ledger
     if promo.description:
         force_setattr(promotion, "description", promo.description)
     if promo.currency and promo.currency != "IDR":

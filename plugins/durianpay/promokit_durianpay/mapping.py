@@ -438,5 +438,11 @@ def _checked_promotion(
         coupons=coupons,
         created_at=created_at,
         updated_at=as_utc(promo.updated_at),
-        unknown=() if payment_known else ("payment",),
+        # Durianpay does not echo codes: one neither it nor the ledger knows is
+        # unknown, never None (an export then update would send ``code: null``).
+        unknown=tuple(
+            name
+            for name, known in (("code", known_code is not None), ("payment", payment_known))
+            if not known
+        ),
     )

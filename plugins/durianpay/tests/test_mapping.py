@@ -247,7 +247,9 @@ def test_neutral_round_trips_through_the_wire(
 
     back = _neutral(_echo(body))
 
-    assert back.draft() == original
+    # A read without a code (none sent, none echoed) says it does not know it.
+    unknown = ("code",) if original.code is None else ()
+    assert back.draft() == msgspec.structs.replace(original, unknown=unknown)
 
 
 def test_wire_amounts_are_strings(seed_promotion: promokit.Promotion) -> None:

@@ -72,6 +72,7 @@ def _promo(**changes: Any) -> dict[str, Any]:
     return {
         "id": "prm_1",
         "label": "L1",
+        "code": "L1CODE",  # echoed here, so only the scope is in question
         "type": "ewallet_promos",
         "discount": "10",
         "discount_type": "percentage",
@@ -136,7 +137,7 @@ def test_the_assumed_ewallet_example_keeps_its_key_and_reads_as_unknown() -> Non
     body = (FIXTURES / "assumed_fetch_one_ewallet.json").read_bytes()
     promo = codec.decode(body, PromoEnvelope, provider="dp", operation="get").data
     read = mapping.to_promotion(promo, provider="dp", operation="get")
-    assert read.unknown == ("payment",)
+    assert read.unknown == ("code", "payment")  # the documented fetch echoes no code
     assert read.payment == promokit.EwalletScope()
     assert read.extensions == {"durianpay": {"promo_details": {"ewallet_types": ["OVO"]}}}
 
