@@ -30,6 +30,7 @@ from promokit.errors import (
     plural,
 )
 from promokit.ledger import Ledger, call_budget
+from promokit.ledger.pacing import WaitCallback, listening, reporting
 from promokit.ledger.shared_limits import SharedRateLimiter
 from promokit.ledger.targets import rate_window_of, target_of
 from promokit.ledger.writes import ExactlyOnce, ProgressCallback, fingerprint
@@ -278,7 +279,7 @@ class Client:
         if self._clock is not time.monotonic or getattr(self.ledger.store, "path", None) == (
             ":memory:"
         ):
-            return RateLimiter(places, period, clock=self._clock, sleep=self._sleep)
+            return RateLimiter(places, period, clock=self._clock, sleep=reporting(self._sleep))
         alias = settings.alias
         limiter = SharedRateLimiter(
             places,
@@ -287,7 +288,7 @@ class Client:
             target=lambda: self._rate_window(alias),
             hold_for=settings.timeout + period,
             clock=self._clock,
-            sleep=self._sleep,
+            sleep=reporting(self._sleep),
         )
         self._shared_limiters.append(limiter)
         return limiter
@@ -404,6 +405,7 @@ class Client:
         *,
         idempotency_key: str | None = None,
         on_progress: ProgressCallback | None = None,
+        on_wait: WaitCallback | None = None,
         concurrency: int = 4,
         timeout: float | None = None,
     ) -> BulkResult:
@@ -415,7 +417,9 @@ class Client:
         provider's rate limit instead of stopping at it. ``timeout`` bounds the whole
         job (without one it runs until done); batches it cuts short are resumed by a
         re-run. ``count`` is at most :data:`MAX_BULK` (100,000); batches are built as
-        their turn comes.
+        their turn comes. ``on_progress(done, count)`` follows the codes made;
+        ``on_wait(seconds)`` is told of each wait for the rate limit as it begins
+        (the CLI shows it in the progress bar, with the time left).
         """
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_BULK:
             raise InvalidInput(
@@ -463,7 +467,7 @@ class Client:
 
         try:
             # Tasks copy the context they start in: every batch inherits the deadline.
-            with deadline(timeout):
+            with deadline(timeout), listening(on_wait):
                 target = await self.target(instance.alias)
                 async with asyncio.TaskGroup() as group:
                     for _ in range(min(max(1, concurrency), batches)):
@@ -488,7 +492,7 @@ class Client:
                 wait = 0.25 if after is None else max(0.01, float(after))
                 if wait >= call_budget(math.inf):
                     raise
-                await self._sleep(wait)
+                await reporting(self._sleep)(wait)
             except WriteInProgress as held:
                 wait = max(0.05, (held.until or 0.0) - time.time())
                 left = call_budget(math.inf)

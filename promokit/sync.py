@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from promokit.client import BulkResult, Client
 from promokit.config import Config, load_config
 from promokit.errors import ConfigurationError
+from promokit.ledger.pacing import WaitCallback
 from promokit.ledger.writes import ProgressCallback
 from promokit.model import Checkout, Promotion, Usage, Validation
 from promokit.model.capabilities import Plan, Policy
@@ -188,10 +189,12 @@ class SyncClient:
         *,
         idempotency_key: str | None = None,
         on_progress: ProgressCallback | None = None,
+        on_wait: WaitCallback | None = None,
         concurrency: int = 4,
         timeout: float | None = None,
     ) -> BulkResult:
-        """:meth:`Client.create_bulk`, blocking (``on_progress`` runs on the loop's thread)."""
+        """:meth:`Client.create_bulk`, blocking (``on_progress`` and ``on_wait`` run on
+        the loop's thread)."""
         return self._run(
             self._client.create_bulk(
                 promotion,
@@ -199,6 +202,7 @@ class SyncClient:
                 provider,
                 idempotency_key=idempotency_key,
                 on_progress=on_progress,
+                on_wait=on_wait,
                 concurrency=concurrency,
                 timeout=timeout,
             )

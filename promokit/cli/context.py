@@ -11,7 +11,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn
 
 from promokit import codec
 from promokit.call_deadline import deadline
@@ -47,12 +47,13 @@ class Context:
         """Print ``data`` as JSON (machine-readable output)."""
         click.echo(json.dumps(codec.to_builtins(data), indent=2, ensure_ascii=False))
 
-    def progress(self) -> Progress:
-        """A progress bar on stderr, silent with ``--json``."""
+    def progress(self, *more: ProgressColumn) -> Progress:
+        """A progress bar on stderr, silent with ``--json``; ``more`` columns follow."""
         return Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
+            *more,
             console=self.err,
             disable=self.as_json,
         )

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import click
 import msgspec
-from rich.progress import Progress
 
 from promokit import codec
-from promokit.cli import render
+from promokit.cli import bulk_bar, render
+from promokit.cli.bulk_bar import BulkBar
 from promokit.cli.confirm import ask, widened, yes_option
 from promokit.cli.context import EXIT_PROVIDER, EXIT_USAGE, Context, bounded, common, run
 from promokit.client import Client
@@ -272,26 +271,16 @@ def _fields(lines: list[str], prefix: str) -> list[str]:
     ]
 
 
-def _advance(progress: Progress, task: Any) -> Callable[[int, int], None]:
-    def update(done: int, _total: int) -> None:
-        progress.update(task, completed=done)
-
-    return update
-
-
 async def _bulk(
     context: Context, client: Client, promotions: list[Any], where: list[str], count: int
 ) -> None:
     results = []
-    with context.progress() as progress:
+    with context.progress(*bulk_bar.columns()) as progress:
         for promotion in promotions:
             for alias in where:
-                task = progress.add_task(f"{promotion.name} @ {alias}", total=count)
+                bar = BulkBar(context, progress, f"{promotion.name} @ {alias}", count)
                 result = await client.create_bulk(
-                    promotion,
-                    count,
-                    alias,
-                    on_progress=_advance(progress, task),
+                    promotion, count, alias, on_progress=bar.done, on_wait=bar.wait
                 )
                 results.append(
                     {
