@@ -231,9 +231,6 @@ class ExactlyOnce:
                 found = await self._lookup(write, None)
                 if found is not None:
                     return found
-                if claim.entry.settles_at > 0 and not write.unique:
-                    # Its request may have been committed; the lookup proves nothing.
-                    raise self._unresendable(write)
             return await self._send(write, resend=True, after_unknown=claim.took_over)
 
     @contextlib.asynccontextmanager
