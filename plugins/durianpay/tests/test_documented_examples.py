@@ -29,7 +29,8 @@ async def test_the_seed_example_end_to_end(
 ) -> None:
     with aioresponses() as mocked:
         mocked.post(PROMOS, body=fixture_bytes("create_response.json"))
-        created = await mocked_client.create(seed_promotion)
+        # The documented example ended in 2022: replayed on purpose.
+        created = await mocked_client.create(seed_promotion, allow_ended=True)
         [sent] = next(iter(mocked.requests.values()))
 
     assert json.loads(sent.kwargs["data"]) == fixture_json("create_request.json")
