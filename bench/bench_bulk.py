@@ -4,7 +4,7 @@
 into 200 creates of 50 codes (Mayar's per-request cap). The emulator enforces
 20 requests per sliding 60 s window and answers 429 beyond it; the client's own
 limiter is configured at the same 20/min. Both share one
-:class:`promokit.emulator.VirtualClock` (the client's ``clock=`` and ``sleep=``
+:class:`promokit.plugins.emulator.VirtualClock` (the client's ``clock=`` and ``sleep=``
 advance it), so ten virtual minutes pass in a few seconds of real time.
 
 A virtual sleep first lets the requests already on the wire land (20 ms of real
@@ -34,7 +34,7 @@ from _common import Samples, machine_line, markdown_table, say, verdict
 from promokit_mayar.emulator import DOCS_PLACEHOLDER_KEY, create_emulator, create_server
 
 from promokit import Client, Fixed, Promotion
-from promokit.emulator import VirtualClock
+from promokit.plugins.emulator import VirtualClock
 
 RATE, PERIOD = 20, 60.0
 TARGET = 0.95

@@ -40,7 +40,7 @@ from _common import Samples, machine_line, markdown_table, progress, ratio_sampl
 from promokit_durianpay.emulator import create_emulator
 
 from promokit import CardScope, Client, Percent, Promotion, Quota
-from promokit.emulator import EmulatorServer
+from promokit.plugins.emulator import EmulatorServer
 
 KEY = "dp_test_benchdiff00000001"
 TARGET_RATIO = 1.5

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
         UnsupportedFeature,
         WriteInProgress,
     )
-    from promokit.hookspecs import hookimpl
+    from promokit.plugins.hookspecs import hookimpl
     from promokit.model import (
         Budget,
         CardScope,
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     )
     from promokit.model.capabilities import FieldSupport, Limits, Manifest, Plan, PlanLine
     from promokit.model.evaluate import evaluate
-    from promokit.provider import Provider, ProviderSettings
+    from promokit.plugins.provider import Provider, ProviderSettings
     from promokit.redact import Secret
     from promokit.sync import SyncClient
 
@@ -92,11 +92,11 @@ _EXPORTS = {
     "Problem": "promokit.errors",
     "PromokitError": "promokit.errors",
     "Promotion": "promokit.model",
-    "Provider": "promokit.provider",
+    "Provider": "promokit.plugins.provider",
     "ProviderError": "promokit.errors",
     "ProviderResponseError": "promokit.errors",
     "ProviderServerError": "promokit.errors",
-    "ProviderSettings": "promokit.provider",
+    "ProviderSettings": "promokit.plugins.provider",
     "Quota": "promokit.model",
     "RateLimited": "promokit.errors",
     "Rejection": "promokit.model",
@@ -114,7 +114,7 @@ _EXPORTS = {
     "WriteInProgress": "promokit.errors",
     "deadline": "promokit.call_deadline",
     "evaluate": "promokit.model.evaluate",
-    "hookimpl": "promokit.hookspecs",
+    "hookimpl": "promokit.plugins.hookspecs",
 }
 
 

@@ -39,7 +39,7 @@ from promokit.model import Checkout, Promotion, Quota, Usage, Validation
 from promokit.model.capabilities import Plan, Policy, plan, require_operation
 from promokit.model.rules import type_problems
 from promokit.plugins import Plugins, default_plugins
-from promokit.provider import Provider, ProviderSettings
+from promokit.plugins.provider import Provider, ProviderSettings
 from promokit.transport import ProviderHttp, RetryPolicy, Transport
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from promokit.errors import ConfigurationError, Problem, plural
-from promokit.provider import ProviderSettings
+from promokit.plugins.provider import ProviderSettings
 from promokit.redact import Secret
 from promokit.workflows.checking import table_problems
 

@@ -43,7 +43,7 @@ from promokit.errors import (
     ResponseValidationError,
     UnsupportedFeature,
 )
-from promokit.hookspecs import hookimpl
+from promokit.plugins.hookspecs import hookimpl
 from promokit.model import (
     AppliesTo,
     Budget,
@@ -82,7 +82,7 @@ from promokit.model.capabilities import (
 )
 from promokit.model.evaluate import amount_off, evaluate
 from promokit.plugins import ProviderRegistry
-from promokit.provider import Environment, Provider, ProviderSettings
+from promokit.plugins.provider import Environment, Provider, ProviderSettings
 from promokit.redact import Secret, redact_body
 from promokit.transport import (
     ErrorInfo,
@@ -94,12 +94,12 @@ from promokit.transport import (
 )
 
 if TYPE_CHECKING:
-    from promokit.emulator import Emulator, EmulatorServer, Fault, Handler, VirtualClock
+    from promokit.plugins.emulator import Emulator, EmulatorServer, Fault, Handler, VirtualClock
 
 # The emulator names resolve on first use (PEP 562): a client that loads a plugin
 # needs no aiohttp.web server code.
 _LAZY = dict.fromkeys(
-    ("Emulator", "EmulatorServer", "Fault", "Handler", "VirtualClock"), "promokit.emulator"
+    ("Emulator", "EmulatorServer", "Fault", "Handler", "VirtualClock"), "promokit.plugins.emulator"
 )
 
 

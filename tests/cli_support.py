@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from promokit.cli import load_emulator, main
-from promokit.emulator import Emulator, EmulatorServer
+from promokit.plugins.emulator import Emulator, EmulatorServer
 
 T = TypeVar("T")
 MAYAR_KEY = "cli-test-mayar-key-0001"

@@ -12,10 +12,10 @@ from aiohttp import web
 
 import promokit
 import promokit.codec
-from promokit.emulator import Emulator, EmulatorServer
+from promokit.plugins.emulator import Emulator, EmulatorServer
 from promokit.model.capabilities import FieldSupport, Manifest
 from promokit.plugins import Plugins, ProviderRegistry
-from promokit.provider import Provider, ProviderSettings
+from promokit.plugins.provider import Provider, ProviderSettings
 
 CANARY_KEY = "sk_test_CANARY0123456789abcdef"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import promokit
 from promokit.cli import load_emulator
-from promokit.emulator import EmulatorServer
+from promokit.plugins.emulator import EmulatorServer
 
 from .conftest import no_sleep_recorder
 

@@ -12,7 +12,7 @@ import promokit
 from promokit import Fixed, InvalidInput, Promotion
 from promokit.cli import load_emulator
 from promokit.client import MAX_BULK
-from promokit.emulator import EmulatorServer
+from promokit.plugins.emulator import EmulatorServer
 
 KEY = "bulk-pacing-mayar-key-01"
 TEMPLATE = Promotion(

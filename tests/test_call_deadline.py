@@ -13,7 +13,7 @@ import pytest
 import promokit
 from promokit import Fixed, InvalidInput, OutcomeUnknown, Promotion, RequestTimeout
 from promokit.call_deadline import CALL_DEADLINE, within
-from promokit.emulator import EmulatorServer
+from promokit.plugins.emulator import EmulatorServer
 
 GOOD = Promotion(name="Echo sale", discount=Fixed(amount=5000))
 # The echo provider's own timeout is 2 s (conftest): every bound below is far shorter.

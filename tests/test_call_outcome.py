@@ -11,7 +11,7 @@ import pytest
 import promokit
 from promokit import CardScope, Percent, PromokitError, Promotion, Quota
 from promokit.cli import load_emulator
-from promokit.emulator import EmulatorServer
+from promokit.plugins.emulator import EmulatorServer
 
 KEY = "dp_test_outcome000000001"
 SAMPLE = Promotion(

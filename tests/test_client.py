@@ -20,8 +20,8 @@ from promokit import (
     UnsupportedFeature,
 )
 from promokit.client import _bulk_stopped
-from promokit.emulator import EmulatorServer
 from promokit.plugins import Plugins
+from promokit.plugins.emulator import EmulatorServer
 
 GOOD = Promotion(name="Echo sale", discount=Fixed(amount=5000))
 

@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 import promokit
-from promokit.emulator import Handler as EmulatorHandler
-from promokit.memory import MemoryProvider
+from promokit.plugins.emulator import Handler as EmulatorHandler
+from promokit.plugins.memory import MemoryProvider
 from promokit.testing import ErrorCase, ProviderConformance
 
 from .conftest import EchoEmulator, EchoProvider

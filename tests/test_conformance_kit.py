@@ -16,8 +16,8 @@ import msgspec
 import pytest
 
 import promokit
-from promokit.emulator import EmulatorServer
-from promokit.memory import MemoryProvider
+from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.memory import MemoryProvider
 from promokit.model.capabilities import FieldSupport, Limits, Manifest
 from promokit.model.evaluate import evaluate
 from promokit.testing import (

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import promokit.testing
-from promokit import hookspecs
+from promokit.plugins import hookspecs
 from promokit.testing import ProviderConformance, pytest_plugin
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from promokit.cli import load_emulator
-from promokit.emulator import EmulatorServer
+from promokit.plugins.emulator import EmulatorServer
 
 KEY = "dp_test_durablecodes0001"
 PROMOKIT = [sys.executable, "-m", "promokit.cli"]

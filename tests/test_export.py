@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from promokit_mayar.emulator import MayarEmulator
 
 from promokit.cli import main
-from promokit.emulator import EmulatorServer
+from promokit.plugins.emulator import EmulatorServer
 
 from .cli_support import MAYAR_KEY, BackgroundEmulators
 

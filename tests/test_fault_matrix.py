@@ -32,7 +32,7 @@ from promokit import (
     RequestTimeout,
 )
 from promokit.cli import load_emulator
-from promokit.emulator import EmulatorServer
+from promokit.plugins.emulator import EmulatorServer
 
 from .conftest import no_sleep_recorder
 

@@ -14,8 +14,8 @@ import pytest
 
 import promokit
 from promokit import Fixed, LedgerError, Promotion
-from promokit.emulator import EmulatorServer
 from promokit.plugins import Plugins
+from promokit.plugins.emulator import EmulatorServer
 
 from .conftest import CANARY_KEY, EchoEmulator
 

@@ -13,8 +13,8 @@ import pytest
 
 import promokit
 from promokit import Overloaded, PromokitError
-from promokit.emulator import EmulatorServer, VirtualClock
 from promokit.plugins import Plugins
+from promokit.plugins.emulator import EmulatorServer, VirtualClock
 
 from .conftest import CANARY_KEY, EchoEmulator
 

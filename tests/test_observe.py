@@ -13,9 +13,9 @@ import pytest
 
 import promokit
 from promokit import NotFound, ProviderServerError, RequestTimeout
-from promokit.emulator import EmulatorServer
 from promokit.observe import RequestEvent
 from promokit.plugins import Plugins
+from promokit.plugins.emulator import EmulatorServer
 
 from .conftest import CANARY_KEY, EchoEmulator
 

@@ -147,7 +147,7 @@ def test_the_plugins_command_lists_providers_observers_and_problems(site: Path) 
     assert listed["watch"]["hooks"] == ["promokit_request_done"]
     assert listed["watch"]["providers"] == []
     assert "failed to load" in listed["bad"]["problem"]
-    assert listed["promokit.memory"]["providers"] == ["memory"]
+    assert listed["promokit.plugins.memory"]["providers"] == ["memory"]
     human = CliRunner().invoke(main, ["plugins"], catch_exceptions=False)
     assert "watch (promokit-fake-watch 1.2.3): hooks promokit_request_done" in human.output
     providers = CliRunner().invoke(main, ["providers"], catch_exceptions=False)

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from promokit.cli import load_emulator, main
-from promokit.emulator import EmulatorServer
+from promokit.plugins.emulator import EmulatorServer
 
 from .cli_support import BackgroundEmulators
 

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from promokit import Overloaded
-from promokit.emulator import EmulatorServer
 from promokit.limits import RateLimiter
+from promokit.plugins.emulator import EmulatorServer
 from promokit.transport import ProviderHttp, Transport
 
 from .conftest import CANARY_KEY, EchoEmulator

@@ -40,7 +40,7 @@ BAD_EMULATOR = '''\
 
 from __future__ import annotations
 
-from promokit.emulator import Emulator
+from promokit.plugins.emulator import Emulator
 '''
 GOOD_PROVIDER = '''\
 """A plugin on the SDK alone."""
@@ -90,7 +90,7 @@ def test_imports_past_the_sdk_are_listed_with_file_and_line(fake_plugins: Path) 
     provider = importlib.import_module("promokit_reaching.provider").ReachingProvider
 
     assert foreign_imports(provider) == [
-        "promokit_reaching/emulator/__init__.py:5 imports promokit.emulator",
+        "promokit_reaching/emulator/__init__.py:5 imports promokit.plugins.emulator",
         "promokit_reaching/provider.py:5 imports promokit",
         "promokit_reaching/provider.py:8 imports promokit.transport",
     ]
@@ -132,8 +132,8 @@ def test_every_sdk_name_resolves() -> None:
 def test_the_sdk_keeps_the_emulator_server_code_unloaded_until_used() -> None:
     code = (
         "import sys, promokit.sdk, promokit_mayar.plugin; "
-        "assert 'promokit.emulator' not in sys.modules, 'loaded early'; "
-        "promokit.sdk.Emulator; assert 'promokit.emulator' in sys.modules"
+        "assert 'promokit.plugins.emulator' not in sys.modules, 'loaded early'; "
+        "promokit.sdk.Emulator; assert 'promokit.plugins.emulator' in sys.modules"
     )
     import subprocess
 

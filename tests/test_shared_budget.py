@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from promokit.cli import load_emulator
-from promokit.emulator import EmulatorServer
+from promokit.plugins.emulator import EmulatorServer
 
 from .pg_cluster import Cluster
 

@@ -12,11 +12,11 @@ import pytest
 import promokit
 from promokit import Conflict, Fixed, Promotion, Quota, StaleRecord
 from promokit.cli import load_emulator
-from promokit.emulator import EmulatorServer
 from promokit.ledger import Ledger
 from promokit.ledger.targets import target_of
 from promokit.plugins import Plugins
-from promokit.provider import ProviderSettings
+from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.provider import ProviderSettings
 from promokit.redact import Secret
 
 from .conftest import CANARY_KEY, EchoEmulator, EchoProvider

@@ -24,8 +24,8 @@ from promokit import (
     RequestTimeout,
     TransportError,
 )
-from promokit.emulator import EmulatorServer
 from promokit.limits import RetryBudget
+from promokit.plugins.emulator import EmulatorServer
 from promokit.testing.mocked import needs_aioresponses
 from promokit.transport import ProviderHttp, RetryPolicy, Transport, parse_retry_after
 

@@ -12,11 +12,11 @@ import pytest
 
 import promokit
 from promokit import Conflict, Fixed, OutcomeUnknown, Promotion, StaleRecord
-from promokit.emulator import EmulatorServer
 from promokit.ledger import Entry, Ledger
 from promokit.ledger.sqlite import SqliteLedgerStore
 from promokit.ledger.writes import differences, encode_promotion, fingerprint
 from promokit.plugins import Plugins
+from promokit.plugins.emulator import EmulatorServer
 
 from .conftest import CANARY_KEY, EchoEmulator, no_sleep_recorder
 

@@ -20,7 +20,7 @@ from rich.rule import Rule
 from promokit import codec
 from promokit.cli import render
 from promokit.client import Client
-from promokit.emulator import EmulatorServer
+from promokit.plugins.emulator import EmulatorServer
 from promokit.model import Checkout, Promotion
 from promokit.model.capabilities import describe
 from promokit.workflows.fanout import create_everywhere

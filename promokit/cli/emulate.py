@@ -14,9 +14,9 @@ from typing import Any
 import click
 
 from promokit.cli.context import Context, common
-from promokit.emulator import FaultKind
 from promokit.errors import ConfigurationError, InvalidInput, Problem
 from promokit.plugins import default_plugins
+from promokit.plugins.emulator import FaultKind
 
 FAULT_KINDS: tuple[str, ...] = typing.get_args(FaultKind)
 _DELAYING = ("delay", "delay_after", "slow_body")
@@ -175,7 +175,7 @@ def emulate(
       promokit emulate durianpay --activate --echo-codes --port 8081
       promokit emulate mayar --fault status:2:503 --rate-limit 20
     """
-    from promokit.emulator import EmulatorServer
+    from promokit.plugins.emulator import EmulatorServer
 
     fault_options = [parse_fault(spec) for spec in faults]  # all checked before starting
     chosen = {

@@ -105,7 +105,7 @@ def new_provider(context: Context, name: str, parent: str, force: bool) -> None:
     Example:
       promokit new-provider acme --dir plugins
     """
-    from promokit.scaffold import generate
+    from promokit.plugins.scaffold import generate
 
     root = generate(name, parent, force=force)
     context.output(

@@ -27,7 +27,7 @@ from promokit.errors import (
 from promokit.ledger.core import Entry, Ledger, call_budget
 from promokit.model import Promotion, trusted
 from promokit.model.capabilities import FIELDS
-from promokit.provider import Provider
+from promokit.plugins.provider import Provider
 
 log = logging.getLogger("promokit.writes")
 

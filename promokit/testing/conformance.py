@@ -43,7 +43,6 @@ import pytest_asyncio
 from promokit import codec
 from promokit.call_deadline import deadline
 from promokit.client import Client
-from promokit.emulator import Emulator, EmulatorServer, RecordedRequest, VirtualClock
 from promokit.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -69,7 +68,8 @@ from promokit.model import (
 from promokit.model.capabilities import FIELDS, OPERATIONS, require_operation
 from promokit.model.evaluate import evaluate
 from promokit.plugins import Plugins
-from promokit.provider import Provider
+from promokit.plugins.emulator import Emulator, EmulatorServer, RecordedRequest, VirtualClock
+from promokit.plugins.provider import Provider
 from promokit.redact import secret_forms
 from promokit.testing.canned import CannedServer
 from promokit.testing.harness import NoSleep, build_emulator, open_client, registered, serve

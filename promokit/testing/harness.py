@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from promokit.client import Client
-from promokit.emulator import Emulator, EmulatorServer
 from promokit.errors import ConfigurationError
-from promokit.hookspecs import hookimpl
 from promokit.plugins import Plugins, ProviderRegistry
-from promokit.provider import Provider
+from promokit.plugins.emulator import Emulator, EmulatorServer
+from promokit.plugins.hookspecs import hookimpl
+from promokit.plugins.provider import Provider
 
 
 class NoSleep:
@@ -94,7 +94,7 @@ def build_emulator(provider_class: type[Provider], **options: Any) -> Emulator:
     if not isinstance(emulator, Emulator):
         raise ConfigurationError(
             f"{provider_class.emulator!r} returned {type(emulator).__name__}, "
-            "not a promokit.emulator.Emulator"
+            "not a promokit.plugins.emulator.Emulator"
         )
     return emulator
 

@@ -13,9 +13,9 @@ import pytest
 # fixtures: the module costs well under 10 ms when no fixture is used.
 if TYPE_CHECKING:
     from promokit.client import Client
-    from promokit.emulator import Emulator, EmulatorServer
     from promokit.plugins import Plugins
-    from promokit.provider import Provider
+    from promokit.plugins.emulator import Emulator, EmulatorServer
+    from promokit.plugins.provider import Provider
     from promokit.testing.canned import CannedServer
     from promokit.testing.harness import NoSleep
     from promokit.testing.recorder import Recorder
@@ -89,7 +89,7 @@ async def promokit_serve() -> AsyncIterator[Serve]:
     ``await promokit_serve(emulator, AcmeProvider)`` serves under the provider's
     ``emulator_prefix``; the returned server's ``url`` is the ``base_url`` to use.
     """
-    from promokit.emulator import EmulatorServer
+    from promokit.plugins.emulator import EmulatorServer
 
     started: list[EmulatorServer] = []
 

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from promokit.provider import Provider
+from promokit.plugins.provider import Provider
 from promokit.redact import LOGGED_HEADERS, secret_forms
 from promokit.testing.secrets import SecretLeak
 from promokit.transport import ErrorInfo, Response

@@ -14,7 +14,7 @@ from promokit_durianpay.emulator import DurianpayEmulator
 from promokit_mayar.emulator import MayarEmulator
 from promokit_mayar.wire import PATH_PREFIX as MAYAR_PREFIX
 
-from promokit.emulator import Emulator, EmulatorServer
+from promokit.plugins.emulator import Emulator, EmulatorServer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -9,7 +9,7 @@ import msgspec
 from promokit_xendit import XenditProvider
 
 import promokit
-from promokit.emulator import Emulator
+from promokit.sdk import Emulator
 from promokit.testing import ErrorCase, ProviderConformance
 
 

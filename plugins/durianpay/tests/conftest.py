@@ -14,8 +14,8 @@ from promokit_durianpay.emulator import DurianpayEmulator
 from promokit_durianpay.provider import DurianpayProvider
 
 import promokit
-from promokit.emulator import EmulatorServer, VirtualClock
 from promokit.plugins import reset_default_plugins
+from promokit.sdk import EmulatorServer, VirtualClock
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_KEY = "dp_test_XXXXXXXXX"

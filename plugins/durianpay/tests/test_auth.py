@@ -11,10 +11,9 @@ from promokit_durianpay.emulator import DurianpayEmulator
 from promokit_durianpay.provider import DEFAULT_BASE_URL, DurianpayProvider
 
 import promokit
-from promokit.emulator import EmulatorServer
 from promokit.errors import ConfigurationError
-from promokit.provider import ProviderSettings
 from promokit.redact import Secret
+from promokit.sdk import EmulatorServer, ProviderSettings
 
 UNPREFIXED_KEY = "sk_other_XXXXXXXXX"
 

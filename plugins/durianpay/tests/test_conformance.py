@@ -11,7 +11,7 @@ from promokit_durianpay.emulator import DurianpayEmulator
 from promokit_durianpay.provider import DurianpayProvider
 
 import promokit
-from promokit.emulator import Emulator
+from promokit.sdk import Emulator
 from promokit.testing import ErrorCase, ProviderConformance
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -16,7 +16,7 @@ from promokit_durianpay.emulator import (
 )
 from promokit_durianpay.emulator.checks import REQUIRED
 
-from promokit.emulator import EmulatorServer, VirtualClock
+from promokit.sdk import EmulatorServer, VirtualClock
 
 
 def _basic(value: str) -> str:

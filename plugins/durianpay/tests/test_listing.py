@@ -9,8 +9,8 @@ import pytest
 from promokit_durianpay.emulator import PAGING_MODES, DurianpayEmulator
 
 import promokit
-from promokit.emulator import EmulatorServer, VirtualClock
 from promokit.errors import ConfigurationError
+from promokit.sdk import EmulatorServer, VirtualClock
 
 TOTAL = 30
 

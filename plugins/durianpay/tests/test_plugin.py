@@ -13,8 +13,8 @@ from promokit_durianpay.emulator import DurianpayEmulator
 from promokit_durianpay.provider import DurianpayProvider
 
 import promokit
-from promokit.emulator import Emulator
 from promokit.plugins import default_plugins, reset_default_plugins
+from promokit.sdk import Emulator
 
 PACKAGE = Path(promokit_durianpay.__file__).parent
 

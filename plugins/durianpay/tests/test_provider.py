@@ -13,7 +13,7 @@ from promokit_durianpay.emulator import DurianpayEmulator
 from promokit_durianpay.provider import DurianpayProvider
 
 import promokit
-from promokit.emulator import EmulatorServer, VirtualClock
+from promokit.plugins.emulator import EmulatorServer, VirtualClock
 from promokit.model import Rejection
 from promokit.model.evaluate import evaluate
 

@@ -15,7 +15,7 @@ from promokit_durianpay.wire import Promo, PromoEnvelope
 
 import promokit
 from promokit import codec
-from promokit.emulator import EmulatorServer, VirtualClock
+from promokit.plugins.emulator import EmulatorServer, VirtualClock
 from promokit.model import Rejection
 from promokit.workflows.migrate import migrate
 

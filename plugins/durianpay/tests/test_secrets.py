@@ -12,8 +12,8 @@ import pytest
 from promokit_durianpay.emulator import DurianpayEmulator
 
 import promokit
-from promokit.emulator import EmulatorServer
 from promokit.errors import PromokitError
+from promokit.sdk import EmulatorServer
 
 KEY = "dp_test_SECRETs3cr3tS3CRET0042"
 LIVE = "dp_live_SECRETs3cr3tS3CRET0042"

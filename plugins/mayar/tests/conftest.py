@@ -15,8 +15,8 @@ from promokit_mayar.emulator import DOCS_PLACEHOLDER_KEY, MayarEmulator, create_
 from promokit_mayar.provider import MayarProvider
 
 from promokit import Client, Fixed, Promotion, Quota
-from promokit.emulator import EmulatorServer, VirtualClock
 from promokit.plugins import Plugins
+from promokit.sdk import EmulatorServer, VirtualClock
 from promokit.testing.secrets import SecretGuard
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -11,7 +11,7 @@ from promokit_mayar.emulator import MayarEmulator
 from promokit_mayar.provider import MayarProvider
 
 import promokit
-from promokit.emulator import Emulator
+from promokit.sdk import Emulator
 from promokit.testing import ErrorCase, ProviderConformance
 from promokit.testing.variants import RETURNING_CUSTOMER
 

@@ -12,7 +12,7 @@ from multidict import CIMultiDictProxy
 from promokit_mayar.emulator import MayarEmulator, create_emulator, create_server
 from promokit_mayar.wire import PATH_PREFIX
 
-from promokit.emulator import EmulatorServer
+from promokit.sdk import EmulatorServer
 
 from .conftest import KEY, NOW, fixture_json
 

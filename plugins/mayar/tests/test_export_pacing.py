@@ -8,7 +8,7 @@ import json
 from promokit_mayar.emulator import MayarEmulator
 
 from promokit import Client
-from promokit.emulator import RateWindow, VirtualClock
+from promokit.plugins.emulator import RateWindow, VirtualClock
 from promokit.workflows.export import export
 
 from .conftest import ClientFactory, seed_promotion

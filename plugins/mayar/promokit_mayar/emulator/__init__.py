@@ -370,7 +370,7 @@ def create_emulator(**options: Any) -> MayarEmulator:
 def create_server(
     emulator: MayarEmulator | None = None, *, host: str = "127.0.0.1", port: int = 0
 ) -> EmulatorServer:
-    """An :class:`~promokit.emulator.EmulatorServer` for ``emulator`` with the ``/hl/v2`` prefix."""
+    """An :class:`~promokit.sdk.EmulatorServer` for ``emulator`` with the ``/hl/v2`` prefix."""
     return EmulatorServer(emulator or create_emulator(), host=host, port=port, prefix=PATH_PREFIX)
 
 

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from promokit import hookspecs
 from promokit.errors import ConfigurationError, PluginError
 from promokit.observe import RequestEvent, RequestObserver, guarded
-from promokit.provider import Provider
+from promokit.plugins import hookspecs
+from promokit.plugins.provider import Provider
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("promokit.plugins")
 
 ENTRY_POINT_GROUP = "promokit"
-DEFAULT_PLUGINS: tuple[str, ...] = ("promokit.memory",)
+DEFAULT_PLUGINS: tuple[str, ...] = ("promokit.plugins.memory",)
 """Built-in plugins, registered after the installed ones."""
 
 

@@ -67,7 +67,7 @@ class Names:
 
 def template_root() -> Traversable:
     """The provider templates, shipped as package data."""
-    return resources.files("promokit").joinpath("templates", "provider")
+    return resources.files("promokit.plugins").joinpath("templates", "provider")
 
 
 def templates() -> dict[str, str]:
