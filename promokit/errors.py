@@ -39,6 +39,8 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 Outcome = Literal["not_sent", "rejected", "unknown"]
+ResponseKind = Literal["empty", "not_json", "too_large", "too_deep"]
+"""Why a :class:`ProviderResponseError`'s body could not be used."""
 
 
 class Problem:
@@ -75,6 +77,9 @@ class PromokitError(Exception):
     default_outcome: ClassVar[Outcome] = "not_sent"
     default_retryable: ClassVar[bool] = False
 
+    hint: str | None
+    """What to do about it, when promokit knows (shown after the message)."""
+
     def __init__(
         self,
         message: str,
@@ -99,6 +104,7 @@ class PromokitError(Exception):
         self.outcome: Outcome = outcome or self.default_outcome
         self.retryable = self.default_retryable if retryable is None else retryable
         self.problems: tuple[Problem, ...] = tuple(problems)
+        extra.setdefault("hint", None)
         self.extra = extra
         for name, value in extra.items():
             setattr(self, name, value)
@@ -133,7 +139,7 @@ class PromokitError(Exception):
         if self.code:
             head.append(self.code)
         text = f"[{' '.join(head)}] {self.message}" if head else self.message
-        hint = self.extra.get("hint")
+        hint = self.hint
         if hint:
             text += f" ({hint})"
         if self.problems:
@@ -195,6 +201,13 @@ class Overloaded(PromokitError):
     """Too many calls are queued for a provider; the call was refused before sending."""
 
     default_retryable: ClassVar[bool] = True
+
+    retry_after: float | None
+    """Seconds until a queue place is likely free (``None`` when the call was queued)."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("retry_after", None)
+        super().__init__(message, **kwargs)
 
 
 class TransportError(PromokitError):
@@ -266,6 +279,13 @@ class ProviderResponseError(ProviderError):
 
     default_outcome: ClassVar[Outcome] = "unknown"
 
+    kind: ResponseKind | None
+    """``empty``, ``not_json``, ``too_large`` or ``too_deep``."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("kind", None)
+        super().__init__(message, **kwargs)
+
 
 class ResponseValidationError(PromokitError):
     """A response did not match the provider's documented shape; ``path`` locates it."""
@@ -289,6 +309,16 @@ class OutcomeUnknown(PromokitError):
     default_outcome: ClassVar[Outcome] = "unknown"
     default_retryable: ClassVar[bool] = False
 
+    idempotency_key: str | None
+    """The ledger key of the write: pass it to :meth:`promokit.Client.reconcile`."""
+    natural_key: str | None
+    """The caller-chosen value (code, label) the provider keeps unique, if any."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("idempotency_key", None)
+        kwargs.setdefault("natural_key", None)
+        super().__init__(message, **kwargs)
+
 
 class WriteInProgress(PromokitError):
     """Another worker owns this write under a lease and had not finished in time.
@@ -301,10 +331,12 @@ class WriteInProgress(PromokitError):
 
     holder: str | None
     until: float | None
+    idempotency_key: str | None
 
     def __init__(self, message: str, **kwargs: Any) -> None:
         kwargs.setdefault("holder", None)
         kwargs.setdefault("until", None)
+        kwargs.setdefault("idempotency_key", None)
         super().__init__(message, **kwargs)
 
 
@@ -315,6 +347,14 @@ class StaleRecord(PromokitError):
     the record (:meth:`promokit.Client.forget`) to create the promotion again.
     """
 
+    idempotency_key: str | None
+    provider_id: str | None
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("idempotency_key", None)
+        kwargs.setdefault("provider_id", None)
+        super().__init__(message, **kwargs)
+
 
 class LedgerError(PromokitError):
     """The ledger store could not be used (``store`` names it, password masked).
@@ -322,6 +362,12 @@ class LedgerError(PromokitError):
     Raised before any request when the ledger cannot record an intent; nothing was
     sent then. Raised after a request, it notes that the outcome was not recorded.
     """
+
+    store: str | None
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("store", None)
+        super().__init__(message, **kwargs)
 
 
 def error_class_for_status(status: int) -> type[ProviderError]:
