@@ -9,7 +9,7 @@ import pytest
 from promokit_mayar.emulator import MayarEmulator
 
 from promokit import AuthenticationError, Checkout, RateLimited
-from promokit.sdk import RateWindow
+from promokit.plugins.emulator import RateWindow
 
 from .conftest import KEY, ClientFactory, seed_promotion
 

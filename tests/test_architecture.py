@@ -1,0 +1,62 @@
+"""The layer contract of docs/architecture.md holds (``lint-imports``, import-linter)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("importlinter") is None,
+    reason="import-linter is in the dev extra (pip install -e '.[dev]')",
+)
+
+
+def lint_imports(config: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert command is not None, "import-linter installs the lint-imports command"
+    return subprocess.run(
+        [command, "--config", str(config), "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=cwd,
+    )
+
+
+def test_every_layer_imports_downwards_only() -> None:
+    done = lint_imports(ROOT / "pyproject.toml", ROOT)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "1 kept, 0 broken" in done.stdout
+
+
+def test_the_contract_catches_an_upward_import(tmp_path: Path) -> None:
+    """Without its recorded exceptions the contract fails, naming the import."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    stripped = re.sub(r"\nignore_imports = \[.*?\n\]\n", "\n", text, flags=re.DOTALL)
+    assert stripped != text
+    assert tomllib.loads(stripped)["tool"]["importlinter"]["contracts"]
+    config = tmp_path / "pyproject.toml"
+    config.write_text(stripped, encoding="utf-8")
+    done = lint_imports(config, ROOT)
+    assert done.returncode != 0
+    assert "promokit.rules is not allowed to import promokit.codec" in done.stdout
+
+
+def test_the_architecture_page_names_every_layer_of_the_contract() -> None:
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (contract,) = pyproject["tool"]["importlinter"]["contracts"]
+    modules = {m.strip() for layer in contract["layers"] for m in re.split("[|:]", layer)}
+    missing = sorted(m for m in modules if f"`{m.removeprefix('promokit.')}" not in page)
+    assert not missing, f"docs/architecture.md does not place {missing}"
+    assert "lint-imports" in page
+    assert "find promokit -name '*.py' | sort" in page
