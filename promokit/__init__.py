@@ -38,7 +38,6 @@ if TYPE_CHECKING:
         UnsupportedFeature,
         WriteInProgress,
     )
-    from promokit.plugins.hookspecs import hookimpl
     from promokit.model import (
         Budget,
         CardScope,
@@ -56,6 +55,7 @@ if TYPE_CHECKING:
     )
     from promokit.model.capabilities import FieldSupport, Limits, Manifest, Plan, PlanLine
     from promokit.model.evaluate import evaluate
+    from promokit.plugins.hookspecs import hookimpl
     from promokit.plugins.provider import Provider, ProviderSettings
     from promokit.redact import Secret
     from promokit.sync import SyncClient

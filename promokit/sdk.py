@@ -43,7 +43,6 @@ from promokit.errors import (
     ResponseValidationError,
     UnsupportedFeature,
 )
-from promokit.plugins.hookspecs import hookimpl
 from promokit.model import (
     AppliesTo,
     Budget,
@@ -82,6 +81,7 @@ from promokit.model.capabilities import (
 )
 from promokit.model.evaluate import amount_off, evaluate
 from promokit.plugins import ProviderRegistry
+from promokit.plugins.hookspecs import hookimpl
 from promokit.plugins.provider import Environment, Provider, ProviderSettings
 from promokit.redact import Secret, redact_body
 from promokit.transport import (

@@ -18,7 +18,7 @@ from promokit.ledger.pacing import WaitCallback
 from promokit.ledger.writes import ProgressCallback
 from promokit.model import Checkout, Promotion, Usage, Validation
 from promokit.model.capabilities import Plan, Policy
-from promokit.provider import Provider
+from promokit.plugins.provider import Provider
 
 if TYPE_CHECKING:
     from promokit.workflows.apply import ApplyProgress, ApplyReport

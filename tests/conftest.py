@@ -12,9 +12,9 @@ from aiohttp import web
 
 import promokit
 import promokit.codec
-from promokit.plugins.emulator import Emulator, EmulatorServer
 from promokit.model.capabilities import FieldSupport, Manifest
 from promokit.plugins import Plugins, ProviderRegistry
+from promokit.plugins.emulator import Emulator, EmulatorServer
 from promokit.plugins.provider import Provider, ProviderSettings
 
 CANARY_KEY = "sk_test_CANARY0123456789abcdef"

@@ -48,7 +48,7 @@ def test_the_contract_catches_an_upward_import(tmp_path: Path) -> None:
     config.write_text(stripped, encoding="utf-8")
     done = lint_imports(config, ROOT)
     assert done.returncode != 0
-    assert "promokit.rules is not allowed to import promokit.codec" in done.stdout
+    assert "promokit.plugins is not allowed to import promokit.ledger" in done.stdout
 
 
 def test_the_architecture_page_names_every_layer_of_the_contract() -> None:

@@ -16,10 +16,10 @@ import msgspec
 import pytest
 
 import promokit
-from promokit.plugins.emulator import EmulatorServer
-from promokit.plugins.memory import MemoryProvider
 from promokit.model.capabilities import FieldSupport, Limits, Manifest
 from promokit.model.evaluate import evaluate
+from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.memory import MemoryProvider
 from promokit.testing import (
     ErrorCase,
     Exchange,

@@ -23,7 +23,7 @@ import pytest
 from promokit import Client, Fixed, Promotion, Quota
 from promokit.cli import load_emulator
 from promokit.config import load_config
-from promokit.emulator import EmulatorServer
+from promokit.plugins.emulator import EmulatorServer
 from promokit.ledger import LEASE_TTL, Entry
 from promokit.ledger.writes import encode_promotion, fingerprint
 

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 import msgspec
 
 from promokit.errors import Conflict, NotFound
-from promokit.plugins.hookspecs import hookimpl
 from promokit.model import Budget, Checkout, Coupon, Promotion, Quota, Rejection, Usage, Validation
 from promokit.model.capabilities import FIELDS, OPERATIONS, FieldSupport, Manifest
 from promokit.model.evaluate import evaluate
 from promokit.plugins import ProviderRegistry
+from promokit.plugins.hookspecs import hookimpl
 from promokit.plugins.provider import Provider, ProviderSettings
 from promokit.transport import ProviderHttp
 

@@ -7,10 +7,10 @@ from typing import Any, ClassVar, Literal
 
 import msgspec
 
-from promokit.capabilities import Manifest
 from promokit.errors import ConfigurationError, Problem, UnsupportedFeature
 from promokit.ledger.codes import CodeBook
 from promokit.model import Checkout, Promotion, Usage, Validation
+from promokit.model.capabilities import Manifest
 from promokit.redact import Secret
 from promokit.transport import ErrorInfo, ProviderHttp, Response, default_error_info
 
@@ -146,6 +146,16 @@ class Provider:
     def natural_key(self, promotion: Promotion) -> str | None:
         """The caller-chosen value the provider keeps unique (code, label), if any."""
         return None
+
+    def natural_key_unique(self, promotion: Promotion) -> bool:
+        """Whether the gateway refuses a second promotion with ``promotion``'s natural key.
+
+        When it does not (Mayar's one-time coupons, found by a name Mayar lets repeat),
+        a create whose answer was lost is never sent again: a lookup that misses is no
+        proof while the gateway's list lags its writes, so the outcome stays unknown
+        until ``reconcile`` finds it.
+        """
+        return True
 
     # -- operations -----------------------------------------------------------
 

@@ -13,9 +13,9 @@ from promokit_durianpay.emulator import DurianpayEmulator
 from promokit_durianpay.provider import DurianpayProvider
 
 import promokit
-from promokit.plugins.emulator import EmulatorServer, VirtualClock
 from promokit.model import Rejection
 from promokit.model.evaluate import evaluate
+from promokit.plugins.emulator import EmulatorServer, VirtualClock
 
 
 def _named(promotion: promokit.Promotion, index: int) -> promokit.Promotion:

@@ -15,8 +15,8 @@ from promokit_durianpay.wire import Promo, PromoEnvelope
 
 import promokit
 from promokit import codec
-from promokit.plugins.emulator import EmulatorServer, VirtualClock
 from promokit.model import Rejection
+from promokit.plugins.emulator import EmulatorServer, VirtualClock
 from promokit.workflows.migrate import migrate
 
 from .conftest import FIXTURES, START, TEST_KEY
