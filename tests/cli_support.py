@@ -11,8 +11,9 @@ from typing import Any, TypeVar
 import pytest
 from click.testing import CliRunner, Result
 
-from promokit.cli import load_emulator, main
+from promokit.cli import main
 from promokit.plugins.emulator import Emulator, EmulatorServer
+from promokit.plugins.emulators import load_emulator
 
 T = TypeVar("T")
 MAYAR_KEY = "cli-test-mayar-key-0001"

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import promokit
-from promokit.cli import load_emulator
 from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.emulators import load_emulator
 
 from .conftest import no_sleep_recorder
 

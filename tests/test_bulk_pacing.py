@@ -10,9 +10,9 @@ import pytest
 
 import promokit
 from promokit import Fixed, InvalidInput, Promotion
-from promokit.cli import load_emulator
 from promokit.client import MAX_BULK
 from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.emulators import load_emulator
 
 KEY = "bulk-pacing-mayar-key-01"
 TEMPLATE = Promotion(

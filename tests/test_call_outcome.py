@@ -10,8 +10,8 @@ import pytest
 
 import promokit
 from promokit import CardScope, Percent, PromokitError, Promotion, Quota
-from promokit.cli import load_emulator
 from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.emulators import load_emulator
 
 KEY = "dp_test_outcome000000001"
 SAMPLE = Promotion(

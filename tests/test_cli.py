@@ -15,7 +15,7 @@ from promokit.cli import main
 from .cli_support import MAYAR_KEY, BackgroundEmulators
 from .promotion_toml import card_promotion
 
-EXAMPLES = str(Path(__file__).parent.parent / "examples" / "promotions.toml")
+EXAMPLES = str(Path(__file__).parent.parent / "promokit" / "examples" / "promotions.toml")
 
 MAYAR_ONLY = """
 [[promotions]]

@@ -9,7 +9,7 @@ from .cli_support import BackgroundEmulators, config, emulators, invoke, write
 
 __all__ = ["config", "emulators"]  # fixtures used by name below
 
-EXAMPLES = str(Path(__file__).parent.parent / "examples" / "promotions.toml")
+EXAMPLES = str(Path(__file__).parent.parent / "promokit" / "examples" / "promotions.toml")
 
 GOOD_AND_BAD = """
 [[promotions]]

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from promokit.cli import load_emulator
 from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.emulators import load_emulator
 
 KEY = "dp_test_durablecodes0001"
 PROMOKIT = [sys.executable, "-m", "promokit.cli"]

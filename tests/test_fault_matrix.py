@@ -31,8 +31,8 @@ from promokit import (
     Quota,
     RequestTimeout,
 )
-from promokit.cli import load_emulator
 from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.emulators import load_emulator
 
 from .conftest import no_sleep_recorder
 

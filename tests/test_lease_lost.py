@@ -21,11 +21,11 @@ import msgspec
 import pytest
 
 from promokit import Client, Fixed, Promotion, Quota
-from promokit.cli import load_emulator
 from promokit.config import load_config
-from promokit.plugins.emulator import EmulatorServer
 from promokit.ledger import LEASE_TTL, Entry
 from promokit.ledger.writes import encode_promotion, fingerprint
+from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.emulators import load_emulator
 
 WORKER = Path(__file__).with_name("lease_worker.py")
 KEY = "lease-lost-mayar-key-0001"

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from promokit.cli import load_emulator
 from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.emulators import load_emulator
 
 from .pg_cluster import Cluster
 

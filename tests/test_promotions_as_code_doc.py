@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from promokit.cli import load_emulator, main
+from promokit.cli import main
 from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.emulators import load_emulator
 
 from .cli_support import BackgroundEmulators
 

@@ -11,11 +11,11 @@ import pytest
 
 import promokit
 from promokit import Conflict, Fixed, Promotion, Quota, StaleRecord
-from promokit.cli import load_emulator
 from promokit.ledger import Ledger
 from promokit.ledger.targets import target_of
 from promokit.plugins import Plugins
 from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.emulators import load_emulator
 from promokit.plugins.provider import ProviderSettings
 from promokit.redact import Secret
 

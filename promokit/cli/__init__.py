@@ -3,6 +3,5 @@
 from __future__ import annotations
 
 from promokit.cli.app import main
-from promokit.cli.emulate import load_emulator
 
-__all__ = ["load_emulator", "main"]
+__all__ = ["main"]

@@ -20,9 +20,10 @@ from rich.rule import Rule
 from promokit import codec
 from promokit.cli import render
 from promokit.client import Client
-from promokit.plugins.emulator import EmulatorServer
 from promokit.model import Checkout, Promotion
 from promokit.model.capabilities import describe
+from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.emulators import load_emulator
 from promokit.workflows.fanout import create_everywhere
 from promokit.workflows.files import load_promotions
 from promokit.workflows.migrate import migrate
@@ -73,8 +74,6 @@ def _config(tmp: Path, mayar_url: str, durianpay_url: str) -> Path:
 
 async def run_demo(console: Console, *, as_json: bool = False) -> None:
     """Run every step against fresh emulators; nothing is written outside a temp dir."""
-    from promokit.cli.emulate import load_emulator
-
     started = time.perf_counter()
     story = Story(console, as_json)
     mayar, mayar_prefix = load_emulator("mayar", api_key=MAYAR_KEY)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import sys
 import typing
-from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -17,6 +15,7 @@ from promokit.cli.context import Context, common
 from promokit.errors import ConfigurationError, InvalidInput, Problem
 from promokit.plugins import default_plugins
 from promokit.plugins.emulator import FaultKind
+from promokit.plugins.emulators import load_emulator
 
 FAULT_KINDS: tuple[str, ...] = typing.get_args(FaultKind)
 _DELAYING = ("delay", "delay_after", "slow_body")
@@ -27,26 +26,6 @@ _FLAGS = {
     "rate_limit": "--rate-limit",
     "api_key": "--key",
 }
-
-
-def load_emulator(plugin: str, **options: Any) -> tuple[Any, str]:
-    """Build the emulator a provider plugin ships, and its URL prefix.
-
-    An option the emulator does not take is a :class:`ConfigurationError` naming it.
-    """
-    cls = default_plugins().providers().get(plugin)
-    if cls.emulator is None:
-        raise ConfigurationError(f"provider plugin {plugin!r} ships no emulator")
-    module_name, _, factory = cls.emulator.partition(":")
-    build: Callable[..., Any] = getattr(importlib.import_module(module_name), factory)
-    try:
-        return build(**options), cls.emulator_prefix
-    except TypeError as error:
-        refused = [name for name in options if f"'{name}'" in str(error)]
-        if not refused:
-            raise
-        flag = _FLAGS.get(refused[0], refused[0])
-        raise ConfigurationError(f"the {plugin} emulator has no {flag} option") from None
 
 
 def parse_fault(spec: str) -> dict[str, Any]:
@@ -185,8 +164,9 @@ def emulate(
         "auto_activate": auto_activate,
         "echo_code": echo_code,
     }
+    given: dict[str, Any] = {name: value for name, value in chosen.items() if value is not None}
     emulator, prefix = load_emulator(
-        plugin, **{name: value for name, value in chosen.items() if value is not None}
+        plugin, describe_option=lambda name: _FLAGS.get(name, name), **given
     )
     for options in fault_options:
         emulator.faults.add(options.pop("kind"), **options)

@@ -112,8 +112,10 @@ class LedgerStore(Protocol):
 
     Methods are synchronous and may block: :class:`Ledger` calls them off the event
     loop, each with ``timeout`` (seconds) it must answer within or raise
-    :class:`~promokit.errors.LedgerError`. Times are the store's own clock (seconds
-    since the epoch), so every worker sharing it agrees on lease expiry. ``claim``
+    :class:`~promokit.errors.LedgerError`. Times are seconds since the epoch on the one
+    clock every sharer reads, so all agree on lease expiry: PostgreSQL's
+    (``clock_timestamp()``, whatever the hosts' clocks say) or, for SQLite, which has
+    no server, the one host's (``time.time()``). ``claim``
     must be atomic across processes (a transaction with a row lock or an immediate
     write lock).
     """

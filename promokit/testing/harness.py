@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from promokit.client import Client
-from promokit.errors import ConfigurationError
 from promokit.plugins import Plugins, ProviderRegistry
 from promokit.plugins.emulator import Emulator, EmulatorServer
+from promokit.plugins.emulators import build_emulator, emulator_factory
 from promokit.plugins.hookspecs import hookimpl
 from promokit.plugins.provider import Provider
 
@@ -66,37 +65,6 @@ def registered(*classes: type[Provider], plugins: Plugins | None = None) -> Iter
         yield target
     finally:
         target.unregister(name)
-
-
-def emulator_factory(provider_class: type[Provider]) -> Callable[..., Emulator]:
-    """The callable named by ``provider_class.emulator`` (``"module:factory"``)."""
-    spec = provider_class.emulator
-    if not spec:
-        raise ConfigurationError(
-            f"{provider_class.__qualname__} declares no emulator: set "
-            'emulator = "your_package.emulator:create_emulator"'
-        )
-    module_name, _, attribute = spec.partition(":")
-    if not module_name or not attribute:
-        raise ConfigurationError(
-            f"{provider_class.__qualname__}.emulator must look like 'module:factory', got {spec!r}"
-        )
-    factory = getattr(importlib.import_module(module_name), attribute, None)
-    if not callable(factory):
-        raise ConfigurationError(f"{spec!r} does not name a callable")
-    built: Callable[..., Emulator] = factory
-    return built
-
-
-def build_emulator(provider_class: type[Provider], **options: Any) -> Emulator:
-    """Build the emulator a provider ships, as ``promokit emulate`` does (plus ``options``)."""
-    emulator = emulator_factory(provider_class)(**options)
-    if not isinstance(emulator, Emulator):
-        raise ConfigurationError(
-            f"{provider_class.emulator!r} returned {type(emulator).__name__}, "
-            "not a promokit.plugins.emulator.Emulator"
-        )
-    return emulator
 
 
 def serve(emulator: Emulator, provider_class: type[Provider] | None = None) -> EmulatorServer:

@@ -218,7 +218,7 @@ def compare(
     unread = {name.partition(".")[0] for name in found.unknown}
     if found.code is None:
         # Every promotion is redeemed by a code: one read without any was not
-        # reported (Durianpay's reads do not echo it), never removed.
+        # reported (some gateways' reads do not echo it), never removed.
         unread.add("code")
     skipped = tuple(name for name in COMPARED if name in unread)
     for name in COMPARED:

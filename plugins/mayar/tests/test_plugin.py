@@ -64,7 +64,7 @@ def test_every_module_starts_with_a_docstring_and_future_annotations() -> None:
 
 
 def test_the_cli_can_build_the_emulator_from_the_provider_class() -> None:
-    from promokit.cli import load_emulator
+    from promokit.plugins.emulators import load_emulator
 
     reset_default_plugins()
     try:
