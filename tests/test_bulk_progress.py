@@ -14,9 +14,9 @@ import pytest
 
 import promokit
 from promokit import Fixed, Promotion
-from promokit.cli import load_emulator
 from promokit.cli.bulk_bar import span
-from promokit.emulator import EmulatorServer
+from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.emulators import load_emulator
 
 KEY = "bulk-progress-mayar-key-01"
 TEMPLATE = Promotion(

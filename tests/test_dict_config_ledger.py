@@ -14,9 +14,9 @@ import pytest
 
 import promokit
 from promokit import ConfigurationError, Fixed, Promotion, Quota
-from promokit.cli import load_emulator
-from promokit.emulator import EmulatorServer
 from promokit.ledger import Ledger
+from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.emulators import load_emulator
 
 KEY = "dict-ledger-mayar-key-01"
 ONE_TIME = Promotion(

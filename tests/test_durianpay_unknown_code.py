@@ -20,8 +20,8 @@ import pytest
 
 import promokit
 from promokit import CardScope, Percent, Promotion, Quota, UnknownFields
-from promokit.cli import load_emulator
-from promokit.emulator import EmulatorServer
+from promokit.plugins.emulator import EmulatorServer
+from promokit.plugins.emulators import load_emulator
 from promokit.workflows.export import export
 from promokit.workflows.files import load_promotions
 
