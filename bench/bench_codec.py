@@ -134,9 +134,15 @@ def durianpay_page(count: int = 100) -> bytes:
 # -- promokit (msgspec) -------------------------------------------------------------
 
 _MAYAR_DETAIL = codec.decoder(my_wire.DetailResponse)
-_DP_PROMO = codec.decoder(dp_wire.NativePromo, lax=True)  # decode_promo fast path
-_DP_PAGE = codec.decoder(dp_wire.PromoListEnvelope)
-_DP_PAGE_NATIVE = codec.decoder(dp_wire.NativePromoListEnvelope, lax=True)  # decode_page fast path
+_DP_PAGE = codec.decoder(dp_wire.PromoListEnvelope)  # the lenient decoder alone (every hook)
+
+
+def _dp_promo(body: bytes) -> dp_wire.Promo:
+    return codec.decode(body, dp_wire.Promo, provider="durianpay", operation="get")
+
+
+def _dp_page(body: bytes) -> dp_wire.PromoListEnvelope:
+    return codec.decode(body, dp_wire.PromoListEnvelope, provider="durianpay", operation="list")
 
 
 def promokit_mayar(body: bytes) -> Promotion:
@@ -502,8 +508,8 @@ def build_cases(with_pydantic: bool) -> list[Case]:
         ),
     ]
     cases[0].decoders["promokit wire decode only"] = _MAYAR_DETAIL.decode
-    cases[1].decoders["promokit wire decode only"] = _DP_PROMO.decode
-    cases[2].decoders["promokit wire decode only"] = _DP_PAGE_NATIVE.decode
+    cases[1].decoders["promokit wire decode only"] = _dp_promo
+    cases[2].decoders["promokit wire decode only"] = _dp_page
     cases.append(
         Case(
             f"Durianpay page of 100 promos → wire Structs only ({len(page) // 1024} KiB)",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import types
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
@@ -43,7 +44,9 @@ class Instant(datetime):
 
     ISO text may carry a zone or not, and a fraction or not; text without a zone is
     read as UTC (Durianpay's older examples omit it). The decoded value is always an
-    aware UTC datetime.
+    aware datetime: :func:`decode` reads RFC 3339 text with a zone in C (a plain
+    ``datetime``, its zone as sent) and everything else through this type's hook
+    (UTC); read it with :func:`as_utc`.
     """
 
     __slots__ = ()  # no per-instance __dict__: cheaper to build, and one is built per field
@@ -137,7 +140,24 @@ def decode(
     operation: str,
     request_id: str | None = None,
 ) -> T:
-    """Decode ``data`` into ``tp``; any mismatch becomes :class:`ResponseValidationError`."""
+    """Decode ``data`` into ``tp``; any mismatch becomes :class:`ResponseValidationError`.
+
+    Every plugin's Structs get the fast path here: when ``tp`` holds
+    :class:`Instant` fields, the body is first decoded as :func:`native_type` of
+    ``tp`` (timestamps with a zone parsed in C, no Python hook per value), and only
+    a body that fails it is decoded with ``tp`` itself, whose leniency and error
+    paths are the ones that count.
+    """
+    native = _NATIVE.get(tp) or native_type(tp)
+    if native is not tp:
+        try:
+            result: T = _fast(native).decode(data)
+        except msgspec.DecodeError:  # ValidationError included: the lenient type decides
+            pass
+        except RecursionError:
+            raise _too_deep(provider, operation, request_id) from None
+        else:
+            return result
     built: msgspec.json.Decoder[T] = _STRICT.get(tp) or decoder(tp)
     try:
         return built.decode(data)
@@ -153,6 +173,67 @@ def decode(
         ) from None
     except RecursionError:
         raise _too_deep(provider, operation, request_id) from None
+
+
+# What an Instant field is read as on the fast path: text with a zone, parsed in C.
+_AWARE = Annotated[datetime, msgspec.Meta(tz=True)]
+_NATIVE: dict[Any, Any] = {}
+_FAST: dict[Any, msgspec.json.Decoder[Any]] = {}
+
+
+def _fast(tp: Any) -> msgspec.json.Decoder[Any]:
+    built = _FAST.get(tp)
+    if built is None:
+        built = _FAST[tp] = msgspec.json.Decoder(tp)
+    return built
+
+
+def native_type(tp: Any) -> Any:
+    """``tp`` with every :class:`Instant` read natively, or ``tp`` itself if it has none.
+
+    A Struct becomes a subclass of the same name whose :class:`Instant` fields (also
+    inside unions, lists, tuples, dicts and nested Structs) are aware ``datetime``;
+    built once per type and cached. Its instances are instances of ``tp``, their
+    timestamps plain aware datetimes (the same instants :class:`Instant` gives).
+    """
+    found = _NATIVE.get(tp)
+    if found is None:
+        _NATIVE[tp] = tp  # a Struct that refers to itself reads itself leniently
+        found = _NATIVE[tp] = _nativize(tp)
+    return found
+
+
+def _nativize(tp: Any) -> Any:
+    if tp is Instant:
+        return _AWARE
+    origin = get_origin(tp)
+    if origin is Union or origin is types.UnionType:
+        args = get_args(tp)
+        native = tuple(_nativize(arg) for arg in args)
+        return tp if native == args else Union[native]  # noqa: UP007 (built at run time)
+    if origin in (list, tuple, dict, frozenset, set):
+        args = get_args(tp)
+        native = tuple(_nativize(arg) if arg is not Ellipsis else arg for arg in args)
+        return tp if native == args else origin[native]
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        changed: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+        for info in msgspec.structs.fields(tp):
+            native_field = native_type(info.type)
+            if native_field is info.type:
+                continue
+            if info.default is not msgspec.NODEFAULT:
+                changed.append((info.name, native_field, info.default))
+            elif info.default_factory is not msgspec.NODEFAULT:
+                factory = msgspec.field(default_factory=info.default_factory)
+                changed.append((info.name, native_field, factory))
+            else:
+                changed.append((info.name, native_field))
+        if not changed:
+            return tp
+        return msgspec.defstruct(
+            tp.__name__, changed, bases=(tp,), module=tp.__module__, kw_only=True
+        )
+    return tp
 
 
 def _too_deep(provider: str, operation: str, request_id: str | None) -> ResponseValidationError:
@@ -176,9 +257,10 @@ def decode_fast_first(
     request_id: str | None = None,
     lax: bool = False,
 ) -> T:
-    """Decode with ``fast`` (a twin of ``tp`` with native field types) or else ``tp``.
+    """Decode with ``fast`` (a hand-written twin of ``tp``) or else ``tp``.
 
-    ``fast`` is a subclass of ``tp`` whose fields msgspec reads in C (``datetime``
+    Rarely worth it: :func:`decode` already reads every :class:`Instant` natively
+    first. ``fast`` is a subclass of ``tp`` whose fields msgspec reads in C (``datetime``
     instead of :class:`Instant`; with ``lax``, ``int | Literal[""]`` instead of
     :data:`StrInt`), so its values are already in the form a mapping wants. A body
     the twin cannot read (an older timestamp form, an odd amount, or a real error)

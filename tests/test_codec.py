@@ -35,8 +35,40 @@ def decode(data: bytes) -> Stamped:
 def test_instant_reads_every_timestamp_form(raw: bytes, expected: datetime) -> None:
     value = decode(b'{"at":' + raw + b"}").at
     assert value == expected
-    assert value.tzinfo is UTC
-    assert codec.as_utc(value) == expected
+    assert value.tzinfo is not None  # RFC 3339 with a zone keeps it (read in C)
+    utc = codec.as_utc(value)
+    assert utc == expected
+    assert utc is not None
+    assert utc.tzinfo is UTC
+
+
+class Page(msgspec.Struct):
+    items: list[Stamped] | None = None
+    plain: int = 0
+
+
+def test_decode_reads_instants_natively_and_falls_back_to_the_hook() -> None:
+    # The core derives the native form once per type: a subclass, Instant -> datetime.
+    native = codec.native_type(Page)
+    assert native is not Page and issubclass(native, Page)
+    assert codec.native_type(native) is not None
+    assert codec.native_type(msgspec.Struct) is msgspec.Struct  # nothing to derive
+    body = b'{"items":[{"at":"2030-01-01T00:00:00Z","amount":"7"}],"plain":1}'
+    fast = codec.decode(body, Page, provider="p", operation="list")
+    assert isinstance(fast, Page)
+    assert fast.items is not None
+    assert type(fast.items[0].at) is datetime  # no hook ran
+    assert fast.items[0].amount == "7"  # strict as before: text stays text
+    # Without a zone (or without seconds) the body takes the lenient hook: UTC.
+    for text in (b'"2015-05-05T12:30:00"', b'"2015-05-05T12:30"'):
+        slow = codec.decode(b'{"items":[{"at":' + text + b"}]}", Page, provider="p", operation="x")
+        assert slow.items is not None
+        assert type(slow.items[0].at) is codec.Instant
+        assert slow.items[0].at.tzinfo is UTC
+    # A body neither reads: the lenient type's error and path.
+    with pytest.raises(ResponseValidationError) as raised:
+        codec.decode(b'{"items":[{"at":"soon"}]}', Page, provider="p", operation="list")
+    assert raised.value.path == "$.items[0].at"
 
 
 def test_epoch_millis_rejects_text_with_a_path() -> None:

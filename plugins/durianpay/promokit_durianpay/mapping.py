@@ -36,7 +36,6 @@ from promokit.sdk import (
     trusted,
 )
 from promokit_durianpay import NAME
-from promokit_durianpay.fast_path import plain_promotion
 from promokit_durianpay.vocabulary import (
     APPLIES_TO_DEDUCTION,
     BUDGET,
@@ -51,14 +50,7 @@ from promokit_durianpay.vocabulary import (
     SUB_TYPE_TO_REWARD,
     VA,
 )
-from promokit_durianpay.wire import (
-    DETAIL_KEYS,
-    NativePromo,
-    NativePromoDetails,
-    Promo,
-    PromoDetails,
-    PromoPayload,
-)
+from promokit_durianpay.wire import DETAIL_KEYS, Promo, PromoDetails, PromoPayload
 
 # -- neutral -> wire ----------------------------------------------------------
 
@@ -157,6 +149,11 @@ def encode_request(promotion: Promotion) -> bytes:
 
 # -- wire -> neutral ----------------------------------------------------------
 
+# An absent currency reads as the model's default, whatever that is.
+_MODEL_CURRENCY: str = next(
+    field.default for field in msgspec.structs.fields(Promotion) if field.name == "currency"
+)
+
 
 # Not frozen: one is built per decoded promo, and a frozen dataclass costs ~3x more
 # to build. Treat it as immutable all the same.
@@ -242,23 +239,12 @@ def _limit(promo: Promo, where: Where) -> Limit | None:
 
 
 def _details_of(promo: Promo) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """``promo_details`` as a mapping of the keys promokit reads, and every other key.
-
-    The lenient :class:`Promo` keeps the object verbatim; the native twin holds only
-    known keys (an unknown one sends the body to the lenient decoder).
-    """
+    """``promo_details`` (kept verbatim) split into the keys promokit reads and the rest."""
     raw = promo.promo_details
     if raw is None:
         return None, {}
-    if isinstance(raw, dict):
-        known = {key: value for key, value in raw.items() if key in DETAIL_KEYS}
-        return known, {key: value for key, value in raw.items() if key not in DETAIL_KEYS}
-    native: NativePromoDetails = raw
-    return {
-        "bin_list": native.bin_list,
-        "bank_codes": native.bank_codes,
-        "wallet_types": native.wallet_types,
-    }, {}
+    known = {key: value for key, value in raw.items() if key in DETAIL_KEYS}
+    return known, {key: value for key, value in raw.items() if key not in DETAIL_KEYS}
 
 
 def _texts(
@@ -341,7 +327,7 @@ def to_promotion(
     code: str | None = None,
     extensions: dict[str, dict[str, Any]] | None = None,
 ) -> Promotion:
-    """The neutral promotion for ``promo``.
+    """The neutral promotion for ``promo``, raising at the JSON path of what is wrong.
 
     ``code`` is used when the response does not echo one (Durianpay's create and
     fetch examples omit it); ``extensions`` are the caller's own, kept on
@@ -349,39 +335,10 @@ def to_promotion(
     JSON path rather than being guessed.
     """
     with trusted():  # built from a wire Struct msgspec has checked
-        if not extensions and type(promo) is NativePromo:
-            plain = plain_promotion(promo, provider, code)
-            if plain is not None:
-                return plain
-        return _checked_promotion(promo, provider, operation, at, code, extensions)
+        return _promotion(promo, provider, operation, at, code, extensions)
 
 
-def to_promotions(
-    page: Iterable[tuple[int, Promo]],
-    *,
-    provider: str,
-    operation: str,
-    code_for: Callable[[str], str | None] | None = None,
-) -> list[Promotion]:
-    """The neutral promotions of one fetch-all page, given as ``(index, promo)`` pairs.
-
-    ``index`` is the promo's place in ``data`` (errors name ``$.data[index]``);
-    ``code_for`` supplies the code of a promo whose response omits it.
-    """
-    promotions = []
-    with trusted():  # built from wire Structs msgspec has checked
-        for index, promo in page:
-            code = None if promo.code or code_for is None else code_for(promo.id)
-            plain = plain_promotion(promo, provider, code) if type(promo) is NativePromo else None
-            promotions.append(
-                plain
-                if plain is not None
-                else _checked_promotion(promo, provider, operation, f"$.data[{index}]", code, None)
-            )
-    return promotions
-
-
-def _checked_promotion(
+def _promotion(
     promo: Promo,
     provider: str,
     operation: str,
@@ -389,13 +346,11 @@ def _checked_promotion(
     code: str | None,
     extensions: dict[str, dict[str, Any]] | None,
 ) -> Promotion:
-    """The careful reading of any promo, raising at the JSON path of what is wrong."""
     where = Where(provider, operation, at)
     extra: dict[str, Any] = {}
     discount = _discount(promo, where, extra)
     limit = _limit(promo, where)
     status = status_of(promo)
-    starts_at = as_utc(promo.starts_at)
     ends_at = as_utc(promo.ends_at)
     created_at = as_utc(promo.created_at)
     known_code = promo.code or code or None
@@ -423,10 +378,9 @@ def _checked_promotion(
         discount=discount,
         description=promo.description or None,
         code=known_code,
-        currency=promo.currency or "IDR",
         min_purchase=where.integer("min_order_amount", promo.min_order_amount),
         limit=limit,
-        starts_at=starts_at,
+        starts_at=as_utc(promo.starts_at),
         ends_at=ends_at,
         payment=payment,
         reward=_reward(promo, where),
@@ -445,4 +399,31 @@ def _checked_promotion(
             for name, known in (("code", known_code is not None), ("payment", payment_known))
             if not known
         ),
+        currency=promo.currency or _MODEL_CURRENCY,
     )
+
+
+def to_promotions(
+    page: Iterable[tuple[int, Promo]],
+    *,
+    provider: str,
+    operation: str,
+    code_for: Callable[[str], str | None] | None = None,
+) -> list[Promotion]:
+    """The neutral promotions of one fetch-all page, given as ``(index, promo)`` pairs.
+
+    ``index`` is the promo's place in ``data`` (errors name ``$.data[index]``);
+    ``code_for`` supplies the code of a promo whose response omits it.
+    """
+    with trusted():  # built from wire Structs msgspec has checked
+        return [
+            _promotion(
+                promo,
+                provider,
+                operation,
+                f"$.data[{index}]",
+                None if promo.code or code_for is None else code_for(promo.id),
+                None,
+            )
+            for index, promo in page
+        ]

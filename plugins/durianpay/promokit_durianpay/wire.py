@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
-from promokit.sdk import Instant, StrDecimal, StrInt, Timestamp, decode_fast_first
+from promokit.sdk import Instant, StrDecimal, StrInt, decode
 
 PATH_PREFIX = "/v1"
 """Where Durianpay's API lives on its host (and on the emulator)."""
@@ -40,21 +39,6 @@ class PromoDetails(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     bin_list: list[int | str] | None = None
     bank_codes: list[str] | None = None
     wallet_types: list[str] | None = None
-
-
-class NativePromoDetails(msgspec.Struct, kw_only=True, gc=False, forbid_unknown_fields=True):
-    """``promo_details`` as the native twin reads it: the known keys only.
-
-    A key promokit does not know fails this decode, so the body goes to the
-    lenient :class:`Promo`, which keeps ``promo_details`` verbatim (nothing is
-    dropped). Tuples, not lists: the neutral scopes hold tuples, and ``tuple()`` of
-    a tuple is the tuple itself, not a copy.
-    """
-
-    promo_id: str | None = None
-    bin_list: tuple[int | str, ...] | None = None
-    bank_codes: tuple[str, ...] | None = None
-    wallet_types: tuple[str, ...] | None = None
 
 
 class PromoPayload(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -94,11 +78,8 @@ class Promo(msgspec.Struct, kw_only=True, gc=False):
     typo) never fails decoding; ``promo_details`` stays a verbatim object (its keys
     beyond card promos' are undocumented, and an unknown one must not be lost);
     amounts may come as strings or numbers; older examples send ``limit`` instead
-    of ``limit_value`` and timestamps without a zone.
-
-    Fields are declared in the order of the fetch and fetch-all examples, then the
-    fields other responses add: msgspec finds a key at once when keys arrive in
-    declaration order, and searches for it otherwise (~15 % of a page's decode).
+    of ``limit_value`` and timestamps without a zone. Fields are declared in the
+    order of the fetch and fetch-all examples, then the fields other responses add.
 
     Docs: https://durianpay.id/docs/api/promos/fetch-one/
     """
@@ -148,79 +129,12 @@ class PromoListEnvelope(msgspec.Struct, kw_only=True, gc=False):
     data: list[Promo] | None = None
 
 
-LaxInt = int | Literal[""] | None
-"""An amount of :class:`NativePromo`: text is already a number (lax decoding)."""
-
-# The enumeration values promokit knows, as the native twin reads them: msgspec
-# hands back these very constants (no string built per field, hashes cached), and
-# any other value sends the body to the lenient Promo, which keeps it as text.
-KnownStatus = Literal["active", "inactive", "expired", ""]
-KnownType = Literal["card_promos", "ewallet_promos", "va_promos"]
-KnownDiscountType = Literal["percentage", "flat"]
-KnownLimitType = Literal["quota", "budget", ""]
-# The fetch examples spell the direct discount "direct_dicsount".
-KnownSubType = Literal["direct_discount", "cashback", "direct_dicsount", ""]
-KnownDeduction = Literal["total_price", "product_price", "shipping_price", ""]
-
-
-class NativePromo(Promo, kw_only=True):
-    """:class:`Promo` as msgspec reads it in C: the fast path of every promo decode.
-
-    Decoded in msgspec's lax mode: amounts written as text (``"75000"``) arrive as
-    ``int`` and ``""`` stays ``""``; a whole ``discount`` is an ``int`` (no Decimal
-    built for the common ``30`` or ``"30"``), a fractional one a ``Decimal``; RFC 3339
-    timestamps (with or without a zone) are ``datetime``, and a number there stays
-    an ``int`` (epoch milliseconds, as :class:`~promokit.codec.Instant` reads it).
-    Enumerations are the ``Known*`` literals. Anything else (``2015-05-05T12:30``
-    without seconds, an amount like ``"1,5"``, a status promokit does not know)
-    fails here and the body is decoded again as the lenient :class:`Promo`
-    (:func:`promokit.codec.decode_fast_first`), whose errors name the JSON path.
-    """
-
-    # Narrower or wider than the lenient fields on purpose: see the docstring.
-    discount: int | Decimal | None  # type: ignore[assignment]
-    starts_at: Timestamp | None = None  # type: ignore[assignment]
-    ends_at: Timestamp | None = None  # type: ignore[assignment]
-    min_order_amount: LaxInt = None
-    max_discount_amount: LaxInt = None
-    limit_value: LaxInt = None
-    limit: LaxInt = None
-    created_at: Timestamp | None = None  # type: ignore[assignment]
-    updated_at: Timestamp | None = None  # type: ignore[assignment]
-    promo_usage: LaxInt = None
-    promo_details: NativePromoDetails | None = None  # type: ignore[assignment]
-    status: KnownStatus = ""
-    type: KnownType
-    discount_type: KnownDiscountType
-    limit_type: KnownLimitType = ""
-    sub_type: KnownSubType = ""
-    price_deduction_type: KnownDeduction = ""
-
-
-class NativePromoEnvelope(PromoEnvelope, kw_only=True):
-    """:class:`PromoEnvelope` of :class:`NativePromo` (the fast path)."""
-
-    data: NativePromo
-
-
-class NativePromoListEnvelope(PromoListEnvelope, kw_only=True):
-    """:class:`PromoListEnvelope` of :class:`NativePromo` (the fast path for pages)."""
-
-    data: list[NativePromo] | None = None  # type: ignore[assignment]
-
-
 def decode_page(
     body: bytes, *, provider: str, operation: str, request_id: str | None = None
 ) -> Sequence[Promo]:
     """The promos of one fetch-all page (``null`` data reads as empty)."""
-    page = decode_fast_first(
-        body,
-        NativePromoListEnvelope,
-        PromoListEnvelope,
-        provider=provider,
-        operation=operation,
-        request_id=request_id,
-        lax=True,
+    page = decode(
+        body, PromoListEnvelope, provider=provider, operation=operation, request_id=request_id
     )
     return page.data or ()
 
@@ -229,18 +143,12 @@ def decode_promo(
     body: bytes, *, wrapped: bool, provider: str, operation: str, request_id: str | None = None
 ) -> Promo:
     """One promo, wrapped in ``{"data": ...}`` or bare (fetch-one examples differ)."""
-    lenient: type[PromoEnvelope | Promo] = PromoEnvelope if wrapped else Promo
-    fast = NativePromoEnvelope if wrapped else NativePromo
-    found = decode_fast_first(
-        body,
-        fast,
-        lenient,
-        provider=provider,
-        operation=operation,
-        request_id=request_id,
-        lax=True,
-    )
-    return found.data if isinstance(found, PromoEnvelope) else found
+    if wrapped:
+        envelope = decode(
+            body, PromoEnvelope, provider=provider, operation=operation, request_id=request_id
+        )
+        return envelope.data
+    return decode(body, Promo, provider=provider, operation=operation, request_id=request_id)
 
 
 class Probe(msgspec.Struct, kw_only=True):
