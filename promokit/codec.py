@@ -357,6 +357,8 @@ def to_decimal(value: StrDecimal, *, path: str, provider: str, operation: str) -
     """Read a :data:`StrDecimal`: ``""``/``None`` are absent, otherwise an exact Decimal."""
     if value is None or value == "":
         return None
+    if type(value) is int:  # the common whole number: no text round trip
+        return Decimal(value)
     if isinstance(value, bool):
         raise field_error(
             path, "expected a number, got a boolean", provider=provider, operation=operation

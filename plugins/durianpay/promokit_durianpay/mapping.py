@@ -239,12 +239,15 @@ def _limit(promo: Promo, where: Where) -> Limit | None:
 
 
 def _details_of(promo: Promo) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """``promo_details`` (kept verbatim) split into the keys promokit reads and the rest."""
+    """``promo_details`` (kept verbatim) and the keys of it promokit does not read."""
     raw = promo.promo_details
-    if raw is None:
-        return None, {}
-    known = {key: value for key, value in raw.items() if key in DETAIL_KEYS}
-    return known, {key: value for key, value in raw.items() if key not in DETAIL_KEYS}
+    if raw is None or DETAIL_KEYS.issuperset(raw):
+        return raw, {}
+    return raw, {key: value for key, value in raw.items() if key not in DETAIL_KEYS}
+
+
+_TEXT: frozenset[type] = frozenset({str})
+_TEXT_OR_NUMBER: frozenset[type] = frozenset({str, int})  # bool is not int here
 
 
 def _texts(
@@ -254,13 +257,12 @@ def _texts(
     value = details.get(key)
     if value is None:
         return None
-    ok = isinstance(value, list | tuple) and all(
-        isinstance(item, str) or (numbers and type(item) is int) for item in value
-    )
-    if not ok:
-        kind = "numbers or strings" if numbers else "strings"
-        raise where.error(f"promo_details.{key}", f"must be a list of {kind}")
-    return tuple(str(item) for item in value)
+    if isinstance(value, list | tuple) and (_TEXT_OR_NUMBER if numbers else _TEXT).issuperset(
+        map(type, value)
+    ):
+        return tuple(map(str, value))
+    kind = "numbers or strings" if numbers else "strings"
+    raise where.error(f"promo_details.{key}", f"must be a list of {kind}")
 
 
 def _payment(promo: Promo, where: Where) -> tuple[PaymentScope, bool, dict[str, Any]]:
