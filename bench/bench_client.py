@@ -2,8 +2,9 @@
 
 A canned-response stub (``stub_server.py``) runs in a subprocess pinned to the
 other core and answers with the providers' documented responses: Mayar's detail
-and validate, Durianpay's fetch-one and a fetch-all page holding the code
-validated (Durianpay validates locally, from the listing). For each provider and
+and validate, Durianpay's fetch-one, a fetch-all page holding the code validated
+and that promo by its id (Durianpay validates locally: the code's promo is found
+in a page once, then read by id). For each provider and
 call there are three variants: raw aiohttp (bytes only), the client a user would
 write by hand (``handwritten.py``) and promokit. This process is pinned to one
 core and measures, per variant, client **CPU time** per request
@@ -56,6 +57,7 @@ from handwritten import HandDurianpay, HandMayar
 
 DETAIL_ID = "c9aa143a-53f9-44e7-a9c6-83229ad7199b"
 PROMO_ID = "prm_3eTlttAEF84045"
+CODED_ID = "prm_benchcoded"
 KEY = "bench-key-not-a-secret"
 DURIANPAY_KEY = "dp_test_bench-key-not-a-secret"
 CODE = "HARIBAIK"
@@ -106,11 +108,12 @@ def compact(path: Path) -> bytes:
     return msgspec.json.encode(json.loads(path.read_bytes()))
 
 
-def durianpay_page() -> bytes:
+def durianpay_page() -> list[dict[str, Any]]:
     """A fetch-all page of five promos; the last carries the benchmark's code, active now.
 
     Built from the SDK's documented fetch-one answer: Durianpay's own examples never
-    show a code, and validating a code means finding its promo in a page.
+    show a code, and validating a code means finding its promo in a page (once: then
+    both promokit and the hand-written client read it by id, ``CODED_ID``).
     """
     promo = json.loads((DURIANPAY_FIXTURES / "fetch_one_sdk_response.json").read_bytes())["data"]
     page = []
@@ -118,8 +121,8 @@ def durianpay_page() -> bytes:
         item = dict(promo, id=f"prm_bench{index}", label=f"BENCH{index}")
         item["promo_details"] = dict(promo["promo_details"], promo_id=item["id"])
         page.append(item)
-    page[-1].update(code=CODE, status="active", ends_at="2099-12-31T18:30:00Z")
-    return msgspec.json.encode({"data": page})
+    page[-1].update(id=CODED_ID, code=CODE, status="active", ends_at="2099-12-31T18:30:00Z")
+    return page
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -196,9 +199,9 @@ async def make_call(
 
         headers = {"Authorization": basic_authorization(Secret(DURIANPAY_KEY))}
         headers["Accept"] = "application/json"
-        target, params = f"{base}/merchants/promos/{PROMO_ID}", None
-        if operation == "validate":
-            target, params = f"{base}/merchants/promos", {"skip": "0", "limit": "25"}
+        # validate reads the coded promo by id once a page has said which it is
+        promo_id = CODED_ID if operation == "validate" else PROMO_ID
+        target, params = f"{base}/merchants/promos/{promo_id}", None
 
     async def raw_get() -> bytes:
         async with session.get(target, params=params, headers=headers) as response:
@@ -339,7 +342,8 @@ def start_stub(
         "mayar-detail.json": compact(MAYAR_FIXTURES / "detail_response.json"),
         "mayar-validate.json": compact(MAYAR_FIXTURES / "validate_response.json"),
         "durianpay-promo.json": compact(DURIANPAY_FIXTURES / "fetch_one_sdk_response.json"),
-        "durianpay-page.json": durianpay_page(),
+        "durianpay-page.json": msgspec.json.encode({"data": durianpay_page()}),
+        "durianpay-coded.json": msgspec.json.encode({"data": durianpay_page()[-1]}),
     }
     for name, body in answers.items():
         (directory / name).write_bytes(body)
@@ -348,6 +352,7 @@ def start_stub(
         ("POST", f"{PREFIX['mayar']}/coupons/validate", "mayar-validate.json"),
         ("GET", f"{PREFIX['durianpay']}/merchants/promos/", "durianpay-promo.json"),
         ("GET", f"{PREFIX['durianpay']}/merchants/promos?", "durianpay-page.json"),
+        ("GET", f"{PREFIX['durianpay']}/merchants/promos/{CODED_ID}", "durianpay-coded.json"),
     ]
     command = [
         sys.executable,

@@ -219,6 +219,7 @@ class HandDurianpay:
         self.session = session
         self.base_url = base_url
         self.headers = {"Authorization": authorization, "Accept": "application/json"}
+        self.ids: dict[str, str] = {}  # code -> promo id, learnt from a page
 
     async def get(self, promo_id: str) -> DurianpayPromo:
         """``GET /merchants/promos/{id}``."""
@@ -228,12 +229,28 @@ class HandDurianpay:
         return durianpay_promo(body.get("data", body))
 
     async def validate(self, code: str, amount: int, card_bin: str) -> DurianpayValidation:
-        """Find the promo of ``code`` in the first page and apply its rules to the checkout."""
-        url = f"{self.base_url}/merchants/promos"
-        params = {"skip": "0", "limit": "25"}
-        async with self.session.get(url, params=params, headers=self.headers) as response:
-            body = await checked_json(response)
-        found = next((item for item in body.get("data") or [] if item.get("code") == code), None)
+        """Find the promo of ``code`` and apply its rules to the checkout.
+
+        The first time by its page (Durianpay has no lookup by code), then by the
+        id that page gave, as promokit does.
+        """
+        found = None
+        promo_id = self.ids.get(code)
+        if promo_id is not None:
+            url = f"{self.base_url}/merchants/promos/{promo_id}"
+            async with self.session.get(url, headers=self.headers) as response:
+                body = await checked_json(response)
+            found = body.get("data", body)
+        else:
+            url = f"{self.base_url}/merchants/promos"
+            params = {"skip": "0", "limit": "25"}
+            async with self.session.get(url, params=params, headers=self.headers) as response:
+                body = await checked_json(response)
+            found = next(
+                (item for item in body.get("data") or [] if item.get("code") == code), None
+            )
+            if found is not None:
+                self.ids[code] = found["id"]
         if found is None:
             return DurianpayValidation(False, "not found", 0)
         promo = durianpay_promo(found)

@@ -320,6 +320,9 @@ class DurianpayProvider(Provider):
             async for page in pages:
                 for index, promo in page:
                     if promo.code == code:
+                        # Durianpay said which promo carries the code: the next
+                        # validate reads that one promo by id, not every page.
+                        await self.codes.remember(code, promo.id)
                         return promo, self._neutral(promo, operation, f"$.data[{index}]")
         return None
 

@@ -356,6 +356,37 @@ async def test_codes_are_found_by_listing_when_echoed(
     assert usage.used == 0
 
 
+async def test_a_code_found_by_listing_is_then_read_by_id(
+    server: EmulatorServer,
+    emulator: DurianpayEmulator,
+    make_client: Callable[..., promokit.Client],
+    provider_for: Callable[..., DurianpayProvider],
+    clock: VirtualClock,
+    promotion: promokit.Promotion,
+) -> None:
+    async with make_client(server.url) as writer:
+        created = await writer.create(promotion)
+    assert created.id is not None
+    emulator.activate(created.id)
+    emulator.echo_code = True
+
+    async with make_client(server.url) as fresh:
+        provider = provider_for(fresh, clock)
+        emulator.requests.clear()
+        first = await fresh.validate("PAYDAY30", _card_checkout())
+        listed = [(request.method, request.path) for request in emulator.requests]
+        emulator.requests.clear()
+        second = await fresh.validate("PAYDAY30", _card_checkout())
+        fetched = [(request.method, request.path) for request in emulator.requests]
+        remembered = await provider.codes.id_for("PAYDAY30")
+
+    assert first.valid is True
+    assert second == first
+    assert listed == [("GET", "/v1/merchants/promos")]
+    assert fetched == [("GET", f"/v1/merchants/promos/{created.id}")]
+    assert remembered == created.id
+
+
 async def test_usage_reads_promo_usage_and_limit_value(
     client: promokit.Client, emulator: DurianpayEmulator, promotion: promokit.Promotion
 ) -> None:
