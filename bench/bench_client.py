@@ -443,7 +443,8 @@ def main(argv: list[str] | None = None) -> int:
         say("--tls needs trustme: pip install -e '.[bench]'")
         return 2
     with tempfile.TemporaryDirectory() as directory:
-        budget = 120 + args.repeats * len(variants) * 15.0
+        # Generous: on a loaded machine a repeat can take minutes; the stub exits by itself.
+        budget = 600 + args.repeats * len(variants) * 120.0
         trust = trusting(Path(directory)) if args.tls else None
         stub, url = start_stub(Path(directory), budget, stub_core, tls=args.tls)
         pinned = pin_self(client_core)
