@@ -321,8 +321,10 @@ class DurianpayProvider(Provider):
                 for index, promo in page:
                     if promo.code == code:
                         # Durianpay said which promo carries the code: the next
-                        # validate reads that one promo by id, not every page.
-                        await self.codes.remember(code, promo.id)
+                        # validate reads that one promo by id, not every page (a
+                        # ledger that cannot keep it is no reason to fail a read).
+                        with contextlib.suppress(PromokitError):
+                            await self.codes.remember(code, promo.id)
                         return promo, self._neutral(promo, operation, f"$.data[{index}]")
         return None
 
