@@ -203,6 +203,14 @@ def native_type(tp: Any) -> Any:
     return found
 
 
+def _same_fields(self: msgspec.Struct, other: object) -> object:
+    if not isinstance(other, msgspec.Struct) or not (
+        isinstance(other, type(self)) or isinstance(self, type(other))
+    ):
+        return NotImplemented
+    return msgspec.structs.asdict(self) == msgspec.structs.asdict(other)
+
+
 def _nativize(tp: Any) -> Any:
     if tp is Instant:
         return _AWARE
@@ -231,7 +239,14 @@ def _nativize(tp: Any) -> Any:
         if not changed:
             return tp
         return msgspec.defstruct(
-            tp.__name__, changed, bases=(tp,), module=tp.__module__, kw_only=True
+            tp.__name__,
+            changed,
+            bases=(tp,),
+            module=tp.__module__,
+            kw_only=True,
+            # Equal to the Struct it was derived from when the values are: a decoded
+            # body compares as the lenient decode of it would.
+            namespace={"__eq__": _same_fields, "__hash__": tp.__hash__},
         )
     return tp
 

@@ -60,6 +60,11 @@ def test_decode_reads_instants_natively_and_falls_back_to_the_hook() -> None:
     assert fast.items is not None
     assert type(fast.items[0].at) is datetime  # no hook ran
     assert fast.items[0].amount == "7"  # strict as before: text stays text
+    # Equal to the same values built as the declared Struct, either way round.
+    built = Page(items=[Stamped(at=datetime(2030, 1, 1, tzinfo=UTC), amount="7")], plain=1)
+    assert fast == built
+    assert built == fast
+    assert fast != Page(items=[], plain=1)
     # Without a zone (or without seconds) the body takes the lenient hook: UTC.
     for text in (b'"2015-05-05T12:30:00"', b'"2015-05-05T12:30"'):
         slow = codec.decode(b'{"items":[{"at":' + text + b"}]}", Page, provider="p", operation="x")
