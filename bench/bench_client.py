@@ -195,7 +195,7 @@ async def make_call(
     else:
         from promokit_durianpay.auth import basic_authorization
 
-        from promokit.redact import Secret
+        from promokit.http.redact import Secret
 
         headers = {"Authorization": basic_authorization(Secret(DURIANPAY_KEY))}
         headers["Accept"] = "application/json"
@@ -219,7 +219,7 @@ def hand_call(provider: str, operation: str, base: str, session: aiohttp.ClientS
         return lambda: mayar.validate(CODE, AMOUNT, PRODUCT)
     from promokit_durianpay.auth import basic_authorization
 
-    from promokit.redact import Secret
+    from promokit.http.redact import Secret
 
     durianpay = HandDurianpay(session, base, basic_authorization(Secret(DURIANPAY_KEY)))
     if operation == "get":
@@ -263,7 +263,8 @@ def validate_request_bytes() -> bytes:
     """Exactly the validate body promokit sends for the benchmark's code and checkout."""
     from promokit_mayar import validating
 
-    from promokit import Checkout, codec
+    from promokit import Checkout
+    from promokit.http import codec
 
     checkout = Checkout(amount=AMOUNT, product_id=PRODUCT)
     return codec.encode(validating.validate_request(CODE, checkout, PRODUCT))

@@ -51,7 +51,7 @@ from promokit_durianpay import wire as dp_wire
 from promokit_mayar import mapping as my_mapping
 from promokit_mayar import wire as my_wire
 
-from promokit import codec
+from promokit.http import codec
 from promokit.model import (
     Budget,
     CardScope,

@@ -41,7 +41,7 @@ def swap(parts: set[str]) -> None:
     from promokit_mayar import mapping
     from promokit_mayar.provider import MayarProvider
 
-    from promokit import transport
+    from promokit.http import transport
 
     if "mapping" in parts:
         mapped: dict[str, Any] = {}

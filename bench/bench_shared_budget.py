@@ -1,7 +1,7 @@
 """What the shared rate budget costs per call: local window vs SQLite vs PostgreSQL.
 
 Times ``acquire()`` + ``release()`` (and the release's write-back) of one
-:class:`promokit.limits.RateLimiter` (one process) against a
+:class:`promokit.http.limits.RateLimiter` (one process) against a
 :class:`promokit.ledger.shared_limits.SharedRateLimiter` on a SQLite file and on
 PostgreSQL, with a rate high enough that nothing ever waits: the difference is
 the ledger's cost per request. PostgreSQL is a throwaway cluster started from
@@ -22,9 +22,9 @@ from pathlib import Path
 
 from _common import ROOT
 
+from promokit.http.limits import RateLimiter
 from promokit.ledger import Ledger
 from promokit.ledger.shared_limits import SharedRateLimiter
-from promokit.limits import RateLimiter
 
 TARGET = "bench https://bench.invalid - acct-0000000000000000"
 

@@ -8,7 +8,6 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from promokit.call_deadline import deadline
     from promokit.client import Client
     from promokit.errors import (
         AuthenticationError,
@@ -38,6 +37,8 @@ if TYPE_CHECKING:
         UnsupportedFeature,
         WriteInProgress,
     )
+    from promokit.http.call_deadline import deadline
+    from promokit.http.redact import Secret
     from promokit.model import (
         Budget,
         CardScope,
@@ -57,7 +58,6 @@ if TYPE_CHECKING:
     from promokit.model.evaluate import evaluate
     from promokit.plugins.hookspecs import hookimpl
     from promokit.plugins.provider import Provider, ProviderSettings
-    from promokit.redact import Secret
     from promokit.sync import SyncClient
 
 # Names resolve on first use (PEP 562): ``import promokit`` stays cheap for the
@@ -102,7 +102,7 @@ _EXPORTS = {
     "Rejection": "promokit.model",
     "RequestTimeout": "promokit.errors",
     "ResponseValidationError": "promokit.errors",
-    "Secret": "promokit.redact",
+    "Secret": "promokit.http.redact",
     "StaleRecord": "promokit.errors",
     "SyncClient": "promokit.sync",
     "TransportError": "promokit.errors",
@@ -112,7 +112,7 @@ _EXPORTS = {
     "Validation": "promokit.model",
     "VirtualAccountScope": "promokit.model",
     "WriteInProgress": "promokit.errors",
-    "deadline": "promokit.call_deadline",
+    "deadline": "promokit.http.call_deadline",
     "evaluate": "promokit.model.evaluate",
     "hookimpl": "promokit.plugins.hookspecs",
 }

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import msgspec
 
-from promokit.call_deadline import deadline, within
 from promokit.config import Config, load_config
 from promokit.errors import (
     ConfigurationError,
@@ -29,18 +28,19 @@ from promokit.errors import (
     WriteInProgress,
     plural,
 )
+from promokit.http.call_deadline import deadline, within
+from promokit.http.limits import Clock, RateLimiter, RetryBudget, Sleep, Slots
+from promokit.http.transport import ProviderHttp, RetryPolicy, Transport
 from promokit.ledger import Ledger, call_budget
 from promokit.ledger.pacing import WaitCallback, listening, reporting
 from promokit.ledger.shared_limits import SharedRateLimiter
 from promokit.ledger.targets import rate_window_of, target_of
 from promokit.ledger.writes import ExactlyOnce, ProgressCallback, fingerprint
-from promokit.limits import Clock, RateLimiter, RetryBudget, Sleep, Slots
 from promokit.model import Checkout, Promotion, Quota, Usage, Validation
 from promokit.model.capabilities import Plan, Policy, plan, require_operation
 from promokit.model.rules import type_problems
 from promokit.plugins import Plugins, default_plugins
 from promokit.plugins.provider import Provider, ProviderSettings
-from promokit.transport import ProviderHttp, RetryPolicy, Transport
 
 if TYPE_CHECKING:
     from promokit.workflows.apply import ApplyProgress, ApplyReport

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import msgspec
 
 from promokit.errors import ConfigurationError, Problem, plural
+from promokit.http.redact import Secret
 from promokit.plugins.provider import ProviderSettings
-from promokit.redact import Secret
 from promokit.workflows.checking import table_problems
 
 CONFIG_ENV = "PROMOKIT_CONFIG"

@@ -11,20 +11,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from promokit.codec import (
-    Instant,
-    StrDecimal,
-    StrInt,
-    Timestamp,
-    as_utc,
-    decode,
-    decode_fast_first,
-    encode,
-    field_error,
-    iso_millis,
-    to_decimal,
-    to_int,
-)
 from promokit.errors import (
     AuthenticationError,
     BadRequest,
@@ -42,6 +28,29 @@ from promokit.errors import (
     RateLimited,
     ResponseValidationError,
     UnsupportedFeature,
+)
+from promokit.http.codec import (
+    Instant,
+    StrDecimal,
+    StrInt,
+    Timestamp,
+    as_utc,
+    decode,
+    decode_fast_first,
+    encode,
+    field_error,
+    iso_millis,
+    to_decimal,
+    to_int,
+)
+from promokit.http.redact import Secret, redact_body
+from promokit.http.transport import (
+    ErrorInfo,
+    ProviderHttp,
+    Response,
+    decode_json_error,
+    default_error_info,
+    path_segment,
 )
 from promokit.model import (
     AppliesTo,
@@ -83,15 +92,6 @@ from promokit.model.evaluate import amount_off, evaluate
 from promokit.plugins import ProviderRegistry
 from promokit.plugins.hookspecs import hookimpl
 from promokit.plugins.provider import Environment, Provider, ProviderSettings
-from promokit.redact import Secret, redact_body
-from promokit.transport import (
-    ErrorInfo,
-    ProviderHttp,
-    Response,
-    decode_json_error,
-    default_error_info,
-    path_segment,
-)
 
 if TYPE_CHECKING:
     from promokit.plugins.emulator import Emulator, EmulatorServer, Fault, Handler, VirtualClock

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 
 import promokit
-import promokit.codec
+import promokit.http.codec
 from promokit.model.capabilities import FieldSupport, Manifest
 from promokit.plugins import Plugins, ProviderRegistry
 from promokit.plugins.emulator import Emulator, EmulatorServer
@@ -113,13 +113,13 @@ class EchoProvider(Provider):
         response = await self.http.request(
             "GET", "/items", operation="find", params={"code": promotion.code or ""}
         )
-        items = promokit.codec.decode(
+        items = promokit.http.codec.decode(
             response.body, list[EchoItem], provider=self.alias, operation="find"
         )
         return self._item(items[0]) if items else None
 
     def _neutral(self, body: bytes, operation: str) -> promokit.Promotion:
-        item = promokit.codec.decode(body, EchoItem, provider=self.alias, operation=operation)
+        item = promokit.http.codec.decode(body, EchoItem, provider=self.alias, operation=operation)
         return self._item(item)
 
     def _item(self, item: EchoItem) -> promokit.Promotion:

@@ -12,7 +12,7 @@ import pytest
 
 import promokit
 from promokit import Fixed, InvalidInput, OutcomeUnknown, Promotion, RequestTimeout
-from promokit.call_deadline import CALL_DEADLINE, within
+from promokit.http.call_deadline import CALL_DEADLINE, within
 from promokit.plugins.emulator import EmulatorServer
 
 GOOD = Promotion(name="Echo sale", discount=Fixed(amount=5000))

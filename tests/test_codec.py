@@ -8,7 +8,8 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from promokit import ResponseValidationError, codec
+from promokit import ResponseValidationError
+from promokit.http import codec
 
 
 class Stamped(msgspec.Struct):

@@ -16,6 +16,7 @@ import msgspec
 import pytest
 
 import promokit
+from promokit.http.transport import Response
 from promokit.model.capabilities import FieldSupport, Limits, Manifest
 from promokit.model.evaluate import evaluate
 from promokit.plugins.emulator import EmulatorServer
@@ -34,7 +35,6 @@ from promokit.testing.canned import CannedServer
 from promokit.testing.harness import NoSleep
 from promokit.testing.pytest_plugin import CANARY_KEY
 from promokit.testing.variants import base_checkout, generate_checkouts, refused_variants
-from promokit.transport import Response
 
 from . import test_conformance_builtin as builtin
 from .conftest import EchoEmulator, EchoProvider
@@ -186,10 +186,10 @@ class FlatErrorsEcho(builtin.ShippedEchoProvider):
     """Reports every failure as a 400, whatever the gateway said."""
 
     @classmethod
-    def parse_error(cls, response: Response) -> promokit.transport.ErrorInfo | None:
+    def parse_error(cls, response: Response) -> promokit.http.transport.ErrorInfo | None:
         if response.status < 400:
             return None
-        return promokit.transport.ErrorInfo(status=400, message="failed")
+        return promokit.http.transport.ErrorInfo(status=400, message="failed")
 
 
 async def test_a_wrongly_mapped_documented_error_fails() -> None:

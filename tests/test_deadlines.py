@@ -7,8 +7,8 @@ import contextlib
 
 import pytest
 
-from promokit import deadlines
-from promokit.deadlines import Deadlines
+from promokit.http import deadlines
+from promokit.http.deadlines import Deadlines
 
 
 async def _sleeper(deadlines: Deadlines, after: float, sleep: float) -> str:

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import promokit
-from promokit import InvalidInput, PromokitError, ResponseValidationError, codec
+from promokit import InvalidInput, PromokitError, ResponseValidationError
+from promokit.http import codec
 from promokit.model import parts, promotion
 
 aware = st.datetimes(
@@ -154,7 +155,7 @@ def error_parsers() -> list[Any]:
     raw=st.binary(max_size=200) | JSON.map(msgspec.json.encode),
 )
 def test_error_parsers_read_any_body_without_raising(parse: Any, status: int, raw: bytes) -> None:
-    from promokit.transport import ErrorInfo, Response
+    from promokit.http.transport import ErrorInfo, Response
 
     response = Response(
         status=status,

@@ -1,4 +1,4 @@
-"""Module paths moved into promokit/model and promokit/workflows still import, with a warning."""
+"""Module paths moved into promokit/model, /workflows and /http still import, with a warning."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ MOVED = {
     "promokit.migrate": "promokit.workflows.migrate",
     "promokit.fanout": "promokit.workflows.fanout",
     "promokit.files": "promokit.workflows.files",
+    "promokit.transport": "promokit.http.transport",
+    "promokit.codec": "promokit.http.codec",
+    "promokit.redact": "promokit.http.redact",
+    "promokit.observe": "promokit.http.observe",
+    "promokit.limits": "promokit.http.limits",
 }
 ROOT = Path(__file__).resolve().parents[1]
 

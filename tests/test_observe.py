@@ -13,7 +13,7 @@ import pytest
 
 import promokit
 from promokit import NotFound, ProviderServerError, RequestTimeout
-from promokit.observe import RequestEvent
+from promokit.http.observe import RequestEvent
 from promokit.plugins import Plugins
 from promokit.plugins.emulator import EmulatorServer
 

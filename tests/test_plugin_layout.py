@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from promokit.errors import ConfigurationError
+from promokit.http.redact import Secret
 from promokit.plugins.provider import Provider, ProviderSettings
 from promokit.plugins.scaffold import generate
-from promokit.redact import Secret
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = {

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import promokit
 from promokit.cli import main
-from promokit.observe import RequestEvent
+from promokit.http.observe import RequestEvent
 from promokit.plugins import Plugins, reset_default_plugins
 
 from .test_plugins import PLUGIN_SOURCE

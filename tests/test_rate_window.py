@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from promokit import Overloaded
-from promokit.limits import RateLimiter
+from promokit.http.limits import RateLimiter
+from promokit.http.transport import ProviderHttp, Transport
 from promokit.plugins.emulator import EmulatorServer
-from promokit.transport import ProviderHttp, Transport
 
 from .conftest import CANARY_KEY, EchoEmulator
 

@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from promokit import transport
+from promokit.http import transport
 
 
 def test_ids_count_up_under_one_process_prefix() -> None:

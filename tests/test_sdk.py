@@ -21,7 +21,7 @@ from __future__ import annotations
 import promokit
 import promokit.sdk
 from promokit import sdk
-from promokit.transport import ErrorInfo
+from promokit.http.transport import ErrorInfo
 from promokit.sdk import Manifest
 
 from . import wire
@@ -92,7 +92,7 @@ def test_imports_past_the_sdk_are_listed_with_file_and_line(fake_plugins: Path) 
     assert foreign_imports(provider) == [
         "promokit_reaching/emulator/__init__.py:5 imports promokit.plugins.emulator",
         "promokit_reaching/provider.py:5 imports promokit",
-        "promokit_reaching/provider.py:8 imports promokit.transport",
+        "promokit_reaching/provider.py:8 imports promokit.http.transport",
     ]
 
 
@@ -100,7 +100,7 @@ def test_the_conformance_check_fails_the_reaching_plugin(fake_plugins: Path) -> 
     provider = importlib.import_module("promokit_reaching.provider").ReachingProvider
     suite = type("Suite", (ProviderConformance,), {"provider": provider})
 
-    with pytest.raises(AssertionError, match=r"provider.py:8 imports promokit.transport"):
+    with pytest.raises(AssertionError, match=r"provider.py:8 imports promokit.http.transport"):
         suite().test_the_plugin_imports_only_the_sdk()
 
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from promokit.errors import Overloaded
-from promokit.limits import Slots
+from promokit.http.limits import Slots
 
 
 async def test_the_free_path_counts_and_records_the_peak() -> None:

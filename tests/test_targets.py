@@ -11,13 +11,13 @@ import pytest
 
 import promokit
 from promokit import Conflict, Fixed, Promotion, Quota, StaleRecord
+from promokit.http.redact import Secret
 from promokit.ledger import Ledger
 from promokit.ledger.targets import target_of
 from promokit.plugins import Plugins
 from promokit.plugins.emulator import EmulatorServer
 from promokit.plugins.emulators import load_emulator
 from promokit.plugins.provider import ProviderSettings
-from promokit.redact import Secret
 
 from .conftest import CANARY_KEY, EchoEmulator, EchoProvider
 

@@ -24,10 +24,10 @@ from promokit import (
     RequestTimeout,
     TransportError,
 )
-from promokit.limits import RetryBudget
+from promokit.http.limits import RetryBudget
+from promokit.http.transport import ProviderHttp, RetryPolicy, Transport, parse_retry_after
 from promokit.plugins.emulator import EmulatorServer
 from promokit.testing.mocked import needs_aioresponses
-from promokit.transport import ProviderHttp, RetryPolicy, Transport, parse_retry_after
 
 from .conftest import CANARY_KEY, EchoEmulator, no_sleep_recorder
 
@@ -264,7 +264,7 @@ async def test_retry_budget_stops_retry_storms(emulator: Any, transport: Transpo
 
 @needs_aioresponses()
 async def test_not_found_keeps_provider_code_from_the_parser(transport: Transport) -> None:
-    from promokit.transport import ErrorInfo, Response
+    from promokit.http.transport import ErrorInfo, Response
 
     def parse(response: Response) -> ErrorInfo | None:
         if response.status < 400:

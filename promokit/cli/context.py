@@ -13,8 +13,6 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn
 
-from promokit import codec
-from promokit.call_deadline import deadline
 from promokit.client import Client
 from promokit.errors import (
     ConfigurationError,
@@ -22,6 +20,8 @@ from promokit.errors import (
     PromokitError,
     UnsupportedFeature,
 )
+from promokit.http import codec
+from promokit.http.call_deadline import deadline
 
 T = TypeVar("T")
 EXIT_OK, EXIT_PROVIDER, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -8,13 +8,13 @@ from typing import Any, NoReturn
 import click
 import msgspec
 
-from promokit import codec
 from promokit.cli import bulk_bar, render
 from promokit.cli.bulk_bar import BulkBar
 from promokit.cli.confirm import ask, widened, yes_option
 from promokit.cli.context import EXIT_PROVIDER, EXIT_USAGE, Context, bounded, common, run
 from promokit.client import Client
 from promokit.errors import Problem, UnknownFields, UnsupportedFeature, plural
+from promokit.http import codec
 from promokit.model import Promotion, Quota
 from promokit.model.capabilities import Plan, Policy
 from promokit.workflows.files import load_promotions

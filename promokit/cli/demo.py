@@ -17,9 +17,9 @@ from typing import Any
 from rich.console import Console
 from rich.rule import Rule
 
-from promokit import codec
 from promokit.cli import render
 from promokit.client import Client
+from promokit.http import codec
 from promokit.model import Checkout, Promotion
 from promokit.model.capabilities import describe
 from promokit.plugins.emulator import EmulatorServer

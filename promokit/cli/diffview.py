@@ -8,8 +8,8 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from promokit import codec
 from promokit.errors import plural
+from promokit.http import codec
 from promokit.workflows.apply import ApplyReport, TargetReport
 from promokit.workflows.diff import Diff, TargetDiff
 

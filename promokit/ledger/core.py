@@ -15,8 +15,8 @@ from typing import Literal, Protocol, TypeVar
 
 import msgspec
 
-from promokit.call_deadline import CALL_DEADLINE
 from promokit.errors import LedgerError, WriteInProgress
+from promokit.http.call_deadline import CALL_DEADLINE
 
 EntryState = Literal["pending", "done", "failed"]
 T = TypeVar("T")

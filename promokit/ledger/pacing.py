@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
-from promokit.limits import Sleep
+from promokit.http.limits import Sleep
 
 WaitCallback = Callable[[float], None]
 """Called with the seconds a bulk job is about to wait for the provider's rate limit."""

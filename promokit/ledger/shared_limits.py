@@ -8,10 +8,10 @@ import time
 from collections.abc import Awaitable, Callable
 
 from promokit.errors import LedgerError
+from promokit.http.limits import Clock, RateLimiter, Sleep
 from promokit.ledger.core import Ledger
-from promokit.limits import Clock, RateLimiter, Sleep
 
-log = logging.getLogger("promokit.limits")
+log = logging.getLogger("promokit.http.limits")
 
 
 class SharedRateLimiter(RateLimiter):

@@ -12,8 +12,6 @@ from typing import Any
 
 import msgspec
 
-from promokit import codec
-from promokit.call_deadline import CALL_DEADLINE, deadline
 from promokit.errors import (
     Conflict,
     InvalidInput,
@@ -24,6 +22,8 @@ from promokit.errors import (
     StaleRecord,
     WriteInProgress,
 )
+from promokit.http import codec
+from promokit.http.call_deadline import CALL_DEADLINE, deadline
 from promokit.ledger.core import Entry, Ledger, call_budget
 from promokit.model import Promotion, trusted
 from promokit.model.capabilities import FIELDS

@@ -13,7 +13,7 @@ from typing import Literal
 from aiohttp import web
 from multidict import CIMultiDictProxy
 
-from promokit.loopback import LoopbackServer
+from promokit.http.loopback import LoopbackServer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FaultKind = Literal[

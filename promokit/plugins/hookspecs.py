@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from promokit.observe import RequestEvent
+    from promokit.http.observe import RequestEvent
     from promokit.plugins import ProviderRegistry
 
 PROJECT = "promokit"
@@ -44,12 +44,12 @@ def promokit_request_done(event: RequestEvent) -> None:
     retries included, in the event loop, once the answer was read (or the attempt
     failed) and before its body is decoded.
 
-    :param event: a :class:`~promokit.observe.RequestEvent`: provider alias,
+    :param event: a :class:`~promokit.http.observe.RequestEvent`: provider alias,
         operation, method, URL, attempt number, duration, status, request id and the
         error's class name. It holds no headers or bodies, hence no secrets.
 
     Keep it quick and non-blocking: it runs inside the caller's request. An
-    exception it raises is logged (``promokit.observe``) and does not change the
+    exception it raises is logged (``promokit.http.observe``) and does not change the
     call's outcome. A client binds the implementations present when it first builds
     a provider; with none registered, nothing is measured or built per request.
     """

@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 import msgspec
 
 from promokit.errors import Conflict, NotFound
+from promokit.http.transport import ProviderHttp
 from promokit.model import Budget, Checkout, Coupon, Promotion, Quota, Rejection, Usage, Validation
 from promokit.model.capabilities import FIELDS, OPERATIONS, FieldSupport, Manifest
 from promokit.model.evaluate import evaluate
 from promokit.plugins import ProviderRegistry
 from promokit.plugins.hookspecs import hookimpl
 from promokit.plugins.provider import Provider, ProviderSettings
-from promokit.transport import ProviderHttp
 
 
 class _Store:

@@ -8,11 +8,11 @@ from typing import Any, ClassVar, Literal
 import msgspec
 
 from promokit.errors import ConfigurationError, Problem, UnsupportedFeature
+from promokit.http.redact import Secret
+from promokit.http.transport import ErrorInfo, ProviderHttp, Response, default_error_info
 from promokit.ledger.codes import CodeBook
 from promokit.model import Checkout, Promotion, Usage, Validation
 from promokit.model.capabilities import Manifest
-from promokit.redact import Secret
-from promokit.transport import ErrorInfo, ProviderHttp, Response, default_error_info
 
 Environment = Literal["production", "sandbox"]
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from promokit.errors import ConfigurationError, PluginError
-from promokit.observe import RequestEvent, RequestObserver, guarded
+from promokit.http.observe import RequestEvent, RequestObserver, guarded
 from promokit.plugins import hookspecs
 from promokit.plugins.provider import Provider
 

@@ -12,7 +12,7 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from promokit.loopback import LoopbackServer
+from promokit.http.loopback import LoopbackServer
 
 _HOSTED = re.compile(r"^/(https?)/([^/]+)(/.*)?$")
 

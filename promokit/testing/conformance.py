@@ -40,8 +40,6 @@ import msgspec
 import pytest
 import pytest_asyncio
 
-from promokit import codec
-from promokit.call_deadline import deadline
 from promokit.client import Client
 from promokit.errors import (
     AuthenticationError,
@@ -55,6 +53,9 @@ from promokit.errors import (
     UnsupportedFeature,
     plural,
 )
+from promokit.http import codec
+from promokit.http.call_deadline import deadline
+from promokit.http.redact import secret_forms
 from promokit.model import (
     CardScope,
     Checkout,
@@ -70,7 +71,6 @@ from promokit.model.evaluate import evaluate
 from promokit.plugins import Plugins
 from promokit.plugins.emulator import Emulator, EmulatorServer, RecordedRequest, VirtualClock
 from promokit.plugins.provider import Provider
-from promokit.redact import secret_forms
 from promokit.testing.canned import CannedServer
 from promokit.testing.harness import NoSleep, build_emulator, open_client, registered, serve
 from promokit.testing.imports import foreign_imports

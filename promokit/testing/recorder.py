@@ -10,10 +10,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from promokit.http.redact import LOGGED_HEADERS, secret_forms
+from promokit.http.transport import ErrorInfo, Response
 from promokit.plugins.provider import Provider
-from promokit.redact import LOGGED_HEADERS, secret_forms
 from promokit.testing.secrets import SecretLeak
-from promokit.transport import ErrorInfo, Response
 
 MASK = "****"
 SECRET_FIELD = re.compile(r"(key|secret|token|password|authorization|signature)", re.IGNORECASE)

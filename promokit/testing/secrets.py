@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from promokit import errors
-from promokit.redact import Secret, secret_forms
+from promokit.http.redact import Secret, secret_forms
 
 
 class SecretLeak(AssertionError):

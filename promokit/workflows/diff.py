@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 import msgspec
 
-from promokit import codec
 from promokit.errors import InvalidInput, Problem
+from promokit.http import codec
 from promokit.model import Promotion
 from promokit.model.capabilities import FIELDS
 

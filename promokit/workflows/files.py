@@ -11,8 +11,8 @@ from typing import Any
 
 import msgspec
 
-from promokit import codec
 from promokit.errors import InvalidInput, InvalidPromotion, Problem, plural
+from promokit.http import codec
 from promokit.model import Promotion
 from promokit.workflows.checking import near_miss, table_problems
 

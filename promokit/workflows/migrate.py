@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
-from promokit import codec
 from promokit.errors import InvalidInput, InvalidPromotion, Problem, PromokitError
+from promokit.http import codec
 from promokit.model import READ_ONLY, Promotion
 from promokit.model.capabilities import Policy
 

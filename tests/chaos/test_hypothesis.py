@@ -34,9 +34,9 @@ from promokit import (
     PromokitError,
     Promotion,
     Quota,
-    codec,
 )
 from promokit.config import load_config
+from promokit.http import codec
 
 from .conftest import settings as rig_settings
 from .gateway import gateway, server_for

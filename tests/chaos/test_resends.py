@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from promokit import NotFound, Overloaded, PromokitError, TransportError
-from promokit.transport import ProviderHttp, RetryPolicy, Transport
+from promokit.http.transport import ProviderHttp, RetryPolicy, Transport
 
 from .conftest import Rig
 
@@ -63,9 +63,9 @@ async def test_a_write_on_a_dropped_connection_is_sent_once(rig: Rig) -> None:
 @pytest.fixture
 def resends_counted(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run as on an aiohttp whose own resend cannot be turned off (3.10)."""
-    import promokit.transport
+    import promokit.http.transport
 
-    monkeypatch.setattr(promokit.transport, "_CAN_STOP_RESENDS", False)
+    monkeypatch.setattr(promokit.http.transport, "_CAN_STOP_RESENDS", False)
 
 
 @pytest.mark.usefixtures("resends_counted")

@@ -12,7 +12,7 @@ from promokit_durianpay.provider import DEFAULT_BASE_URL, DurianpayProvider
 
 import promokit
 from promokit.errors import ConfigurationError
-from promokit.redact import Secret
+from promokit.http.redact import Secret
 from promokit.sdk import EmulatorServer, ProviderSettings
 
 UNPREFIXED_KEY = "sk_other_XXXXXXXXX"

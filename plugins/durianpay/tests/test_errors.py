@@ -22,8 +22,8 @@ from promokit.errors import (
     RateLimited,
     ResponseValidationError,
 )
+from promokit.http.transport import Response
 from promokit.testing.mocked import needs_aioresponses
-from promokit.transport import Response
 
 PROMOS = "https://api.durianpay.id/v1/merchants/promos"
 

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 from promokit_durianpay import wire
 
-from promokit import codec
+from promokit.http import codec
 from promokit.testing.fields import field_table_problems, wire_paths
 
 PAGE = Path(__file__).parents[3] / "docs" / "providers" / "durianpay.md"

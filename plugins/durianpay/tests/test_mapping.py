@@ -15,8 +15,8 @@ from promokit_durianpay.manifest import plan_problems
 from promokit_durianpay.wire import Promo, PromoEnvelope, PromoListEnvelope
 
 import promokit
-from promokit.codec import decode
 from promokit.errors import InvalidPromotion, ResponseValidationError
+from promokit.http.codec import decode
 
 
 def _decode(body: bytes, tp: type[Any]) -> Any:
@@ -35,7 +35,7 @@ def _promo(**fields: Any) -> Promo:
         "ends_at": "2030-02-01T00:00:00Z",
     }
     base.update(fields)
-    return msgspec.convert(base, Promo, dec_hook=promokit.codec.dec_hook)
+    return msgspec.convert(base, Promo, dec_hook=promokit.http.codec.dec_hook)
 
 
 def _neutral(promo: Promo, **kwargs: Any) -> promokit.Promotion:
@@ -209,7 +209,9 @@ def test_a_non_numeric_amount_is_a_typed_error_at_its_path() -> None:
 def _echo(body: dict[str, Any]) -> Promo:
     """What Durianpay would answer for ``body``: the same fields plus an id."""
     return msgspec.convert(
-        {**body, "id": "prm_echo", "status": "inactive"}, Promo, dec_hook=promokit.codec.dec_hook
+        {**body, "id": "prm_echo", "status": "inactive"},
+        Promo,
+        dec_hook=promokit.http.codec.dec_hook,
     )
 
 

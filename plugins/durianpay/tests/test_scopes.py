@@ -14,7 +14,7 @@ from promokit_durianpay.emulator import DurianpayEmulator
 from promokit_durianpay.wire import Promo, PromoEnvelope
 
 import promokit
-from promokit import codec
+from promokit.http import codec
 from promokit.model import Rejection
 from promokit.plugins.emulator import EmulatorServer, VirtualClock
 from promokit.workflows.migrate import migrate

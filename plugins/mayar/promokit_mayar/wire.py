@@ -32,7 +32,7 @@ class Wire(msgspec.Struct, rename="camel", kw_only=True, gc=False):
 
     Unknown response fields are ignored (Mayar adds fields without notice); every
     documented field is declared, so the JSON path of a mismatch is exact.
-    Timestamps are :data:`promokit.codec.Timestamp` (epoch milliseconds or ISO 8601
+    Timestamps are :data:`promokit.http.codec.Timestamp` (epoch milliseconds or ISO 8601
     text, decoded natively; read with ``codec.as_utc``), because Mayar's pages
     disagree on the format.
     Docs: https://docs.mayar.id/api-reference-v2/introduction

@@ -9,7 +9,8 @@ import pytest
 from promokit_mayar import validating
 from promokit_mayar.emulator import MayarEmulator
 
-from promokit import Checkout, Client, InvalidCheckout, codec
+from promokit import Checkout, Client, InvalidCheckout
+from promokit.http import codec
 
 from .conftest import compact, seed_promotion
 

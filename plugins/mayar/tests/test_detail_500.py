@@ -10,7 +10,7 @@ from promokit_mayar.emulator import MayarEmulator
 from promokit_mayar.errors import error_info
 
 from promokit import Client, NotFound, ProviderServerError
-from promokit.transport import Response
+from promokit.http.transport import Response
 
 from .conftest import ClientFactory, fixture_bytes, seed_promotion
 

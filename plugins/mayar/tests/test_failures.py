@@ -27,9 +27,9 @@ from promokit import (
     Rejection,
     ResponseValidationError,
 )
+from promokit.http.transport import Response
 from promokit.plugins import Plugins
 from promokit.testing.mocked import needs_aioresponses
-from promokit.transport import Response
 
 from .conftest import KEY, fixture_bytes, fixture_json, seed_promotion
 

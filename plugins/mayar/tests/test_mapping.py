@@ -20,8 +20,8 @@ from promokit import (
     Quota,
     Rejection,
     ResponseValidationError,
-    codec,
 )
+from promokit.http import codec
 
 from .conftest import fixture_bytes, seed_promotion
 

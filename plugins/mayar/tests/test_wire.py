@@ -10,7 +10,8 @@ import msgspec
 import pytest
 from promokit_mayar import mapping, validating, wire
 
-from promokit import Checkout, Coupon, Fixed, Percent, Quota, ResponseValidationError, codec
+from promokit import Checkout, Coupon, Fixed, Percent, Quota, ResponseValidationError
+from promokit.http import codec
 
 from .conftest import compact, fixture_bytes, fixture_json, seed_promotion
 

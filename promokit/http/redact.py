@@ -1,0 +1,110 @@
+"""Secrets that cannot be printed, and masking for headers, bodies and URLs."""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+_ENVIRONMENT_PREFIX = re.compile(r"[a-z]{2,4}_(?:test|live|sandbox|prod)_")
+SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
+LOGGED_HEADERS = frozenset({"content-type", "content-length", "retry-after", "x-request-id"})
+_SECRET_FIELD = re.compile(
+    rb'("(?:[A-Za-z_]*(?:key|secret|token|password|authorization)[A-Za-z_]*)"\s*:\s*)"[^"]*"',
+    re.IGNORECASE,
+)
+
+
+class Secret:
+    """An API key whose ``repr``/``str`` show only a hint: ``dp_test_…a1b2``.
+
+    Call :meth:`reveal` at the single place the key is put on the wire.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The key itself; use only to build an auth header."""
+        return self._value
+
+    @property
+    def hint(self) -> str:
+        """A display form that identifies the key without disclosing it."""
+        return mask(self._value)
+
+    def __repr__(self) -> str:
+        return f"Secret({self.hint!r})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickling a Secret must never write the key into a pickle stream.
+        return (Secret, ("<redacted>",))
+
+
+def mask(value: str) -> str:
+    """Keep an environment prefix (``dp_test_``, ``sk_live_``) and the last 4 characters.
+
+    The prefix says which environment a key belongs to, which is what a person
+    needs to spot a wrong key; it is not secret.
+    """
+    if len(value) < 12:
+        return "****"
+    match = _ENVIRONMENT_PREFIX.match(value)
+    return f"{match.group(0) if match else ''}…{value[-4:]}"
+
+
+def secret_forms(value: str) -> tuple[str, ...]:
+    """Every form in which a key could leak, longest first.
+
+    Raw; Basic-auth base64 of ``key:`` (with and without its ``=`` padding); and
+    each URL-encoded (fully, as a path keeping ``/``, as a form), as a gateway
+    echoes them in a redirect's ``Location``.
+    """
+    basic = base64.b64encode(f"{value}:".encode()).decode()
+    forms = {value, basic, basic.rstrip("=")}
+    for form in (value, basic):
+        # Encoded as a path keeps "/", as a form query turns " " into "+".
+        forms |= {quote(form, safe=""), quote(form), quote_plus(form)}
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def scrub(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` with every form of every secret in ``secrets`` replaced by ``****``."""
+    for secret in secrets:
+        for form in secret_forms(secret):
+            if form in text:
+                text = text.replace(form, "****")
+    return text
+
+
+def redact_headers(headers: Any) -> dict[str, str]:
+    """Only allow-listed headers, for logs; sensitive ones are never included."""
+    return {k: v for k, v in headers.items() if k.lower() in LOGGED_HEADERS}
+
+
+def redact_body(body: bytes | None, secrets: tuple[str, ...] = (), limit: int = 2048) -> str:
+    """A log-safe snippet of a JSON body: secret-like fields and known secrets masked.
+
+    Masked first, cut to ``limit`` characters after: a secret straddling the cut
+    would otherwise leave its prefix behind.
+    """
+    if not body:
+        return ""
+    masked = _SECRET_FIELD.sub(rb'\1"****"', body)
+    longest = max((len(form) for secret in secrets for form in secret_forms(secret)), default=0)
+    # Only the part that can reach the snippet is decoded (a body may be megabytes).
+    window = masked[: (limit + longest) * 4]
+    text = scrub(window.decode("utf-8", errors="replace"), secrets)
+    cut = text[:limit]
+    return cut + ("…" if len(text) > limit or len(window) < len(masked) else "")
