@@ -24,8 +24,8 @@ class RateLimiter:
     :meth:`release` (when its answer arrived): the provider counted it somewhere in
     between, so however long it spent in flight (latency jitter, retries, a virtual
     clock moved by another waiter) the provider never sees more than ``rate`` in any
-    of its own windows. ``clock`` and ``sleep`` are injectable so tests run on a
-    virtual clock.
+    of its own windows. ``clock`` and ``sleep`` time the window only (injectable,
+    so tests run it on a virtual clock); callers ask for waits in seconds.
     """
 
     def __init__(
@@ -74,9 +74,11 @@ class RateLimiter:
             return True
         return False
 
-    async def acquire(self, deadline: float | None = None) -> None:
-        """Wait for a send slot; raise :class:`Overloaded` if it would pass ``deadline``.
+    async def acquire(self, within: float | None = None) -> None:
+        """Wait for a send slot; raise :class:`Overloaded` if it takes over ``within`` seconds.
 
+        A wait is given in seconds, as to :meth:`Slots.acquire`: the caller measures
+        its deadline on its own clock (the event loop's) and never reads this one.
         Every :meth:`acquire` (or successful :meth:`try_acquire`) must be followed by
         one :meth:`release`.
         """
@@ -84,9 +86,13 @@ class RateLimiter:
             return
         self._queued += 1
         try:
-            await self._wait_for_place(deadline)
+            await self._wait_for_place(self.deadline(within))
         finally:
             self._queued -= 1
+
+    def deadline(self, within: float | None) -> float | None:
+        """``within`` seconds from now on the window's clock (``None``: no deadline)."""
+        return None if within is None else self._clock() + max(0.0, within)
 
     async def _wait_for_place(self, deadline: float | None) -> None:
         # Queueing for the lock counts against the deadline too: the caller ahead

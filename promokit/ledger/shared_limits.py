@@ -48,9 +48,10 @@ class SharedRateLimiter(RateLimiter):
         # A shared place needs the ledger, which is I/O: always take the async path.
         return False
 
-    async def acquire(self, deadline: float | None = None) -> None:
-        """A place in the local window, then one in the shared window, by ``deadline``."""
-        await super().acquire(deadline)
+    async def acquire(self, within: float | None = None) -> None:
+        """A place in the local window, then one in the shared window, within ``within`` s."""
+        deadline = self.deadline(within)
+        await super().acquire(within)
         try:
             target = await self._target()
             while True:

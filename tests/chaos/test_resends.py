@@ -63,9 +63,9 @@ async def test_a_write_on_a_dropped_connection_is_sent_once(rig: Rig) -> None:
 @pytest.fixture
 def resends_counted(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run as on an aiohttp whose own resend cannot be turned off (3.10)."""
-    import promokit.http.transport
+    import promokit.http.session
 
-    monkeypatch.setattr(promokit.http.transport, "_CAN_STOP_RESENDS", False)
+    monkeypatch.setattr(promokit.http.session, "CAN_STOP_RESENDS", False)
 
 
 @pytest.mark.usefixtures("resends_counted")

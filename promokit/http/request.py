@@ -1,0 +1,56 @@
+"""One request's arguments (a :class:`Request`) and its answer (a :class:`Response`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from multidict import CIMultiDictProxy
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "DELETE"})
+"""Methods that change nothing, or the same thing again, when repeated."""
+
+
+def path_segment(value: str) -> str:
+    """One URL path segment: percent-quoted so ``/``, ``?``, ``#``, ``..`` stay data."""
+    if value in (".", ".."):
+        value = value.replace(".", "%2E")  # then quoted below, exactly as before
+    # Ids are usually unreserved characters only, which quote() leaves alone.
+    return value if _UNRESERVED(value) else quote(value, safe="")
+
+
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs ~0.7 µs more to build
+class Request:
+    """One logical request, shared by its first attempt and any retries (never mutated).
+
+    ``deadline`` is loop time (the one clock of a request); ``safe`` says a repeat
+    cannot do harm (an idempotent method, or the caller says so).
+    """
+
+    method: str
+    url: str
+    operation: str
+    body: bytes | None
+    params: Mapping[str, str] | None
+    deadline: float
+    safe: bool
+    expect_json: bool
+
+
+@dataclass(slots=True)
+class Response:
+    """What came back: status, headers and the complete body, already read."""
+
+    status: int
+    headers: CIMultiDictProxy[str] | Mapping[str, str]
+    body: bytes
+    request_id: str
+    method: str
+    url: str
+
+
+__all__ = ["SAFE_METHODS", "Request", "Response", "path_segment"]
