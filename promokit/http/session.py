@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
 import aiohttp
@@ -48,11 +49,30 @@ def no_hidden_resends(session: aiohttp.ClientSession) -> None:
     with ``max_retries=0``), so promokit turns it off and retries, if at all, by
     its own policy. aiohttp has no public switch; the attribute is the one its
     own test client sets, and ``tests/chaos/test_resends.py`` fails if it stops
-    working. On an aiohttp without it (3.10), promokit's own session counts each
-    resend instead (:func:`resend_accounting`).
+    working. On an aiohttp without it (3.10), every resend is counted instead
+    (:func:`resend_accounting`), on promokit's own session and on a caller's.
     """
     if CAN_STOP_RESENDS:
         session._retry_connection = False
+
+
+class ResendTrace:
+    """One attempt's trace context: its sends so far and the rate places its resends hold.
+
+    ``admit`` lets a resend go as a retry of ours would, or raises to refuse it.
+    """
+
+    __slots__ = ("admit", "held", "request", "sends")
+
+    def __init__(self, request: Request, admit: Callable[[ResendTrace], Awaitable[None]]) -> None:
+        self.request = request
+        self.admit = admit
+        self.sends = 0
+        self.held = 0
+
+
+class _ResendAccounting(aiohttp.TraceConfig):
+    """The trace config :func:`resend_accounting` builds (so a session is given one once)."""
 
 
 def resend_accounting() -> aiohttp.TraceConfig:
@@ -61,17 +81,18 @@ def resend_accounting() -> aiohttp.TraceConfig:
     aiohttp asks its connector for a connection once per send, so a second ask
     within one request is its hidden resend: it must pass the retry policy, the
     retry budget and the rate limiter like any retry of ours, or it is refused.
-    The request's trace context carries ``sends`` and the ``admit`` coroutine.
+    Requests that carry no :class:`ResendTrace` (a caller's own, on a caller's
+    session) pass untouched.
     """
-    trace = aiohttp.TraceConfig()
+    trace = _ResendAccounting()
 
     async def connection(session: aiohttp.ClientSession, context: Any, params: object) -> None:
         state = context.trace_request_ctx
-        if state is None:
+        if not isinstance(state, ResendTrace):
             return
-        state["sends"] += 1
-        if state["sends"] > 1:
-            await state["admit"](state)
+        state.sends += 1
+        if state.sends > 1:
+            await state.admit(state)
 
     trace.on_connection_create_start.append(connection)
     trace.on_connection_reuseconn.append(connection)
@@ -83,7 +104,8 @@ class Transport:
 
     A caller-supplied session is used as is and never closed; its hidden resend of
     idempotent requests on a dropped keep-alive connection is turned off, as on
-    promokit's own (see :func:`no_hidden_resends`).
+    promokit's own (see :func:`no_hidden_resends`), or where aiohttp cannot turn it
+    off (3.10), promokit's resend accounting joins the session's trace configs.
     """
 
     def __init__(
@@ -95,12 +117,15 @@ class Transport:
     ) -> None:
         self._session = session
         self._owns_session = session is None
+        self._counts_resends = False
         if session is not None:
             no_hidden_resends(session)
+            if not CAN_STOP_RESENDS:
+                _count_resends_of(session)
+                self._counts_resends = True
         self._limit = limit
         self._limit_per_host = limit_per_host
         self._closed = False
-        self._counts_resends = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self.bound: Binding | None = None
         """What the last :meth:`bind` returned; ``None`` until then and once closed."""
@@ -155,6 +180,22 @@ class Transport:
             await session.close()
 
 
+def _count_resends_of(session: aiohttp.ClientSession) -> None:
+    """Add promokit's resend accounting to a caller's session (once per session).
+
+    aiohttp has no public way to add a trace config to a session it built; its
+    list is read afresh for every request, so appending to it (the private
+    ``_trace_configs``, on the aiohttp versions that need this) takes effect at the
+    next request. ``tests/chaos/test_resends.py`` fails if it stops working.
+    """
+    configs: list[aiohttp.TraceConfig] = session._trace_configs
+    if any(isinstance(config, _ResendAccounting) for config in configs):
+        return  # another promokit client already counts this session's resends
+    trace = resend_accounting()
+    trace.freeze()
+    configs.append(trace)
+
+
 async def send(
     session: aiohttp.ClientSession,
     request: Request,
@@ -164,7 +205,7 @@ async def send(
     request_id_key: istr,
     timeout: aiohttp.ClientTimeout,
     max_body: int,
-    trace: dict[str, Any] | None,
+    trace: ResendTrace | None,
 ) -> Response:
     """Send ``request`` once and read its whole answer (at most ``max_body`` bytes).
 
@@ -225,6 +266,7 @@ __all__ = [
     "CAN_STOP_RESENDS",
     "Binding",
     "BodyTooLarge",
+    "ResendTrace",
     "Transport",
     "no_hidden_resends",
     "resend_accounting",

@@ -6,7 +6,6 @@ import asyncio
 import logging
 from asyncio import get_running_loop
 from collections.abc import Awaitable, Mapping
-from typing import Any
 
 import aiohttp
 from multidict import CIMultiDict, istr
@@ -26,7 +25,7 @@ from promokit.http.limits import RateLimiter, RetryBudget, Sleep, Slots
 from promokit.http.observe import RequestEvent, RequestObserver
 from promokit.http.request import SAFE_METHODS, Request, Response, path_segment
 from promokit.http.retries import Retries, RetryPolicy, may_retry
-from promokit.http.session import Binding, BodyTooLarge, Transport, send
+from promokit.http.session import Binding, BodyTooLarge, ResendTrace, Transport, send
 from promokit.http.tracing import log, log_response, log_retry, new_request_id
 
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -255,11 +254,7 @@ class ProviderHttp:
             await limiter.acquire(within=deadline - loop.time())
         self.attempts += 1
         # Only where aiohttp's own resend cannot be turned off: its trace counts it.
-        trace: dict[str, Any] | None = (
-            {"admit": self._admit_resend, "request": request, "sends": 0, "held": 0}
-            if bound.counts_resends
-            else None
-        )
+        trace = ResendTrace(request, self._admit_resend) if bound.counts_resends else None
         watch = bound.deadlines.watch(deadline)
         try:
             response = await send(
@@ -286,7 +281,7 @@ class ProviderHttp:
             unsettled = watch.close()
             if limiter is not None:
                 limiter.release()
-                for _ in range(trace["held"] if trace is not None else 0):
+                for _ in range(trace.held if trace is not None else 0):
                     limiter.release()
             if unsettled:  # the deadline fired as the attempt ended: take it back
                 await watch.settle()
@@ -294,7 +289,7 @@ class ProviderHttp:
             log_response(self.provider, response, self._secrets)
         return self.failures.check(response, request, request_id)
 
-    async def _admit_resend(self, trace: dict[str, Any]) -> None:
+    async def _admit_resend(self, trace: ResendTrace) -> None:
         """Let aiohttp's hidden resend go only as a retry of ours would (else refuse it)."""
         if self.retry.max_retries < 1:
             raise ResendRefused("max_retries is 0")
@@ -303,12 +298,12 @@ class ProviderHttp:
         limiter = self.rate_limiter
         if limiter is not None:
             if not limiter.try_acquire():
-                within = trace["request"].deadline - get_running_loop().time()
+                within = trace.request.deadline - get_running_loop().time()
                 try:
                     await limiter.acquire(within=within)
                 except Overloaded:
                     raise ResendRefused("the rate limit has no place for it in time") from None
-            trace["held"] += 1
+            trace.held += 1
         self.attempts += 1
 
 

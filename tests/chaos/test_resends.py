@@ -8,12 +8,14 @@ budget.
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 
-from promokit import NotFound, Overloaded, PromokitError, TransportError
+from promokit import Client, NotFound, Overloaded, PromokitError, TransportError
+from promokit.http.session import _ResendAccounting
 from promokit.http.transport import ProviderHttp, RetryPolicy, Transport
 
-from .conftest import Rig
+from .conftest import Rig, settings
 
 
 @pytest.mark.rig(rate_limit=2, max_retries=0)
@@ -101,3 +103,46 @@ async def test_where_aiohttp_resends_anyway_the_resend_takes_a_rate_limit_place(
     assert http is not None
     assert http.rate_limiter is not None
     assert http.rate_limiter.delay() > 50  # both places of this minute are taken
+
+
+@pytest.mark.usefixtures("resends_counted")
+async def test_a_callers_session_where_aiohttp_resends_anyway_is_counted_too(rig: Rig) -> None:
+    # On aiohttp 3.10 (the floor) a session the caller built resends a dropped read
+    # by itself, as promokit's own would: promokit's accounting must see it too.
+    rig.chaos.scenario = "drop_reused"
+    config = settings(rig.provider, rig.url, rate_limit=2, max_retries=0)
+    async with aiohttp.ClientSession() as session:
+        async with Client.from_config(config, session=session) as client:
+            with pytest.raises(NotFound):
+                await client.get("first")
+            with pytest.raises(TransportError, match="not resent: max_retries is 0") as caught:
+                await client.get("second")
+        assert caught.value.outcome == "unknown"
+        assert len(rig.chaos.seen) == 2  # without the accounting: a third, unlimited
+        # The caller's own requests on that session pass untouched, their own trace
+        # context included, and a second client does not count them twice.
+        rig.chaos.scenario = None
+        async with (
+            Client.from_config(config, session=session),
+            session.get(rig.url + "/", trace_request_ctx={"mine": 1}) as answer,
+        ):
+            await answer.read()
+        assert not session.closed
+        assert sum(isinstance(c, _ResendAccounting) for c in session._trace_configs) == 1
+
+
+@pytest.mark.usefixtures("resends_counted")
+@pytest.mark.rig(rate_limit=2, max_retries=3)
+async def test_a_callers_session_resend_takes_a_rate_limit_place(rig: Rig) -> None:
+    rig.chaos.scenario = "drop_reused"
+    config = settings(rig.provider, rig.url, rate_limit=2, max_retries=3)
+    async with (
+        aiohttp.ClientSession() as session,
+        Client.from_config(config, session=session) as client,
+    ):
+        with pytest.raises(NotFound):
+            await client.get("first")
+        with pytest.raises(Overloaded) as caught:
+            await client.get("second")
+    assert "rate limit has no place" in str(caught.value.__context__)
+    assert len(rig.chaos.seen) == 2
