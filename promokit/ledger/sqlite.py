@@ -107,6 +107,7 @@ class SqliteLedgerStore:
         self.name = f"SQLite ledger {self.path}"
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"SqliteLedgerStore({self.path!r})"
@@ -120,6 +121,10 @@ class SqliteLedgerStore:
         if not self._lock.acquire(timeout=max(timeout, 0.001)):
             raise self._fail("is busy in this process and did not free in time")
         try:
+            if self._closed:
+                # A call abandoned at its deadline may finish in its worker thread after
+                # the client closed: opening a new connection then would leak it.
+                raise self._fail("is closed")
             if self._db is None:
                 self._connect(timeout)
             assert self._db is not None
@@ -406,6 +411,7 @@ class SqliteLedgerStore:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._db is not None:
                 self._db.close()
                 self._db = None
