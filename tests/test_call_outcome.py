@@ -10,6 +10,7 @@ import pytest
 
 import promokit
 from promokit import CardScope, Percent, PromokitError, Promotion, Quota
+from promokit.http.session import CAN_STOP_RESENDS
 from promokit.plugins.emulator import EmulatorServer
 from promokit.plugins.emulators import load_emulator
 
@@ -46,10 +47,14 @@ async def test_a_retry_begun_past_the_deadline_keeps_the_sent_attempts_outcome()
         }
         async with promokit.Client.from_config(config, sleep=oversleep) as client:
             created = await client.create(SAMPLE, policy="strict")
-            emulator.faults.add("drop_after", method="GET")
+            # aiohttp 3.10 resends a dropped read at once by itself (counted as our
+            # attempt, see CAN_STOP_RESENDS): that resend is dropped too, so the retry
+            # that oversleeps is ours on every aiohttp.
+            hidden = 0 if CAN_STOP_RESENDS else 1
+            emulator.faults.add("drop_after", method="GET", count=1 + hidden)
             seen = len(emulator.requests)
             with pytest.raises(PromokitError) as caught:
                 await client.get(created.id or "", timeout=0.5)
-    assert len(emulator.requests) - seen == 1, "exactly the first attempt reached the gateway"
+    assert len(emulator.requests) - seen == 1 + hidden, "only the attempts before the deadline"
     assert caught.value.outcome == "unknown"
     assert any("reached the provider" in note for note in caught.value.__notes__)
