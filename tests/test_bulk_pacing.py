@@ -14,6 +14,8 @@ from promokit.client import MAX_BULK
 from promokit.plugins.emulator import EmulatorServer
 from promokit.plugins.emulators import load_emulator
 
+from .rate_limited import mayar_config
+
 KEY = "bulk-pacing-mayar-key-01"
 TEMPLATE = Promotion(
     name="Paced gift", discount=Fixed(amount=1000), ends_at=datetime(2030, 1, 1, tzinfo=UTC)
@@ -28,20 +30,14 @@ async def test_a_bulk_job_waits_out_the_rate_limit_past_each_calls_deadline(
     emulator: Any
     emulator, prefix = load_emulator("mayar", api_key=KEY, rate_limit=20, rate_period=2.0)
     async with EmulatorServer(emulator, prefix=prefix) as server:
-        config = {
-            "ledger": str(tmp_path / "ledger.sqlite3"),
-            "providers": {
-                "mayar": {
-                    "plugin": "mayar",
-                    "api_key": KEY,
-                    "environment": "sandbox",
-                    "base_url": server.url,
-                    "rate_limit": 20,
-                    "rate_period": 2.0,
-                    "timeout": 0.5,
-                }
-            },
-        }
+        config = mayar_config(
+            server.url,
+            KEY,
+            tmp_path / "ledger.sqlite3",
+            rate_limit=20,
+            rate_period=2.0,
+            timeout=0.5,
+        )
         progress: list[tuple[int, int]] = []
         async with promokit.Client.from_config(config) as client:
             result = await client.create_bulk(

@@ -18,6 +18,8 @@ from promokit.cli.bulk_bar import span
 from promokit.plugins.emulator import EmulatorServer
 from promokit.plugins.emulators import load_emulator
 
+from .rate_limited import mayar_config
+
 KEY = "bulk-progress-mayar-key-01"
 TEMPLATE = Promotion(
     name="Paced gift", discount=Fixed(amount=1000), ends_at=datetime(2030, 1, 1, tzinfo=UTC)
@@ -33,20 +35,14 @@ async def test_every_rate_limit_wait_reaches_on_wait(tmp_path: Path, timeout: fl
     emulator: Any
     emulator, prefix = load_emulator("mayar", api_key=KEY, rate_limit=4, rate_period=2.0)
     async with EmulatorServer(emulator, prefix=prefix) as server:
-        config = {
-            "ledger": str(tmp_path / "ledger.sqlite3"),
-            "providers": {
-                "mayar": {
-                    "plugin": "mayar",
-                    "api_key": KEY,
-                    "environment": "sandbox",
-                    "base_url": server.url,
-                    "rate_limit": 4,
-                    "rate_period": 2.0,
-                    "timeout": timeout,
-                }
-            },
-        }
+        config = mayar_config(
+            server.url,
+            KEY,
+            tmp_path / "ledger.sqlite3",
+            rate_limit=4,
+            rate_period=2.0,
+            timeout=timeout,
+        )
         waits: list[float] = []
         progress: list[int] = []
         async with promokit.Client.from_config(config) as client:
