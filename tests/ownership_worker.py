@@ -1,8 +1,9 @@
 """One worker process of the ownership tests: creates N promotions, prints one outcome each.
 
 Run as ``python tests/ownership_worker.py CONFIG PLUGIN COUNT``; prints a JSON list of
-``{"name", "outcome", "id", "key"}`` where ``outcome`` is ``created``,
-``already_created``, ``reconciled`` or the promokit error's class name.
+``{"name", "outcome", "id", "key", "said"}`` where ``outcome`` is ``created``,
+``already_created``, ``reconciled`` or the promokit error's class name, and ``said``
+is that error's own ``outcome`` (``not_sent``, ``rejected`` or ``unknown``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ async def one(client: promokit.Client, promotion: Promotion) -> dict[str, object
             "outcome": type(error).__name__,
             "id": None,
             "key": getattr(error, "idempotency_key", None),
+            "said": error.outcome,
             "message": str(error),
         }
     outcome = (
