@@ -7,7 +7,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, Self
 from urllib.parse import urlsplit
 
 import msgspec
@@ -87,6 +87,22 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             raise ConfigurationError(
                 f"no provider alias {name!r} in {self.source} (configured: {known})"
             ) from None
+
+
+class FromConfig:
+    """What :class:`~promokit.Client` and :class:`~promokit.SyncClient` are built from."""
+
+    def __init__(self, config: Config, **options: Any) -> None:
+        self.config = config
+
+    @classmethod
+    def from_config(
+        cls,
+        source: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> Self:
+        """Build a client from ``promokit.toml`` (path), a dict, or the usual search."""
+        return cls(load_config(source), **options)
 
 
 def find_config_file(explicit: str | os.PathLike[str] | None = None) -> Path | None:

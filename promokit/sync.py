@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import weakref
-from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from promokit.client import BulkResult, Client
-from promokit.config import Config, load_config
+from promokit.config import Config, FromConfig
 from promokit.errors import ConfigurationError
 from promokit.ledger.pacing import WaitCallback
 from promokit.ledger.writes import ProgressCallback
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class SyncClient:
+class SyncClient(FromConfig):
     """A blocking :class:`Client`, safe to share across the threads of a web app.
 
     One event loop runs on a background thread for the client's whole life; every
@@ -44,10 +43,12 @@ class SyncClient:
     page by page as it is consumed.
     """
 
-    def __init__(self, config: Config, **kwargs: Any) -> None:
+    def __init__(self, config: Config, **options: Any) -> None:
+        """``options`` are :class:`Client`'s (``plugins``, ``session``, ``ledger``, ...)."""
+        super().__init__(config)
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="promokit-sync", daemon=True)
-        self._client = Client(config, **kwargs)
+        self._client = Client(config, **options)
         self._loop = loop
         self._thread = thread
         self._lock = threading.Lock()
@@ -56,15 +57,6 @@ class SyncClient:
         # At exit (or when garbage collected) the client is closed on its loop; the
         # finalizer holds no reference to self, so it never keeps the client alive.
         self._finalizer = weakref.finalize(self, _shutdown, self._client, loop, thread)
-
-    @classmethod
-    def from_config(
-        cls,
-        source: str | os.PathLike[str] | Mapping[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> SyncClient:
-        """Build a client from ``promokit.toml`` (path), a dict, or the usual search."""
-        return cls(load_config(source), **kwargs)
 
     def __repr__(self) -> str:
         return f"Sync{self._client!r}"

@@ -19,9 +19,9 @@ from promokit import (
     Rejection,
     UnsupportedFeature,
 )
-from promokit.client import _bulk_stopped
 from promokit.plugins import Plugins
 from promokit.plugins.emulator import EmulatorServer
+from promokit.workflows.bulk import bulk_stopped
 
 GOOD = Promotion(name="Echo sale", discount=Fixed(amount=5000))
 
@@ -216,7 +216,7 @@ def test_a_stopped_bulk_job_raises_its_first_typed_error_with_the_rest_noted() -
     first = promokit.BadRequest("no", provider="shop", operation="create", status=400)
     second = promokit.RequestTimeout("slow", provider="shop", operation="create")
     nested = ExceptionGroup("inner", [second])
-    raised = _bulk_stopped(ExceptionGroup("batches", [first, nested]), 1, 3, "bulk:k")
+    raised = bulk_stopped(ExceptionGroup("batches", [first, nested]), 1, 3, "bulk:k")
     assert raised is first
     assert first.__notes__ == [
         "create_bulk stopped with 1 of 3 batches created; call it again with the same "
@@ -225,4 +225,4 @@ def test_a_stopped_bulk_job_raises_its_first_typed_error_with_the_rest_noted() -
     ]
     # Anything but promokit errors is a bug, not an answer: the group stays whole.
     mixed = ExceptionGroup("batches", [promokit.BadRequest("no"), KeyError("oops")])
-    assert _bulk_stopped(mixed, 0, 3, "bulk:k") is mixed
+    assert bulk_stopped(mixed, 0, 3, "bulk:k") is mixed

@@ -1,1 +1,1 @@
-"""Workflows over many promotions: diff, apply, converge, migrate, fan out, export, files."""
+"""Workflows over many promotions: diff, apply, converge, migrate, fanout, bulk, export, files."""

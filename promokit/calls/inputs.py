@@ -1,0 +1,108 @@
+"""Calls refused before anything is sent (ill-typed, ended, no durable ledger), naming the field."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from promokit.errors import (
+    ConfigurationError,
+    InvalidCheckout,
+    InvalidInput,
+    InvalidPromotion,
+    Problem,
+)
+from promokit.model import Checkout, Promotion
+from promokit.model.rules import type_problems
+from promokit.plugins.provider import Provider
+
+
+def well_typed(promotion: Promotion) -> None:
+    """Refuse a promotion holding a value of the wrong type, naming its field."""
+    problems = (
+        type_problems(promotion)
+        if isinstance(promotion, Promotion)
+        else [Problem("promotion", f"must be a Promotion, got {type(promotion).__name__}")]
+    )
+    if problems:
+        raise InvalidPromotion(
+            "the promotion has a value of the wrong type; nothing was sent", problems=problems
+        )
+
+
+def checkable(code: str, checkout: Checkout) -> None:
+    """Refuse a ``validate`` whose code is not a string or whose checkout is ill-typed."""
+    problems = (
+        type_problems(checkout)
+        if isinstance(checkout, Checkout)
+        else [Problem("checkout", f"must be a Checkout, got {type(checkout).__name__}")]
+    )
+    if not isinstance(code, str):
+        problems.append(Problem("code", f"must be a string, got {type(code).__name__}"))
+    if problems:
+        raise InvalidCheckout(
+            "a value of the wrong type; nothing was sent",
+            operation="validate",
+            problems=problems,
+        )
+
+
+def registrable(code: str, promotion_id: str) -> None:
+    """Refuse a ``register_code`` missing its code or its promotion id."""
+    if not code or not promotion_id:
+        raise InvalidInput(
+            "a code and a promotion id are both needed",
+            problems=[Problem("code" if not code else "promotion_id", "must not be empty")],
+        )
+
+
+def durable_for_creates(instance: Provider, operation: str, *, chosen: bool, source: str) -> None:
+    """Refuse a create on a gateway whose exactly-once rests on a ledger nobody chose.
+
+    A dict config (``source``) without ``ledger`` would record the write in this
+    process's memory only: a retry from a new process (a restarted worker, the CLI)
+    would create a one-time coupon again. ``chosen`` is whether the caller passed a
+    ledger or the config names one. The built-in ``memory`` provider's state dies
+    with the process too, so it needs nothing more.
+    """
+    if instance.uses_http and not chosen:
+        raise ConfigurationError(
+            f"{operation} on {instance.alias!r} is exactly-once only with a durable "
+            f"ledger, and the config ({source}) names none; nothing was "
+            'sent. Add "ledger": "<path>.sqlite3" (or a postgresql:// URL) to the '
+            "config or set PROMOKIT_LEDGER_URL; to accept a ledger that dies with this "
+            'process, pass ledger=Ledger.memory() or set "ledger": ":memory:"',
+            provider=instance.alias,
+            operation=operation,
+            problems=[Problem("ledger", "not set: a durable ledger is needed to create")],
+        )
+
+
+def now_of(instance: Provider) -> datetime:
+    """The provider's clock where it keeps one (a test's virtual clock), else the wall clock."""
+    now = getattr(instance, "now", None)
+    return now() if callable(now) else datetime.now(UTC)
+
+
+def not_ended(promotion: Promotion, others: Sequence[Problem], *, now: datetime) -> None:
+    """Refuse a promotion whose ``ends_at`` has passed, listing the plan's problems too."""
+    ends = promotion.ends_at
+    if ends is None or ends.utcoffset() is None:
+        return  # no end, or a naive one: the plan names that
+    if ends > now:  # the provider's clock (a test's virtual one, else the wall clock)
+        return
+    when = ends.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    raise InvalidPromotion(
+        f"promotion {promotion.name!r} already ended ({when}); nothing was sent",
+        problems=[Problem("ends_at", f"is already in the past ({when})"), *others],
+    )
+
+
+__all__ = [
+    "checkable",
+    "durable_for_creates",
+    "not_ended",
+    "now_of",
+    "registrable",
+    "well_typed",
+]
