@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,10 @@ from click.testing import CliRunner, Result
 
 from promokit.cli import main
 
-from .cli_support import MAYAR_KEY, BackgroundEmulators
+from .cli_support import MAYAR_KEY, BackgroundEmulators, config, emulators
 from .promotion_toml import card_promotion
+
+__all__ = ["config", "emulators"]  # fixtures used by name below
 
 EXAMPLES = str(Path(__file__).parent.parent / "promokit" / "examples" / "promotions.toml")
 
@@ -36,18 +37,6 @@ discount = { type = "fixed", amount = 10000 }
 limit = { type = "quota", uses = 1 }
 ends_at = 2030-01-01T00:00:00Z
 """
-
-
-@pytest.fixture
-def emulators() -> Iterator[BackgroundEmulators]:
-    running = BackgroundEmulators()
-    yield running
-    running.close()
-
-
-@pytest.fixture
-def config(emulators: BackgroundEmulators, tmp_path: Path) -> Path:
-    return emulators.write_config(tmp_path)
 
 
 def invoke(*args: str) -> Result:

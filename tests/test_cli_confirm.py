@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -192,15 +193,19 @@ MIGRATE = (
 )
 
 
-def _migrate_process(config: Path, *extra: str, **options: object) -> subprocess.Popen[str]:
+def _migrate_process(config: Path, *extra: str, **options: Any) -> subprocess.Popen[str]:
+    """``promokit migrate`` at 80 columns; answers read from stdout unless ``options`` say."""
+    streams: dict[str, Any] = {
+        "stdin": subprocess.DEVNULL,
+        "stdout": subprocess.PIPE,
+        "stderr": subprocess.STDOUT,
+        **options,
+    }
     return subprocess.Popen(
         [*MIGRATE, "--config", str(config), *extra],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "COLUMNS": "80"},
-        **options,  # type: ignore[call-overload]
+        **streams,
     )
 
 
@@ -248,13 +253,8 @@ def test_at_a_real_terminal_migrate_asks_and_no_creates_nothing(
     )
     assert made.exit_code == 0, made.output
     leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [*MIGRATE, "--config", str(config)],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env={**os.environ, "COLUMNS": "80"},
-        start_new_session=True,
+    process = _migrate_process(
+        config, stdin=follower, stdout=follower, stderr=follower, start_new_session=True
     )
     os.close(follower)
     try:
