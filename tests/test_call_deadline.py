@@ -12,7 +12,7 @@ import pytest
 
 import promokit
 from promokit import Fixed, InvalidInput, OutcomeUnknown, Promotion, RequestTimeout
-from promokit.http.call_deadline import CALL_DEADLINE, within
+from promokit.http.call_deadline import CALL_DEADLINE
 from promokit.plugins.emulator import EmulatorServer
 
 GOOD = Promotion(name="Echo sale", discount=Fixed(amount=5000))
@@ -145,18 +145,6 @@ async def test_a_bad_timeout_is_refused_naming_the_field_before_any_request(
         promokit.deadline(bad)
     assert echo_server.emulator.requests == []
     assert [p async for p in echo_client.list("mem")] == []  # nothing was created
-
-
-async def test_a_refused_call_is_closed_not_left_unawaited() -> None:
-    async def never() -> None:  # pragma: no cover - must not run
-        raise AssertionError("ran")
-
-    call = never()
-    with pytest.raises(InvalidInput):
-        await within(0, call)
-    # Closed: awaiting it again is an error, and no "never awaited" warning is due.
-    with pytest.raises(RuntimeError):
-        await call
 
 
 async def test_a_block_is_entered_once() -> None:

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Coroutine
 from contextvars import ContextVar, Token
 from types import TracebackType
-from typing import Any, TypeVar
 
 from promokit.errors import ConfigurationError, InvalidInput, Problem
-
-T = TypeVar("T")
 
 CALL_DEADLINE: ContextVar[float | None] = ContextVar("promokit_call_deadline", default=None)
 """The loop time by which every provider request of the current call must end, if any.
@@ -104,18 +100,11 @@ def deadline(seconds: float | None) -> CallDeadline:
     ``seconds`` is a positive, finite number; entering the block outside async code
     raises :class:`~promokit.errors.ConfigurationError`.
     """
-    return CallDeadline(seconds)
+    # No deadline is one shared block that holds no state: a call without one builds nothing.
+    return _NO_DEADLINE if seconds is None else CallDeadline(seconds)
 
 
-async def within(seconds: float, call: Coroutine[Any, Any, T]) -> T:
-    """Await ``call`` under :func:`deadline` (``seconds``); a refused ``call`` is closed."""
-    try:
-        block = CallDeadline(seconds)
-    except BaseException:
-        call.close()  # never awaited: close it, or Python warns when it is collected
-        raise
-    with block:
-        return await call
+_NO_DEADLINE = CallDeadline(None)
 
 
-__all__ = ["CALL_DEADLINE", "CallDeadline", "deadline", "within"]
+__all__ = ["CALL_DEADLINE", "CallDeadline", "deadline"]
