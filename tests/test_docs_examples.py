@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -92,8 +91,6 @@ def test_every_python_block_runs(
         marker = "title=" if covered.endswith("test_docs.py") else Path(name).name
         assert marker in runner or "promokit_acme" in runner, f"{covered} does not run {name}"
         return
-    if "prometheus_client" in code and importlib.util.find_spec("prometheus_client") is None:
-        pytest.skip("needs prometheus_client, which is not installed here")
     for placeholder in PLACEHOLDERS:
         code = code.replace(placeholder, emulators.product)
     configured(tmp_path, emulators)
