@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     )
     from promokit.http.call_deadline import deadline
     from promokit.http.redact import Secret
+    from promokit.http.settings import ProviderSettings
     from promokit.model import (
         Budget,
         CardScope,
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     from promokit.model.capabilities import FieldSupport, Limits, Manifest, Plan, PlanLine
     from promokit.model.evaluate import evaluate
     from promokit.plugins.hookspecs import hookimpl
-    from promokit.plugins.provider import Provider, ProviderSettings
+    from promokit.plugins.provider import Provider
     from promokit.sync import SyncClient
 
 # Names resolve on first use (PEP 562): ``import promokit`` stays cheap for the
@@ -96,7 +97,7 @@ _EXPORTS = {
     "ProviderError": "promokit.errors",
     "ProviderResponseError": "promokit.errors",
     "ProviderServerError": "promokit.errors",
-    "ProviderSettings": "promokit.plugins.provider",
+    "ProviderSettings": "promokit.http.settings",
     "Quota": "promokit.model",
     "RateLimited": "promokit.errors",
     "Rejection": "promokit.model",

@@ -44,6 +44,7 @@ from promokit.http.codec import (
     to_int,
 )
 from promokit.http.redact import Secret, redact_body
+from promokit.http.settings import Environment, ProviderSettings
 from promokit.http.transport import (
     ErrorInfo,
     ProviderHttp,
@@ -91,7 +92,7 @@ from promokit.model.capabilities import (
 from promokit.model.evaluate import amount_off, evaluate
 from promokit.plugins import ProviderRegistry
 from promokit.plugins.hookspecs import hookimpl
-from promokit.plugins.provider import Environment, Provider, ProviderSettings
+from promokit.plugins.provider import Provider
 
 if TYPE_CHECKING:
     from promokit.plugins.emulator import Emulator, EmulatorServer, Fault, Handler, VirtualClock

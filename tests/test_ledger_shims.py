@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from promokit.ledger.codes import CodeBook
 from promokit.ledger.sqlite import SqliteLedgerStore
+from promokit.plugins.codes import CodeBook
 
 
 @pytest.mark.parametrize(
@@ -20,7 +20,7 @@ from promokit.ledger.sqlite import SqliteLedgerStore
             "SqliteLedgerStore",
             SqliteLedgerStore,
         ),
-        ("promokit.codes", "promokit.ledger.codes", "CodeBook", CodeBook),
+        ("promokit.codes", "promokit.plugins.codes", "CodeBook", CodeBook),
     ],
 )
 def test_old_path_warns_and_reexports(old: str, new: str, name: str, obj: object) -> None:

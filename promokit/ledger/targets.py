@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from urllib.parse import urlsplit, urlunsplit
 
-from promokit.plugins.provider import ProviderSettings
+from promokit.http.settings import ProviderSettings
 
 
 def account(secret: bytes, settings: ProviderSettings) -> str:

@@ -8,7 +8,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -24,10 +24,10 @@ from promokit.errors import (
 )
 from promokit.http import codec
 from promokit.http.call_deadline import CALL_DEADLINE, deadline
+from promokit.http.settings import ProviderSettings
 from promokit.ledger.core import Entry, Ledger, call_budget
 from promokit.model import Promotion, trusted
-from promokit.model.capabilities import FIELDS
-from promokit.plugins.provider import Provider
+from promokit.model.capabilities import FIELDS, Manifest
 
 log = logging.getLogger("promokit.writes")
 
@@ -83,6 +83,37 @@ def decode_promotion(data: bytes) -> Promotion:
         return _PROMOTION.decode(data)
 
 
+class WriteProvider(Protocol):
+    """What an exactly-once write needs of a provider (:class:`promokit.sdk.Provider` is one)."""
+
+    @property
+    def alias(self) -> str:
+        """The configured alias the write goes through."""
+
+    @property
+    def settings(self) -> ProviderSettings:
+        """Its ``timeout`` bounds the write; its ``settle_margin`` a takeover's wait."""
+
+    @property
+    def manifest(self) -> Manifest:
+        """Whether the gateway can ``get`` a recorded write back."""
+
+    def natural_key(self, promotion: Promotion) -> str | None:
+        """The caller-chosen value the gateway keeps unique, if any."""
+
+    def natural_key_unique(self, promotion: Promotion) -> bool:
+        """Whether the gateway refuses a second promotion with that key."""
+
+    async def create(self, promotion: Promotion) -> Promotion:
+        """Send the create."""
+
+    async def get(self, promotion_id: str) -> Promotion:
+        """Read a promotion by id."""
+
+    async def find(self, promotion: Promotion) -> Promotion | None:
+        """Look a promotion up by its natural key."""
+
+
 class _Flight:
     """A create in progress: what it writes, its task, how many callers await it."""
 
@@ -96,7 +127,9 @@ class _Flight:
         self.callers = 0
 
 
-def _unknown(message: str, *, provider: Provider, key: str, natural: str | None) -> OutcomeUnknown:
+def _unknown(
+    message: str, *, provider: WriteProvider, key: str, natural: str | None
+) -> OutcomeUnknown:
     """The error for a create that may or may not have happened, with what reconcile needs."""
     return OutcomeUnknown(
         message,
@@ -129,7 +162,7 @@ class ExactlyOnce:
 
     async def create(
         self,
-        provider: Provider,
+        provider: WriteProvider,
         promotion: Promotion,
         *,
         key: str | None = None,
@@ -176,7 +209,7 @@ class ExactlyOnce:
         return await self._join(flight, provider, key, natural)
 
     async def _join(
-        self, flight: _Flight, provider: Provider, key: str, natural: str | None
+        self, flight: _Flight, provider: WriteProvider, key: str, natural: str | None
     ) -> Promotion:
         """Wait for ``flight`` until this caller's own deadline; cancel only this caller."""
         task = flight.task
@@ -263,7 +296,7 @@ class ExactlyOnce:
                 outcome="not_sent",
             )
 
-    async def _recorded(self, provider: Provider, entry: Entry) -> Promotion:
+    async def _recorded(self, provider: WriteProvider, entry: Entry) -> Promotion:
         """The promotion a done entry recorded, once the gateway shows it still exists."""
         assert entry.result is not None
         recorded = decode_promotion(entry.result)
@@ -445,7 +478,7 @@ class ExactlyOnce:
         return reconciled
 
     async def reconcile(
-        self, provider: Provider, key: str, *, found_id: str | None = None, target: str = ""
+        self, provider: WriteProvider, key: str, *, found_id: str | None = None, target: str = ""
     ) -> Promotion | None:
         """Settle a pending write: the promotion if it exists, ``None`` if it does not.
 
@@ -458,7 +491,7 @@ class ExactlyOnce:
             return await self._reconcile(provider, key, found_id, target)
 
     async def _reconcile(
-        self, provider: Provider, key: str, found_id: str | None, target: str
+        self, provider: WriteProvider, key: str, found_id: str | None, target: str
     ) -> Promotion | None:
         entry = await self.ledger.get(key, target=target)
         if entry is None:
@@ -497,7 +530,7 @@ class _Write:
 
     def __init__(
         self,
-        provider: Provider,
+        provider: WriteProvider,
         promotion: Promotion,
         key: str,
         natural: str | None,

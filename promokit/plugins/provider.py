@@ -3,50 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar, Literal
-
-import msgspec
+from typing import ClassVar
 
 from promokit.errors import ConfigurationError, Problem, UnsupportedFeature
-from promokit.http.redact import Secret
+from promokit.http.settings import Environment, ProviderSettings
 from promokit.http.transport import ErrorInfo, ProviderHttp, Response, default_error_info
-from promokit.ledger.codes import CodeBook
 from promokit.model import Checkout, Promotion, Usage, Validation
 from promokit.model.capabilities import Manifest
-
-Environment = Literal["production", "sandbox"]
-
-
-class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
-    """One configured provider alias, as read from ``promokit.toml`` or a dict.
-
-    ``options`` holds plugin-specific settings (documented by each plugin).
-    """
-
-    alias: str
-    plugin: str
-    api_key: Secret | None = None
-    environment: Environment | None = None
-    base_url: str | None = None
-    timeout: float = 30.0
-    connect_timeout: float = 5.0
-    max_retries: int = 2
-    rate_limit: float | None = None
-    rate_period: float = 60.0
-    max_concurrency: int = 10
-    max_queue_wait: float | None = None
-    settle_margin: float = 10.0
-    options: dict[str, Any] = msgspec.field(default_factory=dict)
-
-    def require_key(self) -> Secret:
-        """The API key, or a :class:`ConfigurationError` naming the setting to add."""
-        if self.api_key is None:
-            raise ConfigurationError(
-                f"provider {self.alias!r} has no API key: set api_key or api_key_env "
-                f"in [providers.{self.alias}]",
-                provider=self.alias,
-            )
-        return self.api_key
+from promokit.plugins.codes import CodeBook
 
 
 class Provider:
@@ -207,3 +171,6 @@ class Provider:
         provider gives no way to look it up.
         """
         raise self._unsupported("find")
+
+
+__all__ = ["Environment", "Provider", "ProviderSettings"]

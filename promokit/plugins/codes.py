@@ -1,10 +1,24 @@
-"""Codes of promotions a provider cannot echo back, kept per target in the ledger."""
+"""Codes of promotions a provider cannot echo back, kept per target in a store (the ledger)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
-from promokit.ledger.core import Ledger
+
+class CodeStore(Protocol):
+    """Where a :class:`CodeBook` keeps its map, per target (the ledger is one)."""
+
+    async def remember_code(self, target: str, code: str, promo_id: str) -> None:
+        """Record that ``promo_id`` carries ``code`` under ``target``."""
+
+    async def forget_codes(self, target: str, promo_id: str) -> None:
+        """Drop every code of ``promo_id`` under ``target``."""
+
+    async def codes(
+        self, target: str, *, code: str | None = None, promo_id: str | None = None
+    ) -> dict[str, str]:
+        """``code -> promo id`` under ``target``, narrowed to ``code`` or ``promo_id``."""
 
 
 class CodeBook:
@@ -13,11 +27,12 @@ class CodeBook:
     Some gateways (Durianpay) never return a promo's code on create, fetch or list,
     so the code can only be matched to its promo through what promokit sent. The
     book is written whenever promokit creates or updates a promotion and read by
-    every process sharing the ledger. Reads are coherent across processes: a code
-    is looked up in the ledger each time it matters (``id_for`` for validate and
-    usage, ``ready_for`` before a read by id, ``ready`` before a listing — each one
-    indexed query), so a long-lived worker never trusts a code another process has
-    since changed or retired. ``code_for`` answers from what the last of those read.
+    every process sharing the ledger (its :class:`CodeStore`). Reads are coherent
+    across processes: a code is looked up in the ledger each time it matters
+    (``id_for`` for validate and usage, ``ready_for`` before a read by id, ``ready``
+    before a listing — each one indexed query), so a long-lived worker never trusts a
+    code another process has since changed or retired. ``code_for`` answers from what
+    the last of those read.
 
     Unbound (no ledger: a provider built outside a :class:`~promokit.Client`), it
     keeps the map in memory only.
@@ -26,10 +41,10 @@ class CodeBook:
     def __init__(self) -> None:
         self._id_by_code: dict[str, str] = {}
         self._code_by_id: dict[str, str] = {}
-        self._ledger: Ledger | None = None
+        self._ledger: CodeStore | None = None
         self._target: Callable[[], Awaitable[str]] | None = None
 
-    def bind(self, ledger: Ledger, target: Callable[[], Awaitable[str]]) -> None:
+    def bind(self, ledger: CodeStore, target: Callable[[], Awaitable[str]]) -> None:
         """Keep the map in ``ledger`` under the target ``target()`` resolves to."""
         self._ledger, self._target = ledger, target
 
