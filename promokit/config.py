@@ -7,14 +7,14 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, NoReturn, Self
+from typing import Any, NoReturn, Self
 from urllib.parse import urlsplit
 
 import msgspec
 
 from promokit.errors import ConfigurationError, Problem, plural
 from promokit.http.redact import Secret
-from promokit.plugins.provider import ProviderSettings
+from promokit.http.settings import AliasFields, ProviderSettings
 from promokit.workflows.checking import table_problems
 
 CONFIG_ENV = "PROMOKIT_CONFIG"
@@ -23,23 +23,14 @@ LEDGER_ENV = "PROMOKIT_LEDGER_URL"
 DEFAULT_FILE = "promokit.toml"
 
 
-class ProviderTable(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """One ``[providers.<alias>]`` table, exactly as written (unknown keys are errors)."""
+class ProviderTable(AliasFields, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One ``[providers.<alias>]`` table, exactly as written (unknown keys are errors).
 
-    plugin: str
+    Every other key, and its default, is :class:`~promokit.http.settings.AliasFields`'s.
+    """
+
     api_key: str | None = None
     api_key_env: str | None = None
-    environment: Literal["production", "sandbox"] | None = None
-    base_url: str | None = None
-    timeout: float = 30.0
-    connect_timeout: float = 5.0
-    max_retries: int = 2
-    rate_limit: float | None = None
-    rate_period: float = 60.0
-    max_concurrency: int = 10
-    max_queue_wait: float | None = None
-    settle_margin: float = 10.0
-    options: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class ConfigFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -243,22 +234,8 @@ def _settings(
         problems.append(Problem(f"{where}.settle_margin", "is seconds and must be finite, >= 0"))
     if not (math.isfinite(table.rate_period) and table.rate_period > 0):
         problems.append(Problem(f"{where}.rate_period", "is seconds and must be finite, > 0"))
-    return ProviderSettings(
-        alias=alias,
-        plugin=table.plugin,
-        api_key=None if key is None else Secret(key),
-        environment=table.environment,
-        base_url=table.base_url,
-        timeout=table.timeout,
-        connect_timeout=table.connect_timeout,
-        max_retries=table.max_retries,
-        rate_limit=table.rate_limit,
-        rate_period=table.rate_period,
-        max_concurrency=table.max_concurrency,
-        max_queue_wait=table.max_queue_wait,
-        settle_margin=table.settle_margin,
-        options=table.options,
-    )
+    shared = {name: getattr(table, name) for name in AliasFields.__struct_fields__}
+    return ProviderSettings(alias=alias, api_key=None if key is None else Secret(key), **shared)
 
 
 def check_base_url(url: str, where: str) -> None:

@@ -13,6 +13,7 @@ from promokit.errors import Overloaded, PromokitError, RequestTimeout
 from promokit.http.failures import settle_call_outcome
 from promokit.http.limits import RetryBudget, Sleep
 from promokit.http.request import Request, Response
+from promokit.http.settings import DEFAULTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,7 @@ class RetryPolicy:
     ``max_retry_after``.
     """
 
-    max_retries: int = 2
+    max_retries: int = DEFAULTS.max_retries
     base: float = 0.5
     cap: float = 5.0
     max_retry_after: float = 60.0

@@ -26,6 +26,7 @@ from promokit.http.observe import RequestEvent, RequestObserver
 from promokit.http.request import SAFE_METHODS, Request, Response, path_segment
 from promokit.http.retries import Retries, RetryPolicy, may_retry
 from promokit.http.session import Binding, BodyTooLarge, ResendTrace, Transport, send
+from promokit.http.settings import DEFAULTS
 from promokit.http.tracing import log, log_response, log_retry, new_request_id
 
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -47,8 +48,8 @@ class ProviderHttp:
         base_url: str,
         headers: Mapping[str, str],
         error_parser: ErrorParser = default_error_info,
-        timeout: float = 30.0,
-        connect_timeout: float = 5.0,
+        timeout: float = DEFAULTS.timeout,
+        connect_timeout: float = DEFAULTS.connect_timeout,
         retry: RetryPolicy | None = None,
         rate_limiter: RateLimiter | None = None,
         slots: Slots | None = None,
@@ -80,7 +81,7 @@ class ProviderHttp:
         self.connect_timeout = connect_timeout
         self.retry = retry or RetryPolicy()
         self.rate_limiter = rate_limiter
-        self.slots = slots or Slots(10, max_wait=timeout)
+        self.slots = slots or Slots(DEFAULTS.max_concurrency, max_wait=timeout)
         self.budget = budget or RetryBudget()
         self.max_body = max_body
         self._secrets = secrets

@@ -84,16 +84,11 @@ def client_config(
 ) -> dict[str, Any]:
     """A one-alias config dict for :meth:`promokit.Client.from_config`.
 
-    Defaults suit tests: a rate limit high enough that nothing waits, two retries,
-    and the default 30-second deadline (so a ``Retry-After`` of a few seconds
-    fits). ``settings`` override any ``[providers.<alias>]`` key.
+    A rate limit high enough that nothing waits; every other setting is an alias's
+    default (two retries, a 30-second deadline that a ``Retry-After`` of a few
+    seconds fits in). ``settings`` override any ``[providers.<alias>]`` key.
     """
-    table: dict[str, Any] = {
-        "plugin": provider_class.plugin_name,
-        "timeout": 30.0,
-        "max_retries": 2,
-        "rate_limit": 1_000_000.0,
-    }
+    table: dict[str, Any] = {"plugin": provider_class.plugin_name, "rate_limit": 1_000_000.0}
     if api_key is not None:
         table["api_key"] = api_key
     if base_url is not None:
