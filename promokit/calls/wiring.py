@@ -9,12 +9,13 @@ from collections.abc import Callable
 
 from promokit.http.limits import Clock, RateLimiter, RetryBudget, Sleep, Slots
 from promokit.http.observe import RequestObserver
+from promokit.http.settings import ProviderSettings
 from promokit.http.transport import ProviderHttp, RetryPolicy, Transport
 from promokit.ledger import Ledger
 from promokit.ledger.pacing import reporting
 from promokit.ledger.shared_limits import SharedRateLimiter
 from promokit.ledger.targets import rate_window_of, target_of
-from promokit.plugins.provider import Provider, ProviderSettings
+from promokit.plugins.provider import Provider
 
 
 class Wiring:
