@@ -23,7 +23,7 @@ import pytest
 from promokit import Client, Fixed, Promotion, Quota
 from promokit.config import load_config
 from promokit.ledger import LEASE_TTL, Entry
-from promokit.ledger.writes import encode_promotion, fingerprint
+from promokit.ledger.fingerprints import encode_promotion, fingerprint
 from promokit.plugins.emulator import EmulatorServer
 from promokit.plugins.emulators import load_emulator
 

@@ -13,8 +13,8 @@ import pytest
 import promokit
 from promokit import Conflict, Fixed, OutcomeUnknown, Promotion, StaleRecord
 from promokit.ledger import Entry, Ledger
+from promokit.ledger.fingerprints import differences, encode_promotion, fingerprint
 from promokit.ledger.sqlite import SqliteLedgerStore
-from promokit.ledger.writes import differences, encode_promotion, fingerprint
 from promokit.plugins import Plugins
 from promokit.plugins.emulator import EmulatorServer
 

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from promokit.ledger.core import (
-    COLUMNS,
     DEFAULT_STORE_TIMEOUT,
     LEASE_TTL,
-    Claim,
-    Entry,
-    EntryState,
     Ledger,
-    LedgerStore,
     call_budget,
-    decide,
     is_url,
     owner_id,
 )
+from promokit.ledger.entries import COLUMNS, Claim, Entry, EntryState, decide
+from promokit.ledger.store import LedgerStore
 
 __all__ = [
     "COLUMNS",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from promokit.errors import LedgerError
-from promokit.ledger.core import Entry, Ledger
-from promokit.ledger.writes import decode_promotion, encode_promotion, fingerprint
+from promokit.ledger.core import Ledger
+from promokit.ledger.entries import Entry
+from promokit.ledger.fingerprints import decode_promotion, encode_promotion, fingerprint
 from promokit.model import Promotion
 
 APPLIED = "applied:"

@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from promokit.errors import ConfigurationError, LedgerError
 from promokit.ledger import rows
-from promokit.ledger.core import COLUMNS, Claim, Entry, EntryState, decide
+from promokit.ledger.entries import COLUMNS, Claim, Entry, EntryState, decide
 
 if TYPE_CHECKING:
     import psycopg

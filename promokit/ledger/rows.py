@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from promokit.ledger.core import COLUMNS, Entry, EntryState
+from promokit.ledger.entries import COLUMNS, Entry, EntryState
 
 _RECLAIMED = (
     "owner",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from promokit.errors import LedgerError
 from promokit.ledger import rows
-from promokit.ledger.core import COLUMNS, Claim, Entry, EntryState, decide
+from promokit.ledger.entries import COLUMNS, Claim, Entry, EntryState, decide
 
 SCHEMA_VERSION = 4
 """Kept in ``PRAGMA user_version``; 1 was the alias-keyed table of promokit 0.1, 2 had

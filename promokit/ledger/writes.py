@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
-from typing import Any, Protocol
 
 import msgspec
 
@@ -22,96 +19,19 @@ from promokit.errors import (
     StaleRecord,
     WriteInProgress,
 )
-from promokit.http import codec
 from promokit.http.call_deadline import CALL_DEADLINE, deadline
-from promokit.http.settings import ProviderSettings
-from promokit.ledger.core import Entry, Ledger, call_budget
-from promokit.model import Promotion, trusted
-from promokit.model.capabilities import FIELDS, Manifest
+from promokit.ledger.core import Ledger, call_budget
+from promokit.ledger.entries import Entry
+from promokit.ledger.fingerprints import (
+    decode_promotion,
+    differences,
+    encode_promotion,
+    fingerprint,
+)
+from promokit.ledger.intents import Write, WriteProvider, outcome_unknown
+from promokit.model import Promotion
 
 log = logging.getLogger("promokit.writes")
-
-_COMPARED = tuple(
-    field for field in FIELDS if field not in ("description", "discount.max_amount", "extensions")
-)
-"""Fields that identify what was asked for (``discount`` covers its cap)."""
-_PROMOTION = msgspec.json.Decoder(Promotion)
-_ENCODER = msgspec.json.Encoder()
-
-
-def _normalised(value: Any) -> Any:
-    if isinstance(value, datetime):
-        # Providers keep milliseconds at best; compare at that precision.
-        utc = codec.as_utc(value)
-        assert utc is not None
-        return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
-    if isinstance(value, tuple):
-        return tuple(sorted(map(str, value)))
-    return value
-
-
-def fingerprint(promotion: Promotion) -> str:
-    """A stable digest of what the merchant asked for (read-only fields excluded)."""
-    fields = {name: _normalised(getattr(promotion, name)) for name in _COMPARED}
-    fields["description"] = promotion.description
-    fields["extensions"] = promotion.extensions
-    digest = hashlib.sha256(codec.encode(codec.to_builtins(fields)))
-    return digest.hexdigest()[:32]
-
-
-def differences(intended: Promotion, found: Promotion) -> list[str]:
-    """Fields where ``found`` contradicts ``intended``; fields ``found`` lacks are skipped."""
-    differing = []
-    for name in _COMPARED:
-        theirs = getattr(found, name)
-        if theirs is None or theirs == ():
-            continue
-        ours = codec.at_precision_of(theirs, getattr(intended, name))
-        if _normalised(ours) != _normalised(theirs):
-            differing.append(name)
-    return differing
-
-
-def encode_promotion(promotion: Promotion) -> bytes:
-    """Serialise a promotion for the ledger."""
-    return _ENCODER.encode(promotion)
-
-
-def decode_promotion(data: bytes) -> Promotion:
-    """Read a promotion stored by :func:`encode_promotion`."""
-    with trusted():  # written by encode_promotion after the promotion was checked
-        return _PROMOTION.decode(data)
-
-
-class WriteProvider(Protocol):
-    """What an exactly-once write needs of a provider (:class:`promokit.sdk.Provider` is one)."""
-
-    @property
-    def alias(self) -> str:
-        """The configured alias the write goes through."""
-
-    @property
-    def settings(self) -> ProviderSettings:
-        """Its ``timeout`` bounds the write; its ``settle_margin`` a takeover's wait."""
-
-    @property
-    def manifest(self) -> Manifest:
-        """Whether the gateway can ``get`` a recorded write back."""
-
-    def natural_key(self, promotion: Promotion) -> str | None:
-        """The caller-chosen value the gateway keeps unique, if any."""
-
-    def natural_key_unique(self, promotion: Promotion) -> bool:
-        """Whether the gateway refuses a second promotion with that key."""
-
-    async def create(self, promotion: Promotion) -> Promotion:
-        """Send the create."""
-
-    async def get(self, promotion_id: str) -> Promotion:
-        """Read a promotion by id."""
-
-    async def find(self, promotion: Promotion) -> Promotion | None:
-        """Look a promotion up by its natural key."""
 
 
 class _Flight:
@@ -125,19 +45,6 @@ class _Flight:
         self.ends = ends
         """The loop time by which the write ends (its deadline)."""
         self.callers = 0
-
-
-def _unknown(
-    message: str, *, provider: WriteProvider, key: str, natural: str | None
-) -> OutcomeUnknown:
-    """The error for a create that may or may not have happened, with what reconcile needs."""
-    return OutcomeUnknown(
-        message,
-        provider=provider.alias,
-        operation="create",
-        idempotency_key=key,
-        natural_key=natural,
-    )
 
 
 class ExactlyOnce:
@@ -195,7 +102,7 @@ class ExactlyOnce:
             # caller's cancellation then never reaches the others (the task copies
             # this context, deadline included).
             task = asyncio.get_running_loop().create_task(
-                self._create(_Write(provider, promotion, key, natural, digest, target), patience)
+                self._create(Write(provider, promotion, key, natural, digest, target), patience)
             )
             ends = CALL_DEADLINE.get()
         assert ends is not None  # deadline() above set one, or an earlier one is in force
@@ -225,7 +132,7 @@ class ExactlyOnce:
             if task.done():
                 return task.result()
             # The shared write outlives this caller's deadline: it goes on for the others.
-            raise _unknown(
+            raise outcome_unknown(
                 f"create of {natural or key!r} is still running for another caller past "
                 f"this call's deadline; call client.reconcile({key!r}) later",
                 provider=provider,
@@ -243,7 +150,7 @@ class ExactlyOnce:
         finally:
             flight.callers -= 1
 
-    async def _create(self, write: _Write, patience: float | None) -> Promotion:
+    async def _create(self, write: Write, patience: float | None) -> Promotion:
         existing = await self.ledger.get(write.key, target=write.target)
         if existing is not None:
             self._same(write, existing)
@@ -267,7 +174,7 @@ class ExactlyOnce:
             return await self._send(write, resend=True, after_unknown=claim.took_over)
 
     @contextlib.asynccontextmanager
-    async def _owning(self, write: _Write) -> AsyncIterator[None]:
+    async def _owning(self, write: Write) -> AsyncIterator[None]:
         """Hold the lease while the block runs; leave it settling if it ends unsettled.
 
         An unknown outcome (or a cancel) leaves the entry pending: others may take it
@@ -287,7 +194,7 @@ class ExactlyOnce:
                 raise
 
     @staticmethod
-    def _same(write: _Write, entry: Entry) -> None:
+    def _same(write: Write, entry: Entry) -> None:
         if entry.fingerprint != write.digest:
             raise Conflict(
                 f"idempotency key {write.key!r} was used for a different promotion",
@@ -317,7 +224,7 @@ class ExactlyOnce:
                 ) from None
         return msgspec.structs.replace(recorded, already_created=True)
 
-    async def _send(self, write: _Write, *, resend: bool, after_unknown: bool) -> Promotion:
+    async def _send(self, write: Write, *, resend: bool, after_unknown: bool) -> Promotion:
         provider, key, target = write.provider, write.key, write.target
         # Before the request leaves, say until when the gateway may still process it:
         # a worker taking over after we die waits that long before looking it up.
@@ -337,7 +244,7 @@ class ExactlyOnce:
                     return found
                 # ... which the gateway's list does not show yet (it lags its writes):
                 # neither "refused" nor "done" is known, so the key stays pending.
-                raise _unknown(
+                raise outcome_unknown(
                     f"{provider.alias} says {write.natural!r} already exists but does not "
                     f"list it yet; call client.reconcile({key!r}) later",
                     provider=provider,
@@ -363,7 +270,7 @@ class ExactlyOnce:
                 raise self._unresendable(write) from error
             if resend:
                 return await self._send(write, resend=False, after_unknown=True)
-            raise _unknown(
+            raise outcome_unknown(
                 f"create of {write.natural!r} failed twice without a definite answer; "
                 f"call client.reconcile({key!r}) later",
                 provider=provider,
@@ -373,7 +280,7 @@ class ExactlyOnce:
         await self._record(write, created)
         return created
 
-    async def _failed(self, write: _Write, reason: str) -> None:
+    async def _failed(self, write: Write, reason: str) -> None:
         """Record a definite failure; if the ledger cannot, the gateway's answer still
         stands (the entry stays pending and a retry finds nothing to reconcile)."""
         try:
@@ -386,7 +293,7 @@ class ExactlyOnce:
                 error.message,
             )
 
-    async def _lease_lost(self, write: _Write) -> Promotion:
+    async def _lease_lost(self, write: Write) -> Promotion:
         """Another worker took our lease over before we sent: we send nothing.
 
         If it has finished the write, this call answers with its outcome; otherwise
@@ -409,9 +316,9 @@ class ExactlyOnce:
         )
 
     @staticmethod
-    def _unresendable(write: _Write) -> OutcomeUnknown:
+    def _unresendable(write: Write) -> OutcomeUnknown:
         """A possibly-committed create the gateway would store twice if resent."""
-        return _unknown(
+        return outcome_unknown(
             f"{write.provider.alias} may have created {write.natural!r} and does not list "
             "it (yet); it keeps no such key unique, so a resend could create it twice and "
             f"nothing more was sent; call client.reconcile({write.key!r}) later",
@@ -420,7 +327,7 @@ class ExactlyOnce:
             natural=write.natural,
         )
 
-    async def _record(self, write: _Write, created: Promotion) -> None:
+    async def _record(self, write: Write, created: Promotion) -> None:
         try:
             kept = await self.ledger.done(
                 write.key, encode_promotion(created), created.id, target=write.target
@@ -439,11 +346,11 @@ class ExactlyOnce:
         if not kept:
             log.warning("create lease lost before its outcome was recorded key=%s", write.key)
 
-    async def _lookup(self, write: _Write, cause: BaseException | None) -> Promotion | None:
+    async def _lookup(self, write: Write, cause: BaseException | None) -> Promotion | None:
         """The promotion already on the provider under its natural key, verified, or ``None``."""
         provider, key, natural = write.provider, write.key, write.natural
         if natural is None:
-            raise _unknown(
+            raise outcome_unknown(
                 f"{provider.alias} may or may not have created this promotion and it has no "
                 "caller-chosen natural key to look it up by (generated codes); check the "
                 f"dashboard, then call client.reconcile({key!r}, found_id=...) to record it",
@@ -454,7 +361,7 @@ class ExactlyOnce:
         try:
             found = await provider.find(write.promotion)
         except PromokitError as error:
-            raise _unknown(
+            raise outcome_unknown(
                 f"could not verify whether {natural!r} was created on {provider.alias}: "
                 f"{error.message}; call client.reconcile({key!r}) later",
                 provider=provider,
@@ -503,7 +410,7 @@ class ExactlyOnce:
         if entry.state == "done" and entry.result is not None:
             return decode_promotion(entry.result)
         intended = decode_promotion(entry.request)
-        write = _Write(provider, intended, key, entry.natural_key, entry.fingerprint, target)
+        write = Write(provider, intended, key, entry.natural_key, entry.fingerprint, target)
         claim = await self.ledger.wait_for(
             write.entry(), patience=call_budget(provider.settings.timeout)
         )
@@ -521,43 +428,6 @@ class ExactlyOnce:
             reconciled = msgspec.structs.replace(await provider.get(found_id), reconciled=True)
             await self._record(write, reconciled)
             return reconciled
-
-
-class _Write:
-    """One create in progress: what is written, where, under which key."""
-
-    __slots__ = ("digest", "key", "natural", "promotion", "provider", "target", "unique")
-
-    def __init__(
-        self,
-        provider: WriteProvider,
-        promotion: Promotion,
-        key: str,
-        natural: str | None,
-        digest: str,
-        target: str,
-    ) -> None:
-        self.provider = provider
-        self.promotion = promotion
-        self.key = key
-        self.natural = natural
-        self.digest = digest
-        self.target = target
-        self.unique = provider.natural_key_unique(promotion)
-        """Whether the gateway refuses a second create with this natural key."""
-
-    def entry(self) -> Entry:
-        """The intent as the ledger records it."""
-        return Entry(
-            key=self.key,
-            target=self.target,
-            provider=self.provider.alias,
-            operation="create",
-            state="pending",
-            fingerprint=self.digest,
-            natural_key=self.natural,
-            request=encode_promotion(self.promotion),
-        )
 
 
 ProgressCallback = Callable[[int, int], None]

@@ -18,7 +18,7 @@ from promokit.errors import (
     plural,
 )
 from promokit.ledger import baseline
-from promokit.ledger.writes import fingerprint
+from promokit.ledger.fingerprints import fingerprint
 from promokit.model import Promotion
 from promokit.workflows.diff import Diff, TargetDiff, ToCreate, ToUpdate, Unmanaged
 

@@ -22,8 +22,9 @@ from promokit.errors import (
 from promokit.http.call_deadline import deadline
 from promokit.http.limits import Sleep
 from promokit.ledger import call_budget
+from promokit.ledger.fingerprints import fingerprint
 from promokit.ledger.pacing import WaitCallback, listening, reporting
-from promokit.ledger.writes import ProgressCallback, fingerprint
+from promokit.ledger.writes import ProgressCallback
 from promokit.model import Promotion, Quota
 from promokit.plugins.provider import Provider
 
