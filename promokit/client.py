@@ -11,27 +11,19 @@ from typing import TYPE_CHECKING
 import aiohttp
 import msgspec
 
-from promokit.calls.inputs import (
-    checkable,
-    durable_for_creates,
-    not_ended,
-    now_of,
-    registrable,
-    well_typed,
-)
+from promokit.calls import inputs
 from promokit.calls.listing import promotions
 from promokit.calls.wiring import Wiring
 from promokit.config import Config, FromConfig
 from promokit.errors import ConfigurationError
 from promokit.http.call_deadline import deadline
 from promokit.http.limits import Clock, Sleep
-from promokit.http.transport import Transport
 from promokit.ledger import Ledger
 from promokit.ledger.pacing import WaitCallback
 from promokit.ledger.writes import ExactlyOnce, ProgressCallback
 from promokit.model import Checkout, Promotion, Usage, Validation
 from promokit.model.capabilities import Plan, Policy, plan, require_operation
-from promokit.plugins import Plugins, default_plugins
+from promokit.plugins import Plugins
 from promokit.plugins.provider import Provider
 from promokit.workflows.bulk import MAX_BULK, BulkResult, check_count, create_bulk
 
@@ -62,22 +54,17 @@ class Client(FromConfig):
         ledger: Ledger | None = None,
     ) -> None:
         super().__init__(config)
-        self._ledger = ledger
-        self._owns_ledger = ledger is None
-        self._plugins = plugins
-        self._transport = Transport(session=session)
-        self._sleep = sleep
         self._wiring = Wiring(
-            self._transport,
+            plugins=plugins,
+            session=session,
             sleep=sleep,
             clock=clock,
-            ledger=lambda: self.ledger,
-            observer=lambda: self.plugins.request_observer(),
-            provider=self.provider,
+            ledger=ledger,
+            ledger_path=config.ledger_path,
+            source=config.source,
+            lookup=self.provider,
         )
-        self._providers: dict[str, Provider] = {}
         self._checked: dict[tuple[str | None, str], Provider] = {}
-        self._writes: ExactlyOnce | None = None
 
     def __repr__(self) -> str:
         aliases = ", ".join(sorted(self.config.providers))
@@ -96,26 +83,14 @@ class Client(FromConfig):
 
     async def aclose(self) -> None:
         """Close the HTTP session (if the client created it) and the ledger; idempotent."""
-        # Forget the checked providers first: _ready() then takes the slow path, which
-        # refuses a closed client, without a closed-check on every call.
+        # Forgotten first: _ready() then takes its slow path, which refuses a closed client.
         self._checked.clear()
-        # Freed places are written back first: that needs the target, which a closed
-        # transport no longer gives (a late free would die as an unretrieved task).
-        for limiter in self._wiring.shared_limiters:
-            await limiter.settle()
-        await self._transport.aclose()
-        if self._owns_ledger and self._ledger is not None:
-            # Like a caller's session, a caller's ledger stays open for its owner.
-            self._ledger.close()
-            self._ledger = None
-            self._writes = None
+        await self._wiring.aclose()
 
     @property
     def plugins(self) -> Plugins:
         """The plugin set providers are looked up in."""
-        if self._plugins is None:
-            self._plugins = default_plugins()
-        return self._plugins
+        return self._wiring.plugins
 
     @property
     def ledger(self) -> Ledger:
@@ -124,20 +99,12 @@ class Client(FromConfig):
         A dict config that names no ledger gets one in memory for reads and code
         look-ups, but creates on a gateway refuse with it (see :meth:`create`).
         """
-        if self._ledger is None:
-            self._ledger = Ledger.at(self.config.ledger_path or ":memory:")
-        return self._ledger
+        return self._wiring.ledger
 
     @property
     def writes(self) -> ExactlyOnce:
         """The exactly-once create machinery bound to :attr:`ledger`."""
-        if self._writes is None:
-            self._writes = ExactlyOnce(self.ledger)
-        return self._writes
-
-    def _durable_for_creates(self, instance: Provider, operation: str) -> None:
-        chosen = not self._owns_ledger or self.config.ledger_path is not None
-        durable_for_creates(instance, operation, chosen=chosen, source=self.config.source)
+        return self._wiring.writes
 
     async def target(self, provider: str | None = None) -> str:
         """The gateway account ``provider``'s writes belong to in the ledger.
@@ -163,14 +130,9 @@ class Client(FromConfig):
 
     def provider(self, alias: str | None = None) -> Provider:
         """The provider instance for ``alias`` (built on first use, no I/O)."""
-        if self._transport.closed:
+        if self._wiring.transport.closed:
             raise ConfigurationError("this promokit client is closed; open a new one")
-        settings = self.config.settings(alias)
-        instance = self._providers.get(settings.alias)
-        if instance is None:
-            instance = self._wiring.build(self.plugins.providers().get(settings.plugin), settings)
-            self._providers[settings.alias] = instance
-        return instance
+        return self._wiring.provider(self.config.settings(alias))
 
     def _ready(self, alias: str | None, operation: str) -> Provider:
         # Every call passes here: a checked (alias, operation) is one dict lookup.
@@ -243,11 +205,11 @@ class Client(FromConfig):
         within the deadline, then :class:`WriteInProgress`.
         """
         instance = self._ready(provider, "create")
-        self._durable_for_creates(instance, "create")
-        well_typed(promotion)
+        self._wiring.durable_for_creates(instance, "create")
+        inputs.well_typed(promotion)
         checked = self.plan(promotion, instance.alias, policy=policy, allow_unknown=allow_unknown)
         if not allow_ended:
-            not_ended(promotion, checked.problems, now=now_of(instance))
+            inputs.not_ended(promotion, checked.problems, now=inputs.now_of(instance))
         checked.raise_for_problems()
         with deadline(timeout):
             target = await self.target(instance.alias)
@@ -302,8 +264,8 @@ class Client(FromConfig):
         """
         check_count(count)
         instance = self._ready(provider, "create")
-        self._durable_for_creates(instance, "create_bulk")
-        well_typed(promotion)
+        self._wiring.durable_for_creates(instance, "create_bulk")
+        inputs.well_typed(promotion)
         return await create_bulk(
             self,
             instance,
@@ -314,7 +276,7 @@ class Client(FromConfig):
             on_wait=on_wait,
             concurrency=concurrency,
             timeout=timeout,
-            sleep=self._sleep,
+            sleep=self._wiring.sleep,
         )
 
     async def register_code(
@@ -330,7 +292,7 @@ class Client(FromConfig):
 
         The promotion is read by id first (it must exist); returns it with its code.
         """
-        registrable(code, promotion_id)
+        inputs.registrable(code, promotion_id)
         instance = self._ready(provider, "get")
         with deadline(timeout):
             found = await instance.get(promotion_id)
@@ -393,7 +355,7 @@ class Client(FromConfig):
         timeout: float | None = None,
     ) -> Validation:
         """Would ``code`` apply to ``checkout``? A refusal is a result, not an error."""
-        checkable(code, checkout)
+        inputs.checkable(code, checkout)
         instance = self._ready(provider, "validate")
         with deadline(timeout):
             return await instance.validate(code, checkout)
@@ -418,7 +380,7 @@ class Client(FromConfig):
     ) -> Promotion:
         """Replace promotion ``promotion_id``; checked like :meth:`create` first."""
         instance = self._ready(provider, "update")
-        well_typed(promotion)
+        inputs.well_typed(promotion)
         checked = self.plan(promotion, instance.alias, policy=policy, allow_unknown=allow_unknown)
         checked.raise_for_problems()
         with deadline(timeout):
@@ -445,7 +407,7 @@ class Client(FromConfig):
         from promokit.workflows.converge import diff_promotions
 
         for promotion in promotions:
-            well_typed(promotion)
+            inputs.well_typed(promotion)
         aliases = [provider] if provider is None or isinstance(provider, str) else list(provider)
         with deadline(timeout):
             return await diff_promotions(self, promotions, aliases)

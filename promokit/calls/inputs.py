@@ -1,4 +1,4 @@
-"""Calls refused before anything is sent (ill-typed, ended, no durable ledger), naming the field."""
+"""Arguments refused before anything is sent (wrong types, empty, ended), naming the field."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from promokit.errors import (
-    ConfigurationError,
     InvalidCheckout,
     InvalidInput,
     InvalidPromotion,
@@ -56,28 +55,6 @@ def registrable(code: str, promotion_id: str) -> None:
         )
 
 
-def durable_for_creates(instance: Provider, operation: str, *, chosen: bool, source: str) -> None:
-    """Refuse a create on a gateway whose exactly-once rests on a ledger nobody chose.
-
-    A dict config (``source``) without ``ledger`` would record the write in this
-    process's memory only: a retry from a new process (a restarted worker, the CLI)
-    would create a one-time coupon again. ``chosen`` is whether the caller passed a
-    ledger or the config names one. The built-in ``memory`` provider's state dies
-    with the process too, so it needs nothing more.
-    """
-    if instance.uses_http and not chosen:
-        raise ConfigurationError(
-            f"{operation} on {instance.alias!r} is exactly-once only with a durable "
-            f"ledger, and the config ({source}) names none; nothing was "
-            'sent. Add "ledger": "<path>.sqlite3" (or a postgresql:// URL) to the '
-            "config or set PROMOKIT_LEDGER_URL; to accept a ledger that dies with this "
-            'process, pass ledger=Ledger.memory() or set "ledger": ":memory:"',
-            provider=instance.alias,
-            operation=operation,
-            problems=[Problem("ledger", "not set: a durable ledger is needed to create")],
-        )
-
-
 def now_of(instance: Provider) -> datetime:
     """The provider's clock where it keeps one (a test's virtual clock), else the wall clock."""
     now = getattr(instance, "now", None)
@@ -100,7 +77,6 @@ def not_ended(promotion: Promotion, others: Sequence[Problem], *, now: datetime)
 
 __all__ = [
     "checkable",
-    "durable_for_creates",
     "not_ended",
     "now_of",
     "registrable",
