@@ -8,6 +8,7 @@ step below runs in its own OS process, as a web worker, a cron job and the CLI w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -19,6 +20,8 @@ import pytest
 
 from promokit.plugins.emulator import EmulatorServer
 from promokit.plugins.emulators import load_emulator
+
+from .pg_cluster import Cluster
 
 KEY = "dp_test_durablecodes0001"
 PROMOKIT = [sys.executable, "-m", "promokit.cli"]
@@ -80,11 +83,20 @@ class Gateway:
 
 @pytest.fixture
 async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
+    async with serving(tmp_path) as served:
+        yield served
+
+
+@contextlib.asynccontextmanager
+async def serving(tmp_path: Path, ledger: str | None = None) -> AsyncIterator[Gateway]:
+    """The Durianpay emulator and a config for it: the SQLite ledger beside the config,
+    unless ``ledger`` names another (a PostgreSQL URL)."""
     emulator, prefix = load_emulator("durianpay", api_key=KEY)
     async with EmulatorServer(emulator, prefix=prefix) as server:
         config = tmp_path / "promokit.toml"
         config.write_text(
-            f'[providers.cards]\nplugin = "durianpay"\napi_key = "{KEY}"\n'
+            ("" if ledger is None else f'ledger = "{ledger}"\n')
+            + f'[providers.cards]\nplugin = "durianpay"\napi_key = "{KEY}"\n'
             f'base_url = "{server.url}"\n',
             encoding="utf-8",
         )
@@ -205,7 +217,21 @@ RENAME = CREATE.replace(
 )
 
 
-async def test_a_long_lived_worker_sees_a_code_another_process_changed(gateway: Gateway) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def shared(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Gateway]:
+    """The gateway, its ledger a SQLite file or a database on the PostgreSQL cluster."""
+    ledger = None
+    if request.param == "postgresql":
+        cluster: Cluster = request.getfixturevalue("postgresql")
+        ledger = cluster.database()
+    async with serving(tmp_path, ledger) as served:
+        yield served
+
+
+async def test_a_long_lived_worker_sees_a_code_another_process_changed(shared: Gateway) -> None:
+    """The worker answers from its copy of the code map only while the ledger's codes
+    version says nothing changed: the rename by another process moves it."""
+    gateway = shared
     made = await process(sys.executable, "-c", CREATE, str(gateway.config))
     assert made.returncode == 0, made.stderr
     promo_id = made.stdout.strip()

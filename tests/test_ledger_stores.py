@@ -15,6 +15,7 @@ import pytest
 from promokit import Fixed, LedgerError, Promotion
 from promokit.ledger import Entry, Ledger, LedgerStore
 from promokit.ledger.postgres import PostgresLedgerStore
+from promokit.ledger.sqlite import SCHEMA_VERSION as sqlite_schema
 from promokit.ledger.sqlite import SqliteLedgerStore
 
 from .pg_cluster import PASSWORD, Cluster, free_port
@@ -175,6 +176,72 @@ print(json.dumps({"owned": claim.owned, "owner": claim.entry.owner}))
 """
 
 
+def test_every_change_to_a_targets_codes_moves_its_version_for_every_connection(
+    opener: Opener,
+) -> None:
+    writer, reader = opener(), opener()
+    assert reader.codes_version(T, timeout=TIMEOUT) == 0
+    seen = [0]
+    for change in (
+        lambda: writer.remember_code(T, "HEMAT10", "prm_1", timeout=TIMEOUT),
+        lambda: writer.remember_code(T, "HEMAT20", "prm_1", timeout=TIMEOUT),  # renamed
+        lambda: writer.remember_code(T, "HEMAT20", "prm_2", timeout=TIMEOUT),  # moved
+        lambda: writer.forget_codes(T, "prm_2", timeout=TIMEOUT),
+    ):
+        change()
+        version = reader.codes_version(T, timeout=TIMEOUT)
+        assert version not in seen
+        seen.append(version)
+    assert reader.codes_version(OTHER, timeout=TIMEOUT) == 0  # another target's own
+    assert reader.codes(T, timeout=TIMEOUT) == {}
+
+
+def test_the_sqlite_version_read_without_waiting_agrees_or_declines(tmp_path: Path) -> None:
+    store = SqliteLedgerStore(tmp_path / "ledger.sqlite3")
+    assert store.codes_version_now(T) is None  # not open yet: asked in a thread instead
+    store.open(timeout=TIMEOUT)
+    other = SqliteLedgerStore(tmp_path / "ledger.sqlite3")
+    other.remember_code(T, "HEMAT10", "prm_1", timeout=TIMEOUT)
+    assert store.codes_version_now(T) == store.codes_version(T, timeout=TIMEOUT) > 0
+    with store._lock:  # another thread holds the connection: no waiting on the loop
+        assert store.codes_version_now(T) is None
+    store.close()
+    other.close()
+    assert store.codes_version_now(T) is None
+
+
+def test_an_older_ledger_gains_code_versions_keeping_its_codes(location: str) -> None:
+    """A ledger made before code versions (SQLite 4, PostgreSQL 3) migrates in place."""
+    store = Ledger.at(location).store
+    store.open(timeout=TIMEOUT)
+    store.remember_code(T, "HEMAT10", "prm_1", timeout=TIMEOUT)
+    store.close()
+    if location.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(location, autocommit=True) as db:
+            db.execute("DROP TABLE promokit_code_versions")
+            db.execute("DROP FUNCTION promokit_code_changed() CASCADE")
+            db.execute("UPDATE promokit_meta SET value = '3' WHERE name = 'schema_version'")
+    else:
+        import sqlite3
+
+        with closing(sqlite3.connect(location)) as db, db:
+            db.execute("DROP TABLE code_versions")
+            for event in ("insert", "update", "delete"):
+                db.execute(f"DROP TRIGGER codes_{event}")
+            db.execute("PRAGMA user_version = 4")
+    again = Ledger.at(location).store
+    again.open(timeout=TIMEOUT)
+    try:
+        assert again.codes(T, timeout=TIMEOUT) == {"HEMAT10": "prm_1"}
+        before = again.codes_version(T, timeout=TIMEOUT)
+        again.forget_codes(T, "prm_1", timeout=TIMEOUT)
+        assert again.codes_version(T, timeout=TIMEOUT) != before
+    finally:
+        again.close()
+
+
 def test_eight_processes_claiming_one_key_give_it_one_owner(location: str) -> None:
     schema = Ledger.at(location).store
     schema.open(timeout=TIMEOUT)  # the schema first: the processes race on the key
@@ -278,4 +345,38 @@ def test_a_promokit_0_1_sqlite_ledger_is_migrated_keeping_its_rows(tmp_path: Pat
     assert store.get(T, "k-old", timeout=TIMEOUT) is None
     store.close()
     with closing(sqlite3.connect(path)) as db, db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == sqlite_schema
+
+
+@pytest.mark.parametrize("shared", ["memory", "file"])
+async def test_code_books_sharing_a_ledger_see_each_others_changes(
+    shared: str, tmp_path: Path
+) -> None:
+    """In one process: two clients on one in-memory ledger, or on one file."""
+    from promokit.plugins.codes import CodeBook
+
+    if shared == "memory":
+        ledgers = [Ledger.memory()] * 2
+    else:
+        ledgers = [Ledger.at(tmp_path / "ledger.sqlite3") for _ in range(2)]
+
+    async def target() -> str:
+        return T
+
+    one, two = CodeBook(), CodeBook()
+    one.bind(ledgers[0], target)
+    two.bind(ledgers[1], target)
+    try:
+        assert await two.id_for("HEMAT10") is None
+        await one.remember("HEMAT10", "prm_1")
+        assert await two.id_for("HEMAT10") == "prm_1"
+        await one.remember("HEMAT20", "prm_1")
+        assert await two.id_for("HEMAT10") is None
+        assert await two.id_for("HEMAT20") == "prm_1"
+        await two.ready_for("prm_1")
+        assert two.code_for("prm_1") == "HEMAT20"
+        await one.forget("prm_1")
+        assert await two.id_for("HEMAT20") is None
+    finally:
+        for ledger in set(ledgers):
+            ledger.close()

@@ -61,6 +61,9 @@ class Ledger:
         self._held: dict[tuple[str, str], int] = {}
         """Keys a task of this process is working on (see :meth:`holding`)."""
         self._lost: set[tuple[str, str]] = set()
+        self._version_now: Callable[[str], int | None] | None = getattr(
+            store, "codes_version_now", None
+        )
 
     @classmethod
     def memory(cls) -> Ledger:
@@ -344,6 +347,15 @@ class Ledger:
     ) -> dict[str, str]:
         """``target``'s codes, each mapped to its promo id (filtered as the store's)."""
         return await self._call(self.store.codes, target, code=code, promo_id=promo_id)
+
+    async def codes_version(self, target: str) -> int:
+        """What :meth:`LedgerStore.codes_version` says, asked without a worker thread
+        when the store can answer at once (SQLite: a read of its open file)."""
+        if self._opened and self._version_now is not None:
+            version = self._version_now(target)
+            if version is not None:
+                return version
+        return await self._call(self.store.codes_version, target)
 
     def close(self) -> None:
         """Close the store."""

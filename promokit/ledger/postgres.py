@@ -16,9 +16,9 @@ from promokit.ledger.entries import COLUMNS, Claim, Entry, EntryState, decide
 if TYPE_CHECKING:
     import psycopg
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Kept in ``promokit_meta`` under ``schema_version``; 1 had no shared rate budget, 2 no
-code map."""
+code map, 3 no code map versions."""
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM promokit_writes"
 _INSERT = rows.insert_sql("promokit_writes", "%s")
@@ -66,7 +66,24 @@ CREATE TABLE promokit_codes (
 );
 CREATE INDEX promokit_codes_by_promo ON promokit_codes (target, promo_id)
 """
-_MIGRATIONS: dict[int, str] = {1: _RATE, 2: _CODES}
+# Every change to a target's codes, by any writer (an older promokit still running
+# included), bumps its version in the same transaction: a reader that finds the
+# version it last read knows its copy of the map is current. One statement (a
+# function body holds its own ";"), so it is never split.
+_CODE_VERSIONS = """
+CREATE TABLE promokit_code_versions (target text PRIMARY KEY, version bigint NOT NULL);
+CREATE FUNCTION promokit_code_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO promokit_code_versions (target, version)
+    VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.target ELSE NEW.target END, 1)
+    ON CONFLICT (target) DO UPDATE SET version = promokit_code_versions.version + 1;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER promokit_codes_changed AFTER INSERT OR UPDATE OR DELETE ON promokit_codes
+FOR EACH ROW EXECUTE FUNCTION promokit_code_changed()
+"""
+_MIGRATIONS: dict[int, str] = {1: _RATE, 2: _CODES, 3: _CODE_VERSIONS}
 _LOCK_ID = 0x70726F6D6F6B6974  # "promokit": serialises schema changes across hosts
 
 
@@ -203,13 +220,12 @@ class PostgresLedgerStore:
                 )
             while version < SCHEMA_VERSION:
                 script, version = (
-                    (_V1 + ";" + _RATE + ";" + _CODES, SCHEMA_VERSION)
+                    (";".join((_V1, _RATE, _CODES, _CODE_VERSIONS)), SCHEMA_VERSION)
                     if version == 0
                     else (_MIGRATIONS[version], version + 1)
                 )
-                for statement in script.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                # Without parameters psycopg sends the script as one simple query.
+                db.execute(script.encode())
             db.execute(
                 "INSERT INTO promokit_meta (name, value) VALUES ('schema_version', %s) "
                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -408,6 +424,13 @@ class PostgresLedgerStore:
                 "DELETE FROM promokit_codes WHERE target = %s AND promo_id = %s",
                 (target, promo_id),
             )
+
+    def codes_version(self, target: str, *, timeout: float) -> int:
+        with self._using(timeout) as db:
+            row = db.execute(
+                "SELECT version FROM promokit_code_versions WHERE target = %s", (target,)
+            ).fetchone()
+        return 0 if row is None else int(row[0])
 
     def codes(
         self,

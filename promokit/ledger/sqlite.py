@@ -14,9 +14,9 @@ from promokit.errors import LedgerError
 from promokit.ledger import rows
 from promokit.ledger.entries import COLUMNS, Claim, Entry, EntryState, decide
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Kept in ``PRAGMA user_version``; 1 was the alias-keyed table of promokit 0.1, 2 had
-no shared rate budget, 3 no code map."""
+no shared rate budget, 3 no code map, 4 no code map versions."""
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM writes"
 _INSERT = rows.insert_sql("writes", "?")
@@ -62,6 +62,20 @@ CREATE TABLE codes (
 );
 CREATE INDEX codes_by_promo ON codes (target, promo_id);
 """
+# Every change to a target's codes, by any writer (an older promokit still running
+# included), bumps its version in the same transaction: a reader that finds the
+# version it last read knows its copy of the map is current.
+_CODE_VERSIONS = """
+CREATE TABLE code_versions (target TEXT PRIMARY KEY, version INTEGER NOT NULL);
+""" + "".join(
+    f"""
+CREATE TRIGGER codes_{event.lower()} AFTER {event} ON codes BEGIN
+    INSERT INTO code_versions (target, version) VALUES ({row}.target, 1)
+    ON CONFLICT (target) DO UPDATE SET version = version + 1;
+END;
+"""
+    for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))
+)
 
 # A new file gets the current schema at once; an older one steps from version N to
 # N + 1, each step in one transaction.
@@ -75,7 +89,19 @@ _MIGRATIONS: dict[int, str] = {
     "0, 0, created_at, updated_at FROM writes_v1; DROP TABLE writes_v1;",
     2: _RATE,
     3: _CODES,
+    4: _CODE_VERSIONS,
 }
+
+
+def statements(script: str) -> Iterator[str]:
+    """The statements of ``script``, a trigger's body (its own ``;``) kept whole."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending
+            pending = ""
 
 
 def describe(error: sqlite3.Error) -> str:
@@ -95,6 +121,11 @@ def describe(error: sqlite3.Error) -> str:
     return f"failed: {type(error).__name__}: {text}"
 
 
+def _code_version(db: sqlite3.Connection, target: str) -> int:
+    row = db.execute("SELECT version FROM code_versions WHERE target = ?", (target,)).fetchone()
+    return 0 if row is None else int(row[0])
+
+
 class SqliteLedgerStore:
     """The default store: one SQLite file (``":memory:"`` for a process-local one).
 
@@ -108,6 +139,10 @@ class SqliteLedgerStore:
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._closed = False
+        self._busy_ms = 0
+        """The connection's ``busy_timeout`` as last set (0: fail at once)."""
+        self._code_writes = 0
+        """Code writes through this store: the codes version of a ``":memory:"`` one."""
 
     def __repr__(self) -> str:
         return f"SqliteLedgerStore({self.path!r})"
@@ -128,7 +163,10 @@ class SqliteLedgerStore:
             if self._db is None:
                 self._connect(timeout)
             assert self._db is not None
-            self._db.execute(f"PRAGMA busy_timeout = {max(1, int(timeout * 1000))}")
+            busy = max(1, int(timeout * 1000))
+            if busy != self._busy_ms:
+                self._db.execute(f"PRAGMA busy_timeout = {busy}")
+                self._busy_ms = busy
             yield self._db
         except sqlite3.Error as error:
             raise self._fail(describe(error)) from None
@@ -143,7 +181,8 @@ class SqliteLedgerStore:
                 raise self._fail(f"cannot be created ({error.strerror})") from None
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=0)
         try:
-            db.execute(f"PRAGMA busy_timeout = {max(1, int(timeout * 1000))}")
+            self._busy_ms = max(1, int(timeout * 1000))
+            db.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
             if self.path != ":memory:":
                 db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
@@ -183,13 +222,12 @@ class SqliteLedgerStore:
                     db.execute("COMMIT")
                     return
                 script, version = (
-                    (_V2 + _RATE + _CODES, SCHEMA_VERSION)
+                    (_V2 + _RATE + _CODES + _CODE_VERSIONS, SCHEMA_VERSION)
                     if version == 0
                     else (_MIGRATIONS[version], version + 1)
                 )
-                for statement in script.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                for statement in statements(script):
+                    db.execute(statement)
                 db.execute(f"PRAGMA user_version = {version}")
                 db.execute("COMMIT")
             except BaseException:
@@ -389,10 +427,43 @@ class SqliteLedgerStore:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
+            self._code_writes += 1
 
     def forget_codes(self, target: str, promo_id: str, *, timeout: float) -> None:
         with self._using(timeout) as db:
             db.execute("DELETE FROM codes WHERE target = ? AND promo_id = ?", (target, promo_id))
+            self._code_writes += 1
+
+    def codes_version(self, target: str, *, timeout: float) -> int:
+        if self.path == ":memory:":
+            return self._code_writes
+        with self._using(timeout) as db:
+            return _code_version(db, target)
+
+    def codes_version_now(self, target: str) -> int | None:
+        """:meth:`codes_version` without waiting, on the caller's thread (the event loop).
+
+        A primary-key read of an open connection, a few microseconds: ``None`` when it
+        would wait (another thread holds the connection, a writer's lock) or the
+        connection is not open yet, so the caller asks in a worker thread instead.
+        In memory, where only this store writes, the count of its code writes.
+        """
+        if self.path == ":memory:":
+            return self._code_writes
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            db = self._db
+            if db is None or self._closed:
+                return None
+            if self._busy_ms:
+                db.execute("PRAGMA busy_timeout = 0")  # fail at once rather than wait
+                self._busy_ms = 0
+            return _code_version(db, target)
+        except sqlite3.Error:
+            return None
+        finally:
+            self._lock.release()
 
     def codes(
         self,

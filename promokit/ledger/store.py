@@ -131,6 +131,12 @@ class LedgerStore(Protocol):
         ``code``'s, or only ``promo_id``'s (each an indexed lookup)."""
         ...
 
+    def codes_version(self, target: str, *, timeout: float) -> int:
+        """A number that changes whenever ``target``'s codes change, by any process
+        (0 before the first); a store may also offer ``codes_version_now(target)``,
+        the same without blocking, ``None`` when it would."""
+        ...
+
     def close(self) -> None:
         """Release the store's resources."""
         ...

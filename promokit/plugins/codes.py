@@ -20,6 +20,9 @@ class CodeStore(Protocol):
     ) -> dict[str, str]:
         """``code -> promo id`` under ``target``, narrowed to ``code`` or ``promo_id``."""
 
+    async def codes_version(self, target: str) -> int:
+        """A number every change to ``target``'s codes, by any process, moves."""
+
 
 class CodeBook:
     """The code ↔ promotion id map of one provider alias, backed by the ledger.
@@ -28,11 +31,14 @@ class CodeBook:
     so the code can only be matched to its promo through what promokit sent. The
     book is written whenever promokit creates or updates a promotion and read by
     every process sharing the ledger (its :class:`CodeStore`). Reads are coherent
-    across processes: a code is looked up in the ledger each time it matters
-    (``id_for`` for validate and usage, ``ready_for`` before a read by id, ``ready``
-    before a listing — each one indexed query), so a long-lived worker never trusts a
-    code another process has since changed or retired. ``code_for`` answers from what
-    the last of those read.
+    across processes: each time a code matters (``id_for`` for validate and usage,
+    ``ready_for`` before a read by id, ``ready`` before a listing) the book asks the
+    store for the target's codes version, which every change by any process bumps
+    (a trigger in the ledger), and reads the whole map again only when it moved. So
+    a long-lived worker never trusts a code another process has since changed or
+    retired, and a call whose codes did not change pays one primary-key read (on
+    SQLite, on the event loop without a worker thread). ``code_for`` answers from
+    what the last of those read.
 
     Unbound (no ledger: a provider built outside a :class:`~promokit.Client`), it
     keeps the map in memory only.
@@ -43,10 +49,21 @@ class CodeBook:
         self._code_by_id: dict[str, str] = {}
         self._ledger: CodeStore | None = None
         self._target: Callable[[], Awaitable[str]] | None = None
+        self._version: int | None = None
+        """The ledger's codes version when the map was last read whole (None: never)."""
+        self._resolved: str | None = None
 
     def bind(self, ledger: CodeStore, target: Callable[[], Awaitable[str]]) -> None:
         """Keep the map in ``ledger`` under the target ``target()`` resolves to."""
         self._ledger, self._target = ledger, target
+        self._version = None
+        self._resolved = None
+
+    async def _resolve(self) -> str:
+        """The target, resolved once (it is fixed for the life of a binding)."""
+        assert self._target is not None
+        self._resolved = await self._target()
+        return self._resolved
 
     def _set(self, code: str, promo_id: str) -> None:
         self._drop_id(promo_id)
@@ -70,46 +87,46 @@ class CodeBook:
             return
         self._set(code, promo_id)
         if self._ledger is not None and self._target is not None:
-            await self._ledger.remember_code(await self._target(), code, promo_id)
+            await self._ledger.remember_code(
+                self._resolved or await self._resolve(), code, promo_id
+            )
 
     async def forget(self, promo_id: str) -> None:
         """Drop whatever code ``promo_id`` had."""
         self._drop_id(promo_id)
         if self._ledger is not None and self._target is not None:
-            await self._ledger.forget_codes(await self._target(), promo_id)
+            await self._ledger.forget_codes(self._resolved or await self._resolve(), promo_id)
 
     async def load(self) -> None:
         """Read every code the ledger holds for this target, in place of what was known."""
-        if self._ledger is None or self._target is None:
-            return
-        held = await self._ledger.codes(await self._target())
-        self._id_by_code = dict(held)
-        self._code_by_id = {promo_id: code for code, promo_id in held.items()}
+        self._version = None
+        await self.ready()
 
     async def ready(self) -> None:
-        """Before a listing: the whole map as the ledger has it now (one query a walk)."""
-        await self.load()
+        """The whole map as the ledger has it now: read again only if its codes changed.
+
+        The version is read before the map, so a change landing in between moves it
+        past what was read and the next call reads again.
+        """
+        if self._ledger is None or self._target is None:
+            return
+        target = self._resolved or await self._resolve()
+        version = await self._ledger.codes_version(target)
+        if version != self._version:
+            held = await self._ledger.codes(target)
+            self._id_by_code = dict(held)
+            self._code_by_id = {promo_id: code for code, promo_id in held.items()}
+            self._version = version
 
     async def ready_for(self, promo_id: str) -> None:
         """Before a read by id: ``promo_id``'s code as the ledger has it now."""
-        if self._ledger is None or self._target is None:
-            return
-        held = await self._ledger.codes(await self._target(), promo_id=promo_id)
-        self._drop_id(promo_id)
-        for code, held_id in held.items():
-            self._set(code, held_id)
+        await self.ready()
 
     async def id_for(self, code: str) -> str | None:
         """The id of the promo carrying ``code``, as the ledger has it now (another
         process may have moved or retired the code); this process's map unbound."""
-        if self._ledger is None or self._target is None:
-            return self._id_by_code.get(code)
-        promo_id = (await self._ledger.codes(await self._target(), code=code)).get(code)
-        if promo_id is None:
-            self._drop_code(code)
-        else:
-            self._set(code, promo_id)
-        return promo_id
+        await self.ready()
+        return self._id_by_code.get(code)
 
     def code_for(self, promo_id: str) -> str | None:
         """The code of ``promo_id``, from what this process last read or wrote."""
