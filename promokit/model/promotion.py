@@ -184,9 +184,12 @@ def _checkout_type_problems(checkout: Checkout) -> list[Problem]:
             problems.append(Problem(name, f"must be one of {', '.join(allowed)}, got {value!r}"))
     extensions = checkout.extensions
     if not isinstance(extensions, dict) or not all(
-        isinstance(key, str) and isinstance(value, dict) for key, value in extensions.items()
+        isinstance(key, str)
+        and isinstance(value, dict)
+        and all(isinstance(inner, str) for inner in value)
+        for key, value in extensions.items()
     ):
-        problems.append(Problem("extensions", "must map plugin names to dicts"))
+        problems.append(Problem("extensions", "must map plugin names to dicts keyed by text"))
     return problems
 
 

@@ -105,6 +105,7 @@ async def test_wrongly_typed_model_inputs_are_refused_before_any_request() -> No
         ("customer_type", "vip"),
         ("items_amount", 1.5),
         ("extensions", {"mayar": 5}),
+        ("extensions", {"mayar": {7: "a key that is not text"}}),
     ],
 )
 def test_a_checkout_refuses_a_wrong_type_when_built(field: str, value: Any) -> None:
