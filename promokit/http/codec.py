@@ -106,21 +106,15 @@ def enc_hook(obj: Any) -> Any:
     raise NotImplementedError(f"promokit cannot encode {type(obj).__name__}")
 
 
-# One decoder per type and mode, keyed by the type alone: decode() runs on every response.
+# One decoder per type, keyed by the type alone: decode() runs on every response.
 _STRICT: dict[Any, msgspec.json.Decoder[Any]] = {}
-_LAX: dict[Any, msgspec.json.Decoder[Any]] = {}
 
 
-def decoder(tp: type[T], *, lax: bool = False) -> msgspec.json.Decoder[T]:
-    """The one JSON decoder for ``tp``, built on first use and reused after.
-
-    ``lax`` is msgspec's ``strict=False``: numeric text decodes into ``int``,
-    ``float`` and ``Decimal`` fields in C (``"75000"`` -> ``75000``).
-    """
-    cache = _LAX if lax else _STRICT
-    built = cache.get(tp)
+def decoder(tp: type[T]) -> msgspec.json.Decoder[T]:
+    """The one JSON decoder for ``tp``, built on first use and reused after."""
+    built = _STRICT.get(tp)
     if built is None:
-        built = cache[tp] = msgspec.json.Decoder(tp, strict=not lax, dec_hook=dec_hook)
+        built = _STRICT[tp] = msgspec.json.Decoder(tp, dec_hook=dec_hook)
     return built
 
 
@@ -262,35 +256,6 @@ def _too_deep(provider: str, operation: str, request_id: str | None) -> Response
     )
 
 
-def decode_fast_first(
-    data: bytes,
-    fast: type[Any],
-    tp: type[T],
-    *,
-    provider: str,
-    operation: str,
-    request_id: str | None = None,
-    lax: bool = False,
-) -> T:
-    """Decode with ``fast`` (a hand-written twin of ``tp``) or else ``tp``.
-
-    Rarely worth it: :func:`decode` already reads every :class:`Instant` natively
-    first. ``fast`` is a subclass of ``tp`` whose fields msgspec reads in C (``datetime``
-    instead of :class:`Instant`; with ``lax``, ``int | Literal[""]`` instead of
-    :data:`StrInt`), so its values are already in the form a mapping wants. A body
-    the twin cannot read (an older timestamp form, an odd amount, or a real error)
-    is decoded again with ``tp``, whose leniency and error paths are the ones
-    that count.
-    """
-    try:
-        result: T = decoder(fast, lax=lax).decode(data)
-    except msgspec.DecodeError:  # ValidationError included
-        return decode(data, tp, provider=provider, operation=operation, request_id=request_id)
-    except RecursionError:
-        raise _too_deep(provider, operation, request_id) from None
-    return result
-
-
 def convert(obj: Any, tp: type[T], *, provider: str, operation: str) -> T:
     """Convert already-parsed data into ``tp`` with the same policy as :func:`decode`."""
     try:
@@ -346,18 +311,15 @@ def to_int(value: StrInt, *, path: str, provider: str, operation: str) -> int | 
         )
     if isinstance(value, int):
         return value
-    if isinstance(value, Decimal):  # a lax-decoded twin's field (decode_fast_first)
-        number = value
-    else:
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise field_error(
-                path,
-                f"expected an integer, got {value[:40]!r}",
-                provider=provider,
-                operation=operation,
-            ) from None
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        raise field_error(
+            path,
+            f"expected an integer, got {value[:40]!r}",
+            provider=provider,
+            operation=operation,
+        ) from None
     if not number.is_finite() or number != number.to_integral_value():
         raise field_error(
             path,
