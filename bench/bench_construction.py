@@ -37,7 +37,6 @@ from bench_codec import (
     promokit_mayar,
     promokit_page,
 )
-from promokit_durianpay import fast_path as dp_fast_path
 from promokit_durianpay import mapping as dp_mapping
 from promokit_mayar import mapping as my_mapping
 
@@ -46,7 +45,7 @@ from promokit.model.parts import _Neutral
 
 TARGET = 1.05
 VARIANTS = ("before", "shipped", "check on every decode")
-MAPPINGS = (my_mapping, dp_mapping, dp_fast_path)
+MAPPINGS = (my_mapping, dp_mapping)
 
 
 def _unchecked_twin() -> type[msgspec.Struct]:

@@ -8,6 +8,10 @@ reading, "no failure", a watch that never fires, logging switched off). The
 instructions a row saves are what that part costs per request; "all" swaps them
 together. Rows are counted in separate processes, two runs each (``--small`` and
 ``--large`` requests), so start-up and warm-up cancel out. Needs ``valgrind``.
+
+The stand-ins patch today's modules (``promokit/http/``: transport, failures,
+deadlines, limits, tracing); ``tests/test_bench_scripts.py`` runs every row's child
+natively, so a part that moves fails there rather than here.
 """
 
 from __future__ import annotations
@@ -28,9 +32,13 @@ PARTS = {
     "none": "nothing swapped: the whole call",
     "mapping": "wire Struct → Promotion (promokit_mayar.mapping.promotion_from_detail)",
     "decode": "body → wire Struct (MayarProvider._decode: msgspec and its wrapper)",
-    "clock": "the clock read for the derived status (datetime.now(UTC))",
+    "clock": "the clock read for the derived status (MayarProvider.now)",
     "error parser": "reading a failure out of every response (Mayar's parse_error)",
+    "failure check": "the whole reading of an answer (Failures.check: redirect, keys, parser)",
     "deadline watch": "the attempt's deadline watch (Deadlines.watch and close)",
+    "slots": "the concurrency slot (Slots.try_acquire and release)",
+    "rate limiter": "the rate-limit place (RateLimiter.try_acquire and release)",
+    "request id": "our X-Request-Id (tracing.new_request_id)",
     "logging guard": "the INFO-level check per response (logger disabled)",
 }
 ALL = "all of the above"
@@ -41,7 +49,7 @@ def swap(parts: set[str]) -> None:
     from promokit_mayar import mapping
     from promokit_mayar.provider import MayarProvider
 
-    from promokit.http import transport
+    from promokit.http import deadlines, failures, limits, tracing, transport
 
     if "mapping" in parts:
         mapped: dict[str, Any] = {}
@@ -74,19 +82,30 @@ def swap(parts: set[str]) -> None:
         MayarProvider.__init__ = fixed_clock_init  # type: ignore[method-assign]
     if "error parser" in parts:
         MayarProvider.parse_error = classmethod(lambda cls, response: None)  # type: ignore[method-assign,assignment]
+    if "failure check" in parts:
+        failures.Failures.check = lambda self, response, request, request_id: response  # type: ignore[method-assign]
     if "deadline watch" in parts:
 
         class Unwatched:
-            def close(self) -> None:
-                pass
+            def close(self) -> bool:
+                return False
 
             def expired(self) -> bool:
                 return False
 
         unwatched = Unwatched()
-        transport.Deadlines.watch = lambda self, when: unwatched  # type: ignore[assignment,method-assign,return-value]
+        deadlines.Deadlines.watch = lambda self, when: unwatched  # type: ignore[assignment,method-assign,return-value]
+    if "slots" in parts:
+        limits.Slots.try_acquire = lambda self: True  # type: ignore[method-assign]
+        limits.Slots.release = lambda self: None  # type: ignore[method-assign]
+    if "rate limiter" in parts:
+        limits.RateLimiter.try_acquire = lambda self: True  # type: ignore[method-assign]
+        limits.RateLimiter.release = lambda self: None  # type: ignore[method-assign]
+    if "request id" in parts:
+        fixed = tracing.new_request_id()
+        transport.new_request_id = lambda: fixed
     if "logging guard" in parts:
-        transport.log.disabled = True
+        tracing.log.disabled = True
 
 
 async def child(url: str, in_flight: int, requests: int) -> None:
@@ -107,8 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--small", type=int, default=320, help="requests in the short run")
     parser.add_argument("--large", type=int, default=1600, help="requests in the long run")
+    parser.add_argument("--only", help="count only these rows (comma-separated part names)")
+    parser.add_argument("--quick", action="store_true", help="80 and 400 requests")
     parser.add_argument("--child", nargs=3, metavar=("URL", "IN_FLIGHT", "N"))
     args = parser.parse_args(argv)
+    if args.quick:
+        args.small, args.large = 80, 400
     if args.child:
         url, in_flight, requests = args.child
         asyncio.run(child(url, int(in_flight), int(requests)))
@@ -124,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     rows_to_count = {**{part: {part} for part in PARTS}, ALL: set(PARTS) - {"none"}}
     rows_to_count["none"] = set()
+    if args.only:
+        wanted = {"none", *args.only.split(",")}
+        rows_to_count = {row: parts for row, parts in rows_to_count.items() if row in wanted}
     counted: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as directory:
         stub, url = bench_client.start_stub(Path(directory), 3600, None)
