@@ -153,7 +153,7 @@ def promokit_mayar(body: bytes) -> Promotion:
 
 def promokit_durianpay(body: bytes) -> Promotion:
     """A bare Durianpay promo (fetch-one as documented) to a Promotion."""
-    promo = dp_wire.decode_promo(body, wrapped=False, provider="durianpay", operation="get")
+    promo = codec.decode(body, dp_wire.Promo, provider="durianpay", operation="get")
     return dp_mapping.to_promotion(promo, provider="durianpay", operation="get", at="$")
 
 

@@ -38,10 +38,9 @@ from promokit_durianpay.wire import (
     PATH_PREFIX,
     PROMOS,
     DeleteResponse,
-    Probe,
     Promo,
+    decode_one,
     decode_page,
-    decode_promo,
 )
 
 log = logging.getLogger("promokit.durianpay")
@@ -124,15 +123,9 @@ class DurianpayProvider(Provider):
 
     def _decode_one(self, response: Response, operation: str) -> tuple[Promo, str]:
         """The promo in ``response``, wrapped in ``data`` (create, SDKs) or not (some docs)."""
-        context: dict[str, Any] = {
-            "provider": self.alias,
-            "operation": operation,
-            "request_id": response.request_id,
-        }
-        probe = decode(response.body, Probe, **context)
-        raw = bytes(probe.data).strip()
-        wrapped = bool(raw) and raw != b"null"
-        promo = decode_promo(response.body, wrapped=wrapped, **context)
+        promo, wrapped = decode_one(
+            response.body, provider=self.alias, operation=operation, request_id=response.request_id
+        )
         return promo, "$.data" if wrapped else "$"
 
     def _neutral(

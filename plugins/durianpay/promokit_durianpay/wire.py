@@ -139,25 +139,28 @@ def decode_page(
     return page.data or ()
 
 
-def decode_promo(
-    body: bytes, *, wrapped: bool, provider: str, operation: str, request_id: str | None = None
-) -> Promo:
-    """One promo, wrapped in ``{"data": ...}`` or bare (fetch-one examples differ)."""
-    if wrapped:
-        envelope = decode(
-            body, PromoEnvelope, provider=provider, operation=operation, request_id=request_id
-        )
-        return envelope.data
-    return decode(body, Promo, provider=provider, operation=operation, request_id=request_id)
-
-
-class Probe(msgspec.Struct, kw_only=True):
-    """Only tells whether a body wraps its object in ``data`` (fetch-one examples do not).
+class MaybeWrapped(msgspec.Struct, kw_only=True, gc=False):
+    """``{"data": promo}``, or (some fetch-one examples) the promo bare: no ``data``.
 
     Docs: https://durianpay.id/docs/api/promos/fetch-one/
     """
 
-    data: msgspec.Raw = msgspec.Raw(b"")
+    data: Promo | None = None
+
+
+def decode_one(
+    body: bytes, *, provider: str, operation: str, request_id: str | None = None
+) -> tuple[Promo, bool]:
+    """One promo, and whether it came wrapped in ``{"data": ...}`` (read once if so)."""
+    context: dict[str, Any] = {
+        "provider": provider,
+        "operation": operation,
+        "request_id": request_id,
+    }
+    data = decode(body, MaybeWrapped, **context).data
+    if data is not None:
+        return data, True
+    return decode(body, Promo, **context), False
 
 
 class DeleteResponse(msgspec.Struct, kw_only=True):
