@@ -23,7 +23,7 @@ from promokit.errors import (
     TransportError,
     error_class_for_status,
 )
-from promokit.http.redact import redact_body, secret_forms
+from promokit.http.redact import redact_body, secret_forms, secret_probes
 from promokit.http.request import SAFE_METHODS, Request, Response
 from promokit.http.session import BodyTooLarge
 
@@ -122,6 +122,8 @@ class Failures:
         # that cuts a snippet cannot then leave a key's prefix behind.
         self.secret_forms = tuple(form for secret in secrets for form in secret_forms(secret))
         self.secret_bytes = tuple(form.encode() for form in self.secret_forms)
+        # Every answer's body is searched for them: two searches, not one per form.
+        self.secret_probes = tuple(probe.encode() for probe in secret_probes(self.secret_forms))
         self.credential_hint = credential_hint
         self.max_body = max_body
 
@@ -139,35 +141,48 @@ class Failures:
     def check(self, response: Response, request: Request, request_id: str) -> Response:
         """``response`` if it is a success we can read, else its typed error."""
         if 300 <= response.status < 400:
-            location = self.scrub(response.headers.get("Location", "?"))
-            # The provider received the request and answered it: what it did with a
-            # write before redirecting is unknown (a 303 after a POST means "done").
-            raise ConfigurationError(
-                f"the provider redirected to {location!r}; "
-                "check base_url (redirects are not followed)",
-                status=response.status,
-                outcome="rejected" if request.method in SAFE_METHODS else "unknown",
-                **self.context(request.operation, request_id),
-            )
-        for form in self.secret_bytes:
-            if form in response.body:
-                response.body = response.body.replace(form, b"****")
+            raise self._redirected(response, request, request_id)
+        body = response.body
+        for probe in self.secret_probes:
+            if probe in body:
+                response.body = self.mask(body)
+                break
         try:
             info = self.error_parser(response)
         except RecursionError:
-            # JSON nested past the decoder's limit: neither a failure we can read
-            # nor a success we can use.
-            raise ProviderResponseError(
-                f"HTTP {response.status} answer nests JSON too deep to read",
-                status=response.status,
-                kind="too_deep",
-                **self.context(request.operation, request_id),
-            ) from None
+            raise self._too_deep(response, request, request_id) from None
         if info is not None:
             raise self._error(self._clean_info(info), response, request.operation)
         if request.expect_json and response.body[:1] not in _JSON_STARTS:
             self._not_json(response, self.context(request.operation, request_id))
         return response
+
+    def mask(self, body: bytes) -> bytes:
+        """``body`` with every form of the provider's key replaced by ``****``."""
+        for form in self.secret_bytes:
+            body = body.replace(form, b"****")
+        return body
+
+    def _redirected(self, response: Response, request: Request, request_id: str) -> PromokitError:
+        location = self.scrub(response.headers.get("Location", "?"))
+        # The provider received the request and answered it: what it did with a
+        # write before redirecting is unknown (a 303 after a POST means "done").
+        return ConfigurationError(
+            f"the provider redirected to {location!r}; check base_url (redirects are not followed)",
+            status=response.status,
+            outcome="rejected" if request.method in SAFE_METHODS else "unknown",
+            **self.context(request.operation, request_id),
+        )
+
+    def _too_deep(self, response: Response, request: Request, request_id: str) -> PromokitError:
+        # JSON nested past the decoder's limit: neither a failure we can read nor a
+        # success we can use.
+        return ProviderResponseError(
+            f"HTTP {response.status} answer nests JSON too deep to read",
+            status=response.status,
+            kind="too_deep",
+            **self.context(request.operation, request_id),
+        )
 
     def lost(self, error: BaseException, operation: str, request_id: str) -> PromokitError | None:
         """The promokit error for an exception out of the wire, or ``None`` if not ours."""
@@ -201,6 +216,15 @@ class Failures:
                 f"connection failed mid-request and was not resent: {error}", **context
             )
         return None
+
+    def too_late(self, operation: str, request_id: str) -> RequestTimeout:
+        """The deadline passed before an attempt could be sent."""
+        return RequestTimeout(
+            "deadline passed before the request was sent",
+            outcome="not_sent",
+            retryable=False,
+            **self.context(operation, request_id),
+        )
 
     def timed_out(self, operation: str, request_id: str) -> RequestTimeout:
         """The deadline passed while the request was out: it may have arrived."""

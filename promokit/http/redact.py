@@ -79,6 +79,27 @@ def secret_forms(value: str) -> tuple[str, ...]:
     return tuple(sorted(forms, key=len, reverse=True))
 
 
+_QUOTED_FROM = re.compile(r"[^A-Za-z0-9_.~-]")
+"""Where URL quoting first changes a form: every quoted form keeps what precedes it."""
+
+
+def secret_probes(forms: tuple[str, ...], *, shortest: int = 8) -> tuple[str, ...]:
+    """Fewer strings to look for than ``forms``: a text holding any form holds one of these.
+
+    Each form starts with its unquoted head (what URL quoting leaves alone), so a key
+    and its quoted forms share one head, and the Basic-auth forms another: two
+    searches of a body instead of one per form. Heads shorter than ``shortest`` would
+    match by chance, so then the forms themselves are the probes.
+    """
+    heads = {
+        form[: match.start()] if (match := _QUOTED_FROM.search(form)) else form for form in forms
+    }
+    if min(map(len, heads), default=shortest) < shortest:
+        return forms
+    # A head holding another is found by that one: keep only the ones holding none.
+    return tuple(head for head in heads if not any(other in head for other in heads - {head}))
+
+
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
     """``text`` with every form of every secret in ``secrets`` replaced by ``****``."""
     for secret in secrets:

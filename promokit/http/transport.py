@@ -10,8 +10,9 @@ from collections.abc import Awaitable, Mapping
 import aiohttp
 from multidict import CIMultiDict, istr
 
-from promokit.errors import Overloaded, PromokitError, RequestTimeout
+from promokit.errors import Overloaded, PromokitError
 from promokit.http.call_deadline import CALL_DEADLINE
+from promokit.http.deadlines import Watch
 from promokit.http.failures import (
     ErrorInfo,
     ErrorParser,
@@ -230,12 +231,7 @@ class ProviderHttp:
         remaining = deadline - loop.time()
         request_id = new_request_id()
         if remaining <= 0:
-            raise RequestTimeout(
-                "deadline passed before the request was sent",
-                outcome="not_sent",
-                retryable=False,
-                **self.failures.context(request.operation, request_id),
-            )
+            raise self.failures.too_late(request.operation, request_id)
         headers = self._headers.copy()
         headers[self._request_id_key] = request_id
         # The deadline is a watch on one shared loop timer (Deadlines); aiohttp only
@@ -268,16 +264,9 @@ class ProviderHttp:
                 max_body=self.max_body,
                 trace=trace,
             )
-        except asyncio.CancelledError:
-            if not watch.expired():
-                raise
-            raise self.failures.timed_out(request.operation, request_id) from None
-        except Exception as exc:
-            error = self.failures.lost(exc, request.operation, request_id)
-            if error is None:
-                raise
-            # aiohttp's exception is the cause; our own refusals need none.
-            raise error from (None if isinstance(exc, ResendRefused | BodyTooLarge) else exc)
+        except BaseException as exc:
+            # _failed sets the cause itself (aiohttp's exception, or none).
+            raise self._failed(exc, watch, request.operation, request_id)  # noqa: B904
         finally:
             unsettled = watch.close()
             if limiter is not None:
@@ -289,6 +278,24 @@ class ProviderHttp:
         if log.isEnabledFor(logging.INFO):
             log_response(self.provider, response, self._secrets)
         return self.failures.check(response, request, request_id)
+
+    def _failed(
+        self, exc: BaseException, watch: Watch, operation: str, request_id: str
+    ) -> BaseException:
+        """What an attempt that raised ``exc`` raises: its promokit error, else ``exc``."""
+        if isinstance(exc, asyncio.CancelledError):
+            if not watch.expired():
+                return exc  # someone else's cancellation: theirs to handle
+            error: PromokitError = self.failures.timed_out(operation, request_id)
+            cause = None
+        else:
+            lost = self.failures.lost(exc, operation, request_id)
+            if lost is None:
+                return exc
+            # aiohttp's exception is the cause; our own refusals need none.
+            error, cause = lost, None if isinstance(exc, ResendRefused | BodyTooLarge) else exc
+        error.__cause__, error.__suppress_context__ = cause, True  # as "raise error from cause"
+        return error
 
     async def _admit_resend(self, trace: ResendTrace) -> None:
         """Let aiohttp's hidden resend go only as a retry of ours would (else refuse it)."""
