@@ -104,7 +104,24 @@ def deadline(seconds: float | None) -> CallDeadline:
     return _NO_DEADLINE if seconds is None else CallDeadline(seconds)
 
 
-_NO_DEADLINE = CallDeadline(None)
+class _NoDeadline(CallDeadline):
+    """``deadline(None)``: a block that sets nothing, so entering it does nothing."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None
+
+
+_NO_DEADLINE = _NoDeadline(None)
 
 
 __all__ = ["CALL_DEADLINE", "CallDeadline", "deadline"]
