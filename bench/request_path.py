@@ -5,8 +5,8 @@ A measure of the request path's simplicity, not of its speed. Each call of
 against the canned stub, warmed up, then once more with a profile hook that
 records every function it enters. Summed over those functions: source lines (no
 blank, comment or docstring lines) and cyclomatic complexity (radon's: 1 + one per
-branch), for the request machinery (``promokit/client.py`` and ``promokit/http/``
-but its codec), for all of ``promokit/`` (codec and model included) and for the
+branch), for the request machinery (``promokit/client.py``, ``promokit/calls/`` and
+``promokit/http/`` but its codec), for all of ``promokit/`` (codec and model included) and for the
 provider plugin. Comprehensions and lambdas count within the function that holds them.
 Needs radon (bench extra); without it the script says so and exits 0.
 """
@@ -84,9 +84,11 @@ def source_lines(path: Path) -> dict[int, int]:
 
 
 def machinery(path: Path) -> bool:
-    """The request machinery: the client facade and promokit/http/ but its codec."""
-    http = ROOT / "promokit/http"
-    return path == ROOT / "promokit/client.py" or (http in path.parents and path.name != "codec.py")
+    """The request machinery: the client facade, its calls/ layer (where it exists) and
+    promokit/http/ but its codec."""
+    if path == ROOT / "promokit/client.py" or ROOT / "promokit/calls" in path.parents:
+        return True
+    return ROOT / "promokit/http" in path.parents and path.name != "codec.py"
 
 
 def measure(codes: set[CodeType], under: Path, only: Any = None) -> tuple[int, int, int]:
@@ -154,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     say(
         "lines / complexity (functions): the lines of each function entered (no blank, "
         "comment or docstring lines) and radon's cyclomatic complexity, summed. Request "
-        "machinery = promokit/client.py and promokit/http/ without its codec."
+        "machinery = promokit/client.py, promokit/calls/ and promokit/http/ without its codec."
     )
     return 0
 
