@@ -37,7 +37,9 @@ CHECKOUT_EXTENSIONS = ("membershipTierId", "paymentLinkType", "tickets")
 
 def checkout_problems(checkout: Checkout) -> list[Problem]:
     """What is wrong with ``checkout.extensions["mayar"]`` (documented shapes only)."""
-    extra = checkout.extensions.get(NAME, {})
+    extra = checkout.extensions.get(NAME)
+    if not extra:
+        return []  # the common checkout: nothing Mayar-only to check
     where = f"extensions.{NAME}"
     problems = [
         Problem(f"{where}.{key}", f"not a Mayar validate field ({', '.join(CHECKOUT_EXTENSIONS)})")
