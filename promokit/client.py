@@ -306,11 +306,13 @@ class Client(FromConfig):
         *,
         timeout: float | None = None,
     ) -> list[Promotion]:
-        """:meth:`register_code` for each ``(code, promotion_id)`` (a CSV import)."""
-        return [
-            await self.register_code(code, promotion_id, provider, timeout=timeout)
-            for code, promotion_id in pairs
-        ]
+        """:meth:`register_code` for each ``(code, promotion_id)`` (a CSV import);
+        ``timeout`` bounds the whole import, as every operation's does."""
+        with deadline(timeout):
+            return [
+                await self.register_code(code, promotion_id, provider)
+                for code, promotion_id in pairs
+            ]
 
     async def get(
         self, promotion_id: str, provider: str | None = None, *, timeout: float | None = None

@@ -120,3 +120,24 @@ async def test_without_a_timeout_only_the_providers_own_bounds_the_call(made: Ma
     ):
         assert await read is not None
     assert CALL_DEADLINE.get() is None
+
+
+async def test_register_codes_given_a_timeout_bounds_the_whole_import(made: Made) -> None:
+    # Each read by id answers within the timeout, the four together do not: the timeout
+    # is the import's, as every operation's is, not each pair's.
+    made.rig.emulator.faults.add("delay", delay=TIMEOUT * 2 / 3, count=100)
+    pairs = [(f"FLASH{index}", made.id) for index in range(4)]
+    with pytest.raises(RequestTimeout) as caught:
+        await made.client.register_codes(pairs, timeout=TIMEOUT)
+    # Cut short in a read (unknown), or between two on a loaded machine (not sent).
+    assert caught.value.outcome in ("unknown", "not_sent")
+    assert caught.value.operation == "get"
+    assert CALL_DEADLINE.get() is None
+
+
+async def test_register_codes_refuses_a_bad_timeout_even_with_nothing_to_import(
+    made: Made,
+) -> None:
+    with pytest.raises(promokit.InvalidInput) as caught:
+        await made.client.register_codes([], timeout=0)
+    assert [problem.path for problem in caught.value.problems] == ["timeout"]
