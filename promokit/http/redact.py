@@ -7,6 +7,8 @@ import re
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from promokit.errors import ConfigurationError, Problem
+
 _ENVIRONMENT_PREFIX = re.compile(r"[a-z]{2,4}_(?:test|live|sandbox|prod)_")
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
 LOGGED_HEADERS = frozenset({"content-type", "content-length", "retry-after", "x-request-id"})
@@ -47,9 +49,35 @@ class Secret:
     def __hash__(self) -> int:
         return hash(self._value)
 
+    def __copy__(self) -> Secret:
+        return self  # immutable: a copy in memory is the same key
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Secret:
+        return self
+
     def __reduce__(self) -> tuple[Any, ...]:
-        # Pickling a Secret must never write the key into a pickle stream.
-        return (Secret, ("<redacted>",))
+        # Pickling a Secret must never write the key into a pickle stream. What is
+        # unpickled refuses to be used: a placeholder sent as the key would only come
+        # back as the gateway's 401, after a request.
+        return (_withheld, ())
+
+
+class _Withheld(Secret):
+    """What an unpickled :class:`Secret` is: no key, and an error where one is needed."""
+
+    __slots__ = ()
+
+    def reveal(self) -> str:
+        raise ConfigurationError(
+            "this API key came from a pickle, which never carries a key; nothing was "
+            "sent. Load the config in this process (promokit.Client.from_config, or "
+            "promokit.config.load_config) instead of pickling settings",
+            problems=[Problem("api_key", "unpickled: a pickle never carries the key")],
+        )
+
+
+def _withheld() -> Secret:
+    return _Withheld("<redacted>")
 
 
 def mask(value: str) -> str:
