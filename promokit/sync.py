@@ -46,9 +46,10 @@ class SyncClient(FromConfig):
     def __init__(self, config: Config, **options: Any) -> None:
         """``options`` are :class:`Client`'s (``plugins``, ``session``, ``ledger``, ...)."""
         super().__init__(config)
+        # The client first: options it refuses must not leave an event loop unclosed.
+        self._client = Client(config, **options)
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="promokit-sync", daemon=True)
-        self._client = Client(config, **options)
         self._loop = loop
         self._thread = thread
         self._lock = threading.Lock()

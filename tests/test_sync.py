@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import re
 import subprocess
 import sys
 import textwrap
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ import pytest
 
 import promokit
 from promokit import CardScope, Checkout, Fixed, Promotion, Quota, SyncClient
+from promokit.config import load_config
 
 from .cli_support import BackgroundEmulators
 
@@ -152,3 +155,13 @@ def test_the_sync_guide_example_runs_as_written(
     namespace = {"CONFIG": str(emulators.write_config(tmp_path)), "PRODUCT": emulators.product}
     exec(compile(block, str(page), "exec"), namespace)
     assert len(namespace["answers"]) == 16
+
+
+def test_options_the_client_refuses_leave_no_event_loop_unclosed() -> None:
+    config = load_config({"providers": {"mem": {"plugin": "memory"}}})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TypeError, match="bogus"):
+            SyncClient(config, bogus=1)
+        gc.collect()
+    assert [str(warning.message) for warning in caught] == []
