@@ -32,6 +32,18 @@ class ProviderTable(AliasFields, frozen=True, kw_only=True, forbid_unknown_field
     api_key: str | None = None
     api_key_env: str | None = None
 
+    def __rich_repr__(self) -> list[tuple[str, Any]]:
+        # The key is a plain string until it is resolved into a Secret: show its hint.
+        fields = [(name, getattr(self, name)) for name in self.__struct_fields__]
+        return [
+            (name, Secret(value) if name == "api_key" and value is not None else value)
+            for name, value in fields
+        ]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in self.__rich_repr__())
+        return f"{type(self).__name__}({shown})"
+
 
 class ConfigFile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The whole ``promokit.toml``."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import rich.pretty
 
 from promokit import ConfigurationError
-from promokit.config import load_config
+from promokit.config import ConfigFile, ProviderTable, load_config
 
 TOML = """
 default = "shop"
@@ -163,3 +164,16 @@ def test_value_problems_of_every_provider_are_reported_together() -> None:
         "providers.b.base_url",
         "providers.b.rate_limit",
     ]
+
+
+def test_a_table_as_written_shows_its_key_only_as_a_hint() -> None:
+    key = "sk_live_table0000secret9876"
+    table = ProviderTable(plugin="mayar", api_key=key, timeout=12.0)
+    for shown in (
+        repr(table),
+        repr(ConfigFile(providers={"shop": table})),
+        rich.pretty.pretty_repr(table),
+    ):
+        assert key not in shown
+        assert "Secret('sk_live_…9876')" in shown
+        assert "timeout=12.0" in shown
