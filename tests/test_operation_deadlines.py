@@ -141,3 +141,23 @@ async def test_register_codes_refuses_a_bad_timeout_even_with_nothing_to_import(
     with pytest.raises(promokit.InvalidInput) as caught:
         await made.client.register_codes([], timeout=0)
     assert [problem.path for problem in caught.value.problems] == ["timeout"]
+
+
+@pytest.mark.usefixtures("settled_gc")
+async def test_a_create_given_a_timeout_ends_in_time_with_the_key_to_reconcile(
+    made: Made,
+) -> None:
+    # An exactly-once write cut short says so as OutcomeUnknown: its lookup of what the
+    # gateway did ran out of time too, and the key is what reconcile() takes later.
+    made.rig.emulator.faults.add("delay", delay=2.0, count=100)
+    started = time.monotonic()
+    with pytest.raises(promokit.OutcomeUnknown) as caught:
+        await made.client.create(
+            renamed(made.created), idempotency_key="deadline-create", timeout=TIMEOUT
+        )
+    elapsed = time.monotonic() - started
+    assert elapsed < TIMEOUT + SLACK, f"create took {elapsed:.2f}s"
+    assert caught.value.outcome == "unknown"
+    assert caught.value.operation == "create"
+    assert caught.value.idempotency_key == "deadline-create"
+    assert CALL_DEADLINE.get() is None
