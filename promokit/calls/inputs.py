@@ -12,6 +12,7 @@ from promokit.errors import (
     Problem,
 )
 from promokit.model import Checkout, Promotion
+from promokit.model.promotion import extension_problems
 from promokit.model.rules import type_problems
 from promokit.plugins.provider import Provider
 
@@ -31,10 +32,11 @@ def well_typed(promotion: Promotion) -> None:
 
 def checkable(code: str, checkout: Checkout) -> None:
     """Refuse a ``validate`` whose code is not a string or whose checkout is ill-typed."""
-    # A Checkout checked its own types when built (it is frozen): only what the
-    # caller passed in its place is left to refuse.
+    # A Checkout checked its own types when built (it is frozen): only its extensions,
+    # dicts that stay mutable, may have changed since, and what a caller passed in its
+    # place is left to refuse.
     problems: list[Problem] = (
-        []
+        extension_problems(checkout.extensions)
         if isinstance(checkout, Checkout)
         else [Problem("checkout", f"must be a Checkout, got {type(checkout).__name__}")]
     )

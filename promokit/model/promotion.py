@@ -182,15 +182,24 @@ def _checkout_type_problems(checkout: Checkout) -> list[Problem]:
         value = getattr(checkout, name)
         if value is not None and value not in allowed:
             problems.append(Problem(name, f"must be one of {', '.join(allowed)}, got {value!r}"))
-    extensions = checkout.extensions
-    if not isinstance(extensions, dict) or not all(
+    problems.extend(extension_problems(checkout.extensions))
+    return problems
+
+
+def extension_problems(extensions: object) -> list[Problem]:
+    """``extensions`` named unless it maps plugin names to dicts keyed by text.
+
+    Checked when a :class:`Checkout` is built and again by each call given one: the
+    Checkout is frozen, but these dicts stay mutable after it is built.
+    """
+    if isinstance(extensions, dict) and all(
         isinstance(key, str)
         and isinstance(value, dict)
         and all(isinstance(inner, str) for inner in value)
         for key, value in extensions.items()
     ):
-        problems.append(Problem("extensions", "must map plugin names to dicts keyed by text"))
-    return problems
+        return []
+    return [Problem("extensions", "must map plugin names to dicts keyed by text")]
 
 
 class Rejection(enum.StrEnum):

@@ -115,3 +115,31 @@ def test_a_checkout_refuses_a_wrong_type_when_built(field: str, value: Any) -> N
     with pytest.raises(InvalidCheckout) as caught:
         Checkout(**fields)
     assert [problem.path for problem in caught.value.problems] == [field]
+
+
+@pytest.mark.parametrize(
+    ("plugin", "key"),
+    [("mayar", "mayar_test_0123456789abcdef"), ("durianpay", "dp_test_0123456789abcdef")],
+)
+@pytest.mark.parametrize("value", [5, None, {7: "a key that is not text"}])
+async def test_checkout_extensions_changed_after_it_was_built_are_refused_before_any_request(
+    plugin: str, key: str, value: Any
+) -> None:
+    from promokit import Checkout, Client, InvalidCheckout
+    from promokit.plugins.emulator import EmulatorServer
+    from promokit.plugins.emulators import load_emulator
+
+    emulator, prefix = load_emulator(plugin, api_key=key)
+    async with EmulatorServer(emulator, prefix=prefix) as server:
+        config = {
+            "ledger": ":memory:",
+            "providers": {"gw": {"plugin": plugin, "api_key": key, "base_url": server.url}},
+        }
+        async with Client.from_config(config) as client:
+            checkout = Checkout(amount=600_000)
+            # Frozen, but its dicts are not: a change after the check made when built.
+            checkout.extensions[plugin] = value
+            with pytest.raises(InvalidCheckout) as caught:
+                await client.validate("CHANGED1", checkout)
+    assert [problem.path for problem in caught.value.problems] == ["extensions"]
+    assert emulator.requests == []
