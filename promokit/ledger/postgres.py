@@ -12,79 +12,15 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from promokit.errors import ConfigurationError, LedgerError
 from promokit.ledger import rows
 from promokit.ledger.entries import COLUMNS, Claim, Entry, EntryState, decide
+from promokit.ledger.postgres_schema import FRESH, LOCK_ID, MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import psycopg
-
-SCHEMA_VERSION = 4
-"""Kept in ``promokit_meta`` under ``schema_version``; 1 had no shared rate budget, 2 no
-code map, 3 no code map versions."""
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM promokit_writes"
 _INSERT = rows.insert_sql("promokit_writes", "%s")
 _RECLAIM = rows.reclaim_sql("promokit_writes", "%s")
 _NOW = "extract(epoch from clock_timestamp())::float8"
-
-_V1 = """
-CREATE TABLE promokit_writes (
-    target text NOT NULL,
-    key text NOT NULL,
-    provider text NOT NULL,
-    operation text NOT NULL,
-    state text NOT NULL,
-    fingerprint text NOT NULL,
-    natural_key text,
-    request bytea NOT NULL,
-    result bytea,
-    provider_id text,
-    error text,
-    owner text,
-    lease_until float8 NOT NULL DEFAULT 0,
-    settles_at float8 NOT NULL DEFAULT 0,
-    created_at float8 NOT NULL,
-    updated_at float8 NOT NULL,
-    PRIMARY KEY (target, key)
-);
-CREATE INDEX promokit_writes_by_provider_id ON promokit_writes (target, provider_id)
-"""
-_RATE = """
-CREATE TABLE promokit_rate_slots (
-    target text NOT NULL,
-    id text NOT NULL,
-    held_until float8 NOT NULL,
-    PRIMARY KEY (target, id)
-)
-"""
-# A new database gets the current schema at once; an older one steps from version N
-# to N + 1, all in the transaction that holds the schema lock.
-_CODES = """
-CREATE TABLE promokit_codes (
-    target text NOT NULL,
-    code text NOT NULL,
-    promo_id text NOT NULL,
-    PRIMARY KEY (target, code)
-);
-CREATE INDEX promokit_codes_by_promo ON promokit_codes (target, promo_id)
-"""
-# Every change to a target's codes, by any writer (an older promokit still running
-# included), bumps its version in the same transaction: a reader that finds the
-# version it last read knows its copy of the map is current. One statement (a
-# function body holds its own ";"), so it is never split.
-_CODE_VERSIONS = """
-CREATE TABLE promokit_code_versions (target text PRIMARY KEY, version bigint NOT NULL);
-CREATE FUNCTION promokit_code_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO promokit_code_versions (target, version)
-    VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.target ELSE NEW.target END, 1)
-    ON CONFLICT (target) DO UPDATE SET version = promokit_code_versions.version + 1;
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER promokit_codes_changed AFTER INSERT OR UPDATE OR DELETE ON promokit_codes
-FOR EACH ROW EXECUTE FUNCTION promokit_code_changed()
-"""
-_MIGRATIONS: dict[int, str] = {1: _RATE, 2: _CODES, 3: _CODE_VERSIONS}
-_LOCK_ID = 0x70726F6D6F6B6974  # "promokit": serialises schema changes across hosts
 
 
 def masked(url: str) -> str:
@@ -205,7 +141,7 @@ class PostgresLedgerStore:
 
     def _migrate(self, db: psycopg.Connection[tuple[Any, ...]]) -> None:
         with db.transaction():
-            db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_ID,))
             db.execute(
                 "CREATE TABLE IF NOT EXISTS promokit_meta (name text PRIMARY KEY, value bytea)"
             )
@@ -220,9 +156,7 @@ class PostgresLedgerStore:
                 )
             while version < SCHEMA_VERSION:
                 script, version = (
-                    (";".join((_V1, _RATE, _CODES, _CODE_VERSIONS)), SCHEMA_VERSION)
-                    if version == 0
-                    else (_MIGRATIONS[version], version + 1)
+                    (FRESH, SCHEMA_VERSION) if version == 0 else (MIGRATIONS[version], version + 1)
                 )
                 # Without parameters psycopg sends the script as one simple query.
                 db.execute(script.encode())
