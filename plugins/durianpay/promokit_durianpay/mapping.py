@@ -176,37 +176,35 @@ class Where:
         )
 
     def integer(self, field: str, value: Any) -> int | None:
-        """Read a string-or-number amount."""
-        plain = _plain_int(value)
-        if plain is not None or value is None or value == "":
-            return plain
+        """Read a string-or-number amount.
+
+        An int, or ASCII digits as text (the common amounts), is read without
+        :func:`to_int`'s checks; anything else but "absent" goes through them.
+        """
+        kind = type(value)
+        if kind is int:
+            return value  # type: ignore[no-any-return]
+        if kind is str and value.isascii() and value.isdigit():
+            return int(value)
+        if value is None or value == "":
+            return None
         return to_int(
             value, path=f"{self.at}.{field}", provider=self.provider, operation=self.operation
         )
 
-
-def _plain_int(value: Any) -> int | None:
-    """An int, or ASCII digits as text: the common amounts, read without to_int's checks.
-
-    ``None`` means "not one of those" (including absent); :func:`to_int` decides then.
-    """
-    kind = type(value)
-    if kind is int:
-        return value  # type: ignore[no-any-return]
-    if kind is str and value.isascii() and value.isdigit():
-        return int(value)
-    return None
+    def decimal(self, field: str, value: Any) -> Decimal | None:
+        """Read a string-or-number percentage; ASCII digits as text are read directly."""
+        if type(value) is str and value.isascii() and value.isdigit():
+            return Decimal(value)
+        return to_decimal(
+            value, path=f"{self.at}.{field}", provider=self.provider, operation=self.operation
+        )
 
 
 def _discount(promo: Promo, where: Where, extra: dict[str, Any]) -> Percent | Fixed:
     cap = where.integer("max_discount_amount", promo.max_discount_amount)
     if promo.discount_type == PERCENTAGE:
-        value = to_decimal(
-            promo.discount,
-            path=f"{where.at}.discount",
-            provider=where.provider,
-            operation=where.operation,
-        )
+        value = where.decimal("discount", promo.discount)
         if value is None:
             raise where.error("discount", "a percentage promo has no discount value")
         # "0" as a cap reads as no cap: the neutral cap must be positive.
@@ -257,7 +255,7 @@ def _texts(
     value = details.get(key)
     if value is None:
         return None
-    if isinstance(value, list | tuple) and (_TEXT_OR_NUMBER if numbers else _TEXT).issuperset(
+    if isinstance(value, (list, tuple)) and (_TEXT_OR_NUMBER if numbers else _TEXT).issuperset(
         map(type, value)
     ):
         return tuple(map(str, value))
@@ -320,6 +318,15 @@ def used_of(promo: Promo, where: Where) -> int:
     return where.integer("promo_usage", promo.promo_usage) or 0
 
 
+# ``Promotion.unknown`` by (code unknown, payment unknown).
+_UNKNOWN: dict[tuple[bool, bool], tuple[str, ...]] = {
+    (False, False): (),
+    (True, False): ("code",),
+    (False, True): ("payment",),
+    (True, True): ("code", "payment"),
+}
+
+
 def to_promotion(
     promo: Promo,
     *,
@@ -372,7 +379,7 @@ def _promotion(
     payment, payment_known, unread = _payment(promo, where)
     if unread:
         extra["promo_details"] = unread
-    merged = {name: dict(fields) for name, fields in (extensions or {}).items()}
+    merged = {name: dict(fields) for name, fields in extensions.items()} if extensions else {}
     if extra:
         merged[NAME] = {**extra, **merged.get(NAME, {})}
     return Promotion(
@@ -396,11 +403,7 @@ def _promotion(
         updated_at=as_utc(promo.updated_at),
         # Durianpay does not echo codes: one neither it nor the ledger knows is
         # unknown, never None (an export then update would send ``code: null``).
-        unknown=tuple(
-            name
-            for name, known in (("code", known_code is not None), ("payment", payment_known))
-            if not known
-        ),
+        unknown=_UNKNOWN[known_code is None, not payment_known],
         currency=promo.currency or _MODEL_CURRENCY,
     )
 
