@@ -171,7 +171,20 @@ def press_ctrl_c(leader: int, process: subprocess.Popen[bytes], wanted: bytes) -
         shown += read_until(leader, wanted, 5, must=False)
         if shown:  # the process answered: never interrupt its way out
             return shown + read_until(leader, wanted)
-    raise AssertionError(f"six Ctrl-Cs went unanswered (exit code {process.poll()})")
+    status = Path(f"/proc/{process.pid}/status")
+    signals = [line for line in status.read_text().splitlines() if line.startswith("Sig")]
+    raise AssertionError(f"six Ctrl-Cs went unanswered (exit {process.poll()}): {signals}")
+
+
+AS_FROM_A_SHELL = (
+    "import os, signal, sys; "
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
+    "signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'promokit.cli', *sys.argv[1:]])"
+)
+"""Start ``promokit`` as a shell starts a foreground job: Ctrl-C neither ignored nor
+blocked, whatever an earlier test in this worker left to its children (both are
+inherited through fork and exec, and either makes a SIGINT go unanswered)."""
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
@@ -183,7 +196,7 @@ def test_at_a_real_terminal_delete_asks_and_ctrl_c_exits_130(
     promo_id = json.loads(made.output)[0]["outcomes"][0]["promotion"]["id"]
     leader, follower = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "promokit.cli", "delete", promo_id, *cfg],
+        [sys.executable, "-c", AS_FROM_A_SHELL, "delete", promo_id, *cfg],
         stdin=follower,
         stdout=follower,
         stderr=follower,
