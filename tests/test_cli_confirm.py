@@ -241,9 +241,8 @@ def _migrate_process(config: Path, *extra: str, **options: Any) -> subprocess.Po
     )
 
 
-def test_migrate_asks_before_a_widening_drop_as_create_does(
-    config: Path, tmp_path: Path, emulators: BackgroundEmulators
-) -> None:
+def _create_on_durianpay(config: Path, tmp_path: Path) -> None:
+    """The card promotion migrate moves, made on Durianpay first."""
     made = invoke(
         "create",
         write(tmp_path, "h.toml", DURIANPAY_PROMO),
@@ -253,6 +252,12 @@ def test_migrate_asks_before_a_widening_drop_as_create_does(
         str(config),
     )
     assert made.exit_code == 0, made.output
+
+
+def test_migrate_asks_before_a_widening_drop_as_create_does(
+    config: Path, tmp_path: Path, emulators: BackgroundEmulators
+) -> None:
+    _create_on_durianpay(config, tmp_path)
     for extra in ((), ("--json",)):
         refused = _migrate_process(config, *extra)
         shown, _ = refused.communicate(timeout=120)
@@ -275,15 +280,7 @@ def test_migrate_asks_before_a_widening_drop_as_create_does(
 def test_at_a_real_terminal_migrate_asks_and_no_creates_nothing(
     config: Path, tmp_path: Path, emulators: BackgroundEmulators
 ) -> None:
-    made = invoke(
-        "create",
-        write(tmp_path, "h.toml", DURIANPAY_PROMO),
-        "-p",
-        "durianpay",
-        "--config",
-        str(config),
-    )
-    assert made.exit_code == 0, made.output
+    _create_on_durianpay(config, tmp_path)
     leader, follower = pty.openpty()
     process = _migrate_process(
         config, stdin=follower, stdout=follower, stderr=follower, start_new_session=True
