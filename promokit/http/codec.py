@@ -145,7 +145,7 @@ def decode(
     native = _NATIVE.get(tp) or native_type(tp)
     if native is not tp:
         try:
-            result: T = _fast(native).decode(data)
+            result: T = (_FAST.get(native) or _fast(native)).decode(data)
         except msgspec.DecodeError:  # ValidationError included: the lenient type decides
             pass
         except RecursionError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 from multidict import CIMultiDictProxy
@@ -15,6 +16,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "DELETE"})
 """Methods that change nothing, or the same thing again, when repeated."""
 
 
+@lru_cache(maxsize=4096)  # the same ids and names come back call after call
 def path_segment(value: str) -> str:
     """One URL path segment: percent-quoted so ``/``, ``?``, ``#``, ``..`` stay data."""
     if value in (".", ".."):

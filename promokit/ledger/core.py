@@ -351,11 +351,16 @@ class Ledger:
     async def codes_version(self, target: str) -> int:
         """What :meth:`LedgerStore.codes_version` says, asked without a worker thread
         when the store can answer at once (SQLite: a read of its open file)."""
-        if self._opened and self._version_now is not None:
-            version = self._version_now(target)
-            if version is not None:
-                return version
+        version = self.codes_version_now(target)
+        if version is not None:
+            return version
         return await self._call(self.store.codes_version, target)
+
+    def codes_version_now(self, target: str) -> int | None:
+        """:meth:`codes_version` if the store can answer without waiting, else ``None``."""
+        if self._opened and self._version_now is not None:
+            return self._version_now(target)
+        return None
 
     def close(self) -> None:
         """Close the store."""

@@ -21,7 +21,12 @@ class CodeStore(Protocol):
         """``code -> promo id`` under ``target``, narrowed to ``code`` or ``promo_id``."""
 
     async def codes_version(self, target: str) -> int:
-        """A number every change to ``target``'s codes, by any process, moves."""
+        """A number every change to ``target``'s codes, by any process, moves.
+
+        A store may also offer ``codes_version_now(target) -> int | None``: the same
+        number when it can tell without waiting (else ``None``). The book then checks
+        it on every read without a coroutine (the ledger does, for SQLite).
+        """
 
 
 class CodeBook:
@@ -52,12 +57,14 @@ class CodeBook:
         self._version: int | None = None
         """The ledger's codes version when the map was last read whole (None: never)."""
         self._resolved: str | None = None
+        self._version_now: Callable[[str], int | None] | None = None
 
     def bind(self, ledger: CodeStore, target: Callable[[], Awaitable[str]]) -> None:
         """Keep the map in ``ledger`` under the target ``target()`` resolves to."""
         self._ledger, self._target = ledger, target
         self._version = None
         self._resolved = None
+        self._version_now = getattr(ledger, "codes_version_now", None)
 
     async def _resolve(self) -> str:
         """The target, resolved once (it is fixed for the life of a binding)."""
@@ -108,8 +115,9 @@ class CodeBook:
         The version is read before the map, so a change landing in between moves it
         past what was read and the next call reads again.
         """
-        if self._ledger is None or self._target is None:
+        if self._current():
             return
+        assert self._ledger is not None
         target = self._resolved or await self._resolve()
         version = await self._ledger.codes_version(target)
         if version != self._version:
@@ -118,14 +126,32 @@ class CodeBook:
             self._code_by_id = {promo_id: code for code, promo_id in held.items()}
             self._version = version
 
+    def _current(self) -> bool:
+        """Whether the map is the ledger's now, told without waiting (``False``: ask).
+
+        Unbound, the map is all there is. Bound, the store's ``codes_version_now``
+        answers on this thread when it can; otherwise :meth:`ready` asks it properly.
+        """
+        if self._ledger is None or self._target is None:
+            return True
+        version_now, target = self._version_now, self._resolved
+        if version_now is None or target is None:
+            return False
+        version = version_now(target)
+        return version is not None and version == self._version
+
     async def ready_for(self, promo_id: str) -> None:
         """Before a read by id: ``promo_id``'s code as the ledger has it now."""
-        await self.ready()
+        # Checked here, not only in ready(): a read whose codes did not change (nearly
+        # every one) then costs no coroutine beyond this one.
+        if not self._current():
+            await self.ready()
 
     async def id_for(self, code: str) -> str | None:
         """The id of the promo carrying ``code``, as the ledger has it now (another
         process may have moved or retired the code); this process's map unbound."""
-        await self.ready()
+        if not self._current():
+            await self.ready()
         return self._id_by_code.get(code)
 
     def code_for(self, promo_id: str) -> str | None:
