@@ -1,17 +1,20 @@
-"""Where ``client.get``'s instructions go: each part replaced by its result, counted by valgrind.
+"""Where a call's instructions go: each part replaced by its result, counted by valgrind.
 
 A profile for the client-overhead targets, not a target of its own. Every row runs
-``client.get`` against the canned stub as ``bench_instructions.py`` does, with
-one part of the call swapped for a stand-in that returns what the part returned
-the first time (the decoded wire Struct, the mapped ``Promotion``, a fixed clock
-reading, "no failure", a watch that never fires, logging switched off). The
+``client.get`` (or ``client.validate``, ``--call``) of one provider (``--provider``)
+against the canned stub as ``bench_instructions.py`` does, with one part of the
+call swapped for a stand-in that returns what the part returned the first time (the
+decoded wire Struct, the mapped ``Promotion``, a fixed clock reading, "no failure",
+a watch that never fires, logging switched off). The
 instructions a row saves are what that part costs per request; "all" swaps them
 together. Rows are counted in separate processes, two runs each (``--small`` and
 ``--large`` requests), so start-up and warm-up cancel out. Needs ``valgrind``.
 
 The stand-ins patch today's modules (``promokit/http/``: transport, failures,
-deadlines, limits, tracing); ``tests/test_bench_scripts.py`` runs every row's child
-natively, so a part that moves fails there rather than here.
+deadlines, limits, tracing; the plugins' mapping and decode; the code book);
+``tests/test_bench_scripts.py`` runs every row's child natively, so a part that
+moves fails there rather than here. A stand-in for a coroutine is a coroutine
+too, so a swapped coroutine's own frame is still counted.
 """
 
 from __future__ import annotations
@@ -28,12 +31,7 @@ from typing import Any
 
 from _common import markdown_table, progress, say
 
-PARTS = {
-    "none": "nothing swapped: the whole call",
-    "mapping": "wire Struct → Promotion (promokit_mayar.mapping.promotion_from_detail)",
-    "decode": "body → wire Struct (MayarProvider._decode: msgspec and its wrapper)",
-    "clock": "the clock read for the derived status (MayarProvider.now)",
-    "error parser": "reading a failure out of every response (Mayar's parse_error)",
+SHARED = {
     "failure check": "the whole reading of an answer (Failures.check: redirect, keys, parser)",
     "deadline watch": "the attempt's deadline watch (Deadlines.watch and close)",
     "slots": "the concurrency slot (Slots.try_acquire and release)",
@@ -41,36 +39,58 @@ PARTS = {
     "request id": "our X-Request-Id (tracing.new_request_id)",
     "logging guard": "the INFO-level check per response (logger disabled)",
 }
+MAYAR = {
+    "mapping": "wire Struct → Promotion (promokit_mayar.mapping.promotion_from_detail)",
+    "decode": "body → wire Struct (MayarProvider._decode: msgspec and its wrapper)",
+    "clock": "the clock read for the derived status (MayarProvider.now)",
+    "error parser": "reading a failure out of every response (Mayar's parse_error)",
+}
+DURIANPAY = {
+    "mapping": "wire Struct → Promotion (promokit_durianpay.mapping.to_promotion)",
+    "decode": "body → wire Struct (DurianpayProvider._decode_one: msgspec and its wrapper)",
+    "code book": "the codes-version check and lookups (CodeBook.ready_for, id_for, code_for)",
+    "error parser": "reading a failure out of every response (Durianpay's parse_error)",
+}
+PARTS_OF = {
+    "mayar": {"none": "nothing swapped: the whole call", **MAYAR, **SHARED},
+    "durianpay": {"none": "nothing swapped: the whole call", **DURIANPAY, **SHARED},
+}
+PARTS = PARTS_OF["mayar"]
 ALL = "all of the above"
 
 
-def swap(parts: set[str]) -> None:
+def swap(parts: set[str], provider: str = "mayar") -> None:
     """Replace ``parts`` in the imported modules by stand-ins returning remembered results."""
+    if provider == "mayar":
+        _swap_mayar(parts)
+    else:
+        _swap_durianpay(parts)
+    _swap_shared(parts)
+
+
+def remembered(real: Any, key: Any = lambda *args, **kwargs: None) -> Any:
+    """``real``, answering each ``key(...)`` with what its first call for that key returned."""
+    seen: dict[Any, Any] = {}
+
+    def stand_in(*args: Any, **kwargs: Any) -> Any:
+        found = key(*args, **kwargs)
+        if found not in seen:
+            seen[found] = real(*args, **kwargs)
+        return seen[found]
+
+    return stand_in
+
+
+def _swap_mayar(parts: set[str]) -> None:
     from promokit_mayar import mapping
     from promokit_mayar.provider import MayarProvider
 
-    from promokit.http import deadlines, failures, limits, tracing, transport
-
     if "mapping" in parts:
-        mapped: dict[str, Any] = {}
-        real_mapping = mapping.promotion_from_detail
-
-        def remembered_mapping(data: Any, *, alias: str, now: datetime) -> Any:
-            if "promotion" not in mapped:
-                mapped["promotion"] = real_mapping(data, alias=alias, now=now)
-            return mapped["promotion"]
-
-        mapping.promotion_from_detail = remembered_mapping  # type: ignore[assignment]
+        mapping.promotion_from_detail = remembered(mapping.promotion_from_detail)
     if "decode" in parts:
-        decoded: dict[Any, Any] = {}
-        real_decode = MayarProvider._decode
-
-        def remembered_decode(self: Any, response: Any, tp: Any, operation: str) -> Any:
-            if tp not in decoded:
-                decoded[tp] = real_decode(self, response, tp, operation)
-            return decoded[tp]
-
-        MayarProvider._decode = remembered_decode  # type: ignore[method-assign]
+        MayarProvider._decode = remembered(  # type: ignore[method-assign]
+            MayarProvider._decode, key=lambda self, response, tp, operation: tp
+        )
     if "clock" in parts:
         moment = datetime.now(UTC)
         real_init = MayarProvider.__init__
@@ -82,6 +102,41 @@ def swap(parts: set[str]) -> None:
         MayarProvider.__init__ = fixed_clock_init  # type: ignore[method-assign]
     if "error parser" in parts:
         MayarProvider.parse_error = classmethod(lambda cls, response: None)  # type: ignore[method-assign,assignment]
+
+
+def _swap_durianpay(parts: set[str]) -> None:
+    import bench_client
+    from promokit_durianpay import mapping
+    from promokit_durianpay.provider import DurianpayProvider
+
+    from promokit.plugins.codes import CodeBook
+
+    if "mapping" in parts:
+        mapping.to_promotion = remembered(
+            mapping.to_promotion, key=lambda promo, **kwargs: kwargs["operation"]
+        )
+    if "decode" in parts:
+        DurianpayProvider._decode_one = remembered(  # type: ignore[method-assign]
+            DurianpayProvider._decode_one, key=lambda self, response, operation: operation
+        )
+    if "code book" in parts:
+
+        async def nothing_changed(self: Any, promo_id: str) -> None:
+            return None
+
+        async def id_for(self: Any, code: str) -> str | None:
+            return bench_client.CODED_ID
+
+        CodeBook.ready_for = nothing_changed  # type: ignore[method-assign]
+        CodeBook.id_for = id_for  # type: ignore[method-assign]
+        CodeBook.code_for = lambda self, promo_id: None  # type: ignore[method-assign]
+    if "error parser" in parts:
+        DurianpayProvider.parse_error = classmethod(lambda cls, response: None)  # type: ignore[method-assign,assignment]
+
+
+def _swap_shared(parts: set[str]) -> None:
+    from promokit.http import deadlines, failures, limits, tracing, transport
+
     if "failure check" in parts:
         failures.Failures.check = lambda self, response, request, request_id: response  # type: ignore[method-assign]
     if "deadline watch" in parts:
@@ -109,12 +164,13 @@ def swap(parts: set[str]) -> None:
 
 
 async def child(url: str, in_flight: int, requests: int) -> None:
-    """Inside valgrind: swap the parts named in ``$BENCH_PARTS``, then run ``client.get``."""
+    """Inside valgrind: swap the parts named in ``$BENCH_PARTS``, then run ``$BENCH_CALL``."""
     import bench_client
 
-    swap(set(filter(None, os.environ.get("BENCH_PARTS", "").split("|"))))
+    variant = os.environ.get("BENCH_CALL", "mayar get promokit")
+    swap(set(filter(None, os.environ.get("BENCH_PARTS", "").split("|"))), variant.split()[0])
     async with AsyncExitStack() as stack:
-        call = await bench_client.make_call("client.get", url, stack)
+        call = await bench_client.make_call(variant, url, stack)
         await bench_client.drive(call, requests, in_flight)
 
 
@@ -128,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large", type=int, default=1600, help="requests in the long run")
     parser.add_argument("--only", help="count only these rows (comma-separated part names)")
     parser.add_argument("--quick", action="store_true", help="80 and 400 requests")
+    parser.add_argument("--provider", choices=sorted(PARTS_OF), default="mayar")
+    parser.add_argument("--call", choices=("get", "validate"), default="get")
     parser.add_argument("--child", nargs=3, metavar=("URL", "IN_FLIGHT", "N"))
     args = parser.parse_args(argv)
     if args.quick:
@@ -139,23 +197,25 @@ def main(argv: list[str] | None = None) -> int:
     import bench_client
     from bench_instructions import instructions, report_header
 
-    if not report_header("## Where client.get's instructions go (bench/bench_parts.py)"):
+    call = f"{args.provider} {args.call} promokit"
+    parts = PARTS_OF[args.provider]
+    if not report_header(f"## Where {args.provider}'s client.{args.call} instructions go"):
         return 0
     say(
-        f"client.get, {args.in_flight} in flight; instructions per request = (count at "
-        f"{args.large} − count at {args.small}) / {args.large - args.small}"
+        f"{args.provider} client.{args.call}, {args.in_flight} in flight; instructions per "
+        f"request = (count at {args.large} − count at {args.small}) / {args.large - args.small}"
     )
-    rows_to_count = {**{part: {part} for part in PARTS}, ALL: set(PARTS) - {"none"}}
+    rows_to_count = {**{part: {part} for part in parts}, ALL: set(parts) - {"none"}}
     rows_to_count["none"] = set()
     if args.only:
         wanted = {"none", *args.only.split(",")}
-        rows_to_count = {row: parts for row, parts in rows_to_count.items() if row in wanted}
+        rows_to_count = {row: chosen for row, chosen in rows_to_count.items() if row in wanted}
     counted: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as directory:
         stub, url = bench_client.start_stub(Path(directory), 3600, None)
         try:
-            for row, parts in rows_to_count.items():
-                env = {**os.environ, "BENCH_PARTS": "|".join(sorted(parts))}
+            for row, swapped in rows_to_count.items():
+                env = {**os.environ, "BENCH_PARTS": "|".join(sorted(swapped)), "BENCH_CALL": call}
                 small, large = (
                     instructions(
                         "--child", url, str(args.in_flight), str(n), script=Path(__file__), env=env
@@ -169,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             stub.wait(timeout=10)
     whole = counted["none"]
     rows = [
-        [row, PARTS.get(row, "every part above at once"), f"{count:,.0f}", f"{whole - count:,.0f}"]
+        [row, parts.get(row, "every part above at once"), f"{count:,.0f}", f"{whole - count:,.0f}"]
         for row, count in counted.items()
     ]
     say()

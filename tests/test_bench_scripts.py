@@ -93,15 +93,18 @@ def stub_url() -> Iterator[str]:
             stub.stdout.close()
 
 
-def test_every_part_bench_parts_swaps_still_exists(stub_url: str) -> None:
+@pytest.mark.parametrize("provider", ["mayar", "durianpay"])
+@pytest.mark.parametrize("call", ["get", "validate"])
+def test_every_part_bench_parts_swaps_still_exists(stub_url: str, provider: str, call: str) -> None:
     # Its own process: the stand-ins patch promokit's modules for good.
-    every = "|".join(part for part in bench_module("bench_parts").PARTS if part != "none")
+    parts = bench_module("bench_parts").PARTS_OF[provider]
+    every = "|".join(part for part in parts if part != "none")
     for in_flight in ("1", "32"):
         subprocess.run(
             [sys.executable, str(BENCH / "bench_parts.py"), "--child", stub_url, in_flight, "64"],
             check=True,
             timeout=300,
-            env={**os.environ, "BENCH_PARTS": every},
+            env={**os.environ, "BENCH_PARTS": every, "BENCH_CALL": f"{provider} {call} promokit"},
         )
 
 

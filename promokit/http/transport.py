@@ -271,8 +271,9 @@ class ProviderHttp:
             unsettled = watch.close()
             if limiter is not None:
                 limiter.release()
-                for _ in range(trace.held if trace is not None else 0):
-                    limiter.release()
+                if trace is not None:  # and a place for each resend it admitted
+                    for _ in range(trace.held):
+                        limiter.release()
             if unsettled:  # the deadline fired as the attempt ended: take it back
                 await watch.settle()
         if log.isEnabledFor(logging.INFO):

@@ -50,6 +50,8 @@ class Provider:
 
     def __init__(self, settings: ProviderSettings, http: ProviderHttp | None) -> None:
         self.settings = settings
+        self.alias: str = settings.alias
+        """The configured alias this instance serves (read on every call: an attribute)."""
         self._http = http
         self.codes = CodeBook()
         """Codes of this alias's promotions, for gateways that never return them (kept
@@ -57,11 +59,6 @@ class Provider:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(alias={self.settings.alias!r})"
-
-    @property
-    def alias(self) -> str:
-        """The configured alias this instance serves."""
-        return self.settings.alias
 
     @property
     def http(self) -> ProviderHttp:
