@@ -192,6 +192,8 @@ def extension_problems(extensions: object) -> list[Problem]:
     Checked when a :class:`Checkout` is built and again by each call given one: the
     Checkout is frozen, but these dicts stay mutable after it is built.
     """
+    if type(extensions) is dict and not extensions:
+        return []  # the common checkout, on every validate: no generator to run
     if isinstance(extensions, dict) and all(
         isinstance(key, str)
         and isinstance(value, dict)
