@@ -285,6 +285,17 @@ def test_path_segments_are_quoted() -> None:
     assert ProviderHttp.path("coupons", "..") == "/coupons/%252E%252E"
 
 
+def test_path_segments_are_cached_only_when_short() -> None:
+    from promokit.http import request
+
+    short, long = "prm_cache_probe", "p/" + "x" * 200
+    assert [request.path_segment(short) for _ in range(2)] == ["prm_cache_probe"] * 2
+    kept = request._cached_segment.cache_info().currsize
+    # Quoted the same, but never kept: callers' ids cannot grow the cache's memory.
+    assert request.path_segment(long) == "p%2F" + "x" * 200
+    assert request._cached_segment.cache_info().currsize == kept
+
+
 @pytest.mark.parametrize(
     ("header", "expected"),
     [("5", 5.0), ("0.5", 0.5), (None, None), ("soon", None), ("-3", 0.0)],

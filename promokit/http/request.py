@@ -16,13 +16,24 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "DELETE"})
 """Methods that change nothing, or the same thing again, when repeated."""
 
 
-@lru_cache(maxsize=4096)  # the same ids and names come back call after call
 def path_segment(value: str) -> str:
     """One URL path segment: percent-quoted so ``/``, ``?``, ``#``, ``..`` stay data."""
+    # The same names and ids come back call after call; a long one (rare) is not
+    # kept, so the cache stays small whatever ids callers pass.
+    return _cached_segment(value) if len(value) <= _CACHED_LENGTH else _segment(value)
+
+
+_CACHED_LENGTH = 64
+
+
+def _segment(value: str) -> str:
     if value in (".", ".."):
         value = value.replace(".", "%2E")  # then quoted below, exactly as before
     # Ids are usually unreserved characters only, which quote() leaves alone.
     return value if _UNRESERVED(value) else quote(value, safe="")
+
+
+_cached_segment = lru_cache(maxsize=4096)(_segment)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass costs ~0.7 µs more to build
