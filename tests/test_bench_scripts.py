@@ -93,6 +93,19 @@ def stub_url() -> Iterator[str]:
             stub.stdout.close()
 
 
+def test_a_stand_in_for_a_name_that_moved_fails_instead_of_adding_it() -> None:
+    class Part:
+        def check(self) -> None:
+            """A part bench_parts.py swaps."""
+
+    replace = bench_module("bench_parts").replace
+    with pytest.raises(AttributeError, match="stale"):
+        replace(Part, "renamed_check", lambda self: None)
+    assert not hasattr(Part, "renamed_check")
+    replace(Part, "check", lambda self: "swapped")
+    assert Part().check() == "swapped"  # type: ignore[func-returns-value]
+
+
 @pytest.mark.parametrize("provider", ["mayar", "durianpay"])
 @pytest.mark.parametrize("call", ["get", "validate"])
 def test_every_part_bench_parts_swaps_still_exists(stub_url: str, provider: str, call: str) -> None:

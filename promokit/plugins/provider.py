@@ -51,14 +51,15 @@ class Provider:
     def __init__(self, settings: ProviderSettings, http: ProviderHttp | None) -> None:
         self.settings = settings
         self.alias: str = settings.alias
-        """The configured alias this instance serves (read on every call: an attribute)."""
+        """The configured alias this instance serves (read on every call: an attribute,
+        fixed when the provider is built; a subclass must not redefine it)."""
         self._http = http
         self.codes = CodeBook()
         """Codes of this alias's promotions, for gateways that never return them (kept
         in the ledger per target when built by a :class:`~promokit.Client`)."""
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(alias={self.settings.alias!r})"
+        return f"{type(self).__name__}(alias={self.alias!r})"
 
     @property
     def http(self) -> ProviderHttp:
