@@ -55,7 +55,6 @@ PARTS_OF = {
     "mayar": {"none": "nothing swapped: the whole call", **MAYAR, **SHARED},
     "durianpay": {"none": "nothing swapped: the whole call", **DURIANPAY, **SHARED},
 }
-PARTS = PARTS_OF["mayar"]
 ALL = "all of the above"
 
 

@@ -16,6 +16,7 @@ class CountingStore:
         self.answers_now = answers_now
         self.reads = 0
         self.version_asks = 0
+        self.now_asks = 0
 
     async def remember_code(self, target: str, code: str, promo_id: str) -> None:
         self.map[code] = promo_id
@@ -36,6 +37,7 @@ class CountingStore:
         return self.version
 
     def codes_version_now(self, target: str) -> int | None:
+        self.now_asks += 1
         return self.version if self.answers_now else None
 
 
@@ -56,7 +58,10 @@ def test_an_unchanged_version_is_checked_without_asking_the_store_again() -> Non
         # Another process moves the code: the version moves, so the map is read again.
         store.map = {"SAVE10": "prm_2"}
         store.version += 1
+        checks = store.now_asks
         moved = await book.id_for("SAVE10")
+        # Checked once without waiting, then asked properly: not checked again on the way.
+        assert (store.now_asks - checks, store.version_asks - asks) == (1, 1)
         return reads, asks, book.code_for("prm_2"), moved
 
     reads, asks, code, moved = asyncio.run(run())

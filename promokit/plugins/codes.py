@@ -110,13 +110,16 @@ class CodeBook:
         await self.ready()
 
     async def ready(self) -> None:
-        """The whole map as the ledger has it now: read again only if its codes changed.
+        """The whole map as the ledger has it now: read again only if its codes changed."""
+        if not self._current():
+            await self._refresh()
+
+    async def _refresh(self) -> None:
+        """Ask the ledger for the codes version, and read the map if it moved.
 
         The version is read before the map, so a change landing in between moves it
         past what was read and the next call reads again.
         """
-        if self._current():
-            return
         assert self._ledger is not None
         target = self._resolved or await self._resolve()
         version = await self._ledger.codes_version(target)
@@ -130,7 +133,7 @@ class CodeBook:
         """Whether the map is the ledger's now, told without waiting (``False``: ask).
 
         Unbound, the map is all there is. Bound, the store's ``codes_version_now``
-        answers on this thread when it can; otherwise :meth:`ready` asks it properly.
+        answers on this thread when it can; otherwise :meth:`_refresh` asks it properly.
         """
         if self._ledger is None or self._target is None:
             return True
@@ -142,16 +145,16 @@ class CodeBook:
 
     async def ready_for(self, promo_id: str) -> None:
         """Before a read by id: ``promo_id``'s code as the ledger has it now."""
-        # Checked here, not only in ready(): a read whose codes did not change (nearly
-        # every one) then costs no coroutine beyond this one.
+        # Not through ready(): a read whose codes did not change (nearly every one)
+        # then costs no coroutine beyond this one.
         if not self._current():
-            await self.ready()
+            await self._refresh()
 
     async def id_for(self, code: str) -> str | None:
         """The id of the promo carrying ``code``, as the ledger has it now (another
         process may have moved or retired the code); this process's map unbound."""
         if not self._current():
-            await self.ready()
+            await self._refresh()
         return self._id_by_code.get(code)
 
     def code_for(self, promo_id: str) -> str | None:

@@ -160,9 +160,8 @@ class DurianpayProvider(Provider):
         )
 
     async def _fetch(self, promotion_id: str, operation: str) -> tuple[Promo, str]:
-        http = self.http
-        response = await http.request(
-            "GET", http.path("merchants", "promos", promotion_id), operation=operation
+        response = await self.http.request(
+            "GET", self.http.path("merchants", "promos", promotion_id), operation=operation
         )
         return self._decode_one(response, operation)
 
